@@ -1,0 +1,39 @@
+"""What every CLI adapter shares: the console, settings from global options, error exits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from datawash.config import Settings, get_settings
+from datawash.errors import DatawashError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings_from(ctx: typer.Context) -> Settings:
+    """The settings for this invocation: environment, then the global --data-dir option."""
+    obj = ctx.find_root().obj or {}
+    settings = get_settings()
+    data_dir: Path | None = obj.get("data_dir")
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+@contextmanager
+def handled_errors() -> Iterator[None]:
+    """Turn a DatawashError into a clear message and its exit code (no traceback)."""
+    try:
+        yield
+    except DatawashError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(code=exc.exit_code) from None

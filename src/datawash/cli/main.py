@@ -1,0 +1,55 @@
+"""The `datawash` command: global options and the sub-commands of each domain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from datawash import __version__
+
+app = typer.Typer(
+    name="datawash",
+    help="Screen the workforce against national records, review hits, answer FOI requests.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"datawash {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="DATAWASH_DATA_DIR",
+            help="Directory holding the database (default ./datawash-data).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    ctx.obj = {"data_dir": data_dir}
+
+
+def _register() -> None:
+    # Each domain adds its commands here (one line each).
+    from datawash.cli import wash as wash_cli
+
+    wash_cli.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

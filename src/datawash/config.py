@@ -1,0 +1,39 @@
+"""Settings: where the data lives and the thresholds the teams may tune (env DATAWASH_*)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DATAWASH_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("datawash-data"), description="Where the database lives")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite in the data directory"
+    )
+    # Wash thresholds (match probability).
+    review_threshold: float = 0.5
+    confirmed_threshold: float = 0.995
+    # Blocking guard: refuse or re-plan a blocking rule estimated above this many comparisons.
+    max_comparisons_per_rule: int = 60_000_000
+    random_seed: int = 42
+    # Review workflow.
+    dual_control: bool = True
+    # Disclosure control: counts below this are shown as "fewer than N".
+    disclosure_threshold: int = 5
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'datawash.sqlite').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

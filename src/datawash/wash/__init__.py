@@ -1,0 +1,1 @@
+"""Wash runs: screening the workforce against the national records extract."""
