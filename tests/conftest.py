@@ -28,9 +28,7 @@ def _fresh_postgres_schema(base_url: str, worker: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def settings(
-    request: pytest.FixtureRequest, tmp_path: Path, worker_id: str
-) -> Iterator[Settings]:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> Iterator[Settings]:
     """Settings pointing at an empty, migrated database: once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":
         yield Settings(data_dir=tmp_path / "data")

@@ -1,13 +1,13 @@
 """Exceptions raised by datawash services; adapters turn them into messages and exit codes.
 
-    DatawashError
-    ├── InputError            a file or a value the user gave is wrong (file, row, column)
-    │   └── ValidationFailed  many problems at once, each with file, row and column
-    ├── NotFound              an unknown id
-    ├── PermissionDenied      the actor's role may not do this
-    ├── ForbiddenTransition   the workflow does not allow this change of state
-    ├── DualControlError      a countersignature by the same person, or one missing
-    └── BlockingExplosion     a blocking rule would generate too many comparisons
+DatawashError
+├── InputError            a file or a value the user gave is wrong (file, row, column)
+│   └── ValidationFailed  many problems at once, each with file, row and column
+├── NotFound              an unknown id
+├── PermissionDenied      the actor's role may not do this
+├── ForbiddenTransition   the workflow does not allow this change of state
+├── DualControlError      a countersignature by the same person, or one missing
+└── BlockingExplosion     a blocking rule would generate too many comparisons
 """
 
 from __future__ import annotations

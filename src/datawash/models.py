@@ -1,5 +1,23 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from datawash.wash.models import WashCandidate, WashEvent, WashInput, WashPerson, WashRecord, WashRun
+from datawash.audit.models import AuditEvent
+from datawash.auth.models import User
+from datawash.wash.models import (
+    WashCandidate,
+    WashEvent,
+    WashInput,
+    WashPerson,
+    WashRecord,
+    WashRun,
+)
 
-__all__ = ["WashCandidate", "WashEvent", "WashInput", "WashPerson", "WashRecord", "WashRun"]
+__all__ = [
+    "AuditEvent",
+    "User",
+    "WashCandidate",
+    "WashEvent",
+    "WashInput",
+    "WashPerson",
+    "WashRecord",
+    "WashRun",
+]
