@@ -76,7 +76,7 @@ def get_engine(settings: Settings | None = None) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration of every branch (idempotent)."""
     from alembic import command
     from alembic.config import Config
 
@@ -84,7 +84,7 @@ def upgrade(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 @cache

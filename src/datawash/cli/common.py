@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
+from datawash.auth.service import Actor, get_actor
 from datawash.config import Settings, get_settings
-from datawash.errors import DatawashError
+from datawash.errors import DatawashError, PermissionDenied
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,6 +29,14 @@ def settings_from(ctx: typer.Context) -> Settings:
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings
+
+
+def actor_from(ctx: typer.Context, session: Session) -> Actor:
+    """The acting user named by --user or DATAWASH_USER, with their role from the database."""
+    username = (ctx.find_root().obj or {}).get("user")
+    if not username:
+        raise PermissionDenied("say who is acting: --user NAME or DATAWASH_USER=NAME")
+    return get_actor(session, username)
 
 
 @contextmanager

@@ -34,11 +34,15 @@ def root(
             help="Directory holding the database (default ./datawash-data).",
         ),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", envvar="DATAWASH_USER", help="Who is acting (a datawash user)."),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
 ) -> None:
-    ctx.obj = {"data_dir": data_dir}
+    ctx.obj = {"data_dir": data_dir, "user": user}
 
 
 def _register() -> None:
