@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # Blocking guard: refuse or re-plan a blocking rule estimated above this many comparisons.
     max_comparisons_per_rule: int = 60_000_000
     random_seed: int = 42
+    # DuckDB working memory for the linkage; it spills to data_dir/tmp beyond this.
+    duckdb_memory_limit: str = "10GB"
     # Review workflow.
     dual_control: bool = True
     # Disclosure control: counts below this are shown as "fewer than N".

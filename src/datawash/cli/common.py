@@ -39,6 +39,21 @@ def actor_from(ctx: typer.Context, session: Session) -> Actor:
     return get_actor(session, username)
 
 
+def run_actor(ctx: typer.Context, settings: Settings) -> Actor:
+    """The acting user; before any user exists (a fresh install) automated jobs run as
+    the built-in system actor, which is recorded as such in the audit log."""
+    from datawash.auth.models import User
+    from datawash.auth.service import SYSTEM
+    from datawash.db import session_scope
+
+    with session_scope(settings) as session:
+        if (ctx.find_root().obj or {}).get("user"):
+            return actor_from(ctx, session)
+        if session.query(User).count() == 0:
+            return SYSTEM
+        return actor_from(ctx, session)
+
+
 @contextmanager
 def handled_errors() -> Iterator[None]:
     """Turn a DatawashError into a clear message and its exit code (no traceback)."""

@@ -1,0 +1,1 @@
+"""Record linkage of the workforce against the national extract, on Splink with DuckDB."""

@@ -1,0 +1,167 @@
+"""Blocking: which (person, record) pairs are compared at all, guarded against explosions.
+
+Every rule is an equality of precomputed feature columns. Before anything is scored the
+number of comparisons of each rule is counted exactly from key frequencies (a GROUP BY on
+each side, no pairs materialised), so a rule that would explode (the "John Smith" problem,
+Splink #1946) is re-planned by adding a refining key, or refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+
+from datawash.errors import BlockingExplosion
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    name: str
+    # (workforce column, records column) pairs that must be equal
+    keys: tuple[tuple[str, str], ...]
+    # array columns unnested on both sides before the equality (same name both sides)
+    explode: tuple[str, ...] = field(default=())
+
+    def splink_rule(self) -> Any:
+        """The rule in Splink's terms (an SQL string, or block_on for exploded arrays)."""
+        if self.explode:
+            from splink import block_on
+
+            return block_on(*[a for a, _ in self.keys], arrays_to_explode=list(self.explode))
+        return " AND ".join(f'l."{a}" = r."{b}"' for a, b in self.keys)
+
+    def refined(self, column: str) -> BlockingRule:
+        return replace(self, name=f"{self.name} + {column}", keys=(*self.keys, (column, column)))
+
+    def uses(self, column: str) -> bool:
+        return any(column in pair for pair in self.keys)
+
+
+DEFAULT_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("same date of birth", (("dob", "dob"),)),
+    BlockingRule("same forename and surname", (("fn1", "fn1"), ("sn", "sn"))),
+    BlockingRule("date of birth with day and month swapped", (("dob_swap", "dob"),)),
+    BlockingRule("same surname and birth year", (("sn", "sn"), ("dob_year", "dob_year"))),
+    BlockingRule("names sound the same", (("fn_ph", "fn_ph"), ("sn_ph", "sn_ph"))),
+    BlockingRule("same forename and postcode", (("fn1", "fn1"), ("pc", "pc"))),
+    BlockingRule("same surname and postcode", (("sn", "sn"), ("pc", "pc"))),
+    BlockingRule("forename and surname swapped", (("fn1", "sn"), ("sn", "fn1"))),
+    BlockingRule("same forename and house", (("fn1", "fn1"), ("addr_key", "addr_key"))),
+    BlockingRule("same surname and house", (("sn", "sn"), ("addr_key", "addr_key"))),
+    BlockingRule("same forename and locality", (("fn1", "fn1"), ("addr_tail", "addr_tail"))),
+    BlockingRule("same surname and locality", (("sn", "sn"), ("addr_tail", "addr_tail"))),
+    BlockingRule(
+        "equivalent forename and any surname form",
+        (("fn_keys_all", "fn_keys_all"), ("sn_forms", "sn_forms")),
+        explode=("fn_keys_all", "sn_forms"),
+    ),
+)
+
+# Keys added, in order, to a rule that would generate too many comparisons.
+REFINEMENTS: tuple[str, ...] = ("dob_year", "pc_district", "fn1", "gender")
+
+
+def _side_sql(table: str, rule: BlockingRule, side: int) -> str:
+    cols = [pair[side] for pair in rule.keys]
+    if rule.explode:
+        inner = ", ".join(
+            f'unnest("{c}") AS k{i}' if c in rule.explode else f'"{c}" AS k{i}'
+            for i, c in enumerate(cols)
+        )
+        src = f"(SELECT {inner} FROM {table})"
+        keys = [f"k{i}" for i in range(len(cols))]
+    else:
+        src = table
+        keys = [f'"{c}"' for c in cols]
+    aliased = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    return f"SELECT {aliased}, count(*) AS n FROM {src} WHERE {not_null} GROUP BY ALL"
+
+
+def count_sql(left: str, right: str, rule: BlockingRule) -> str:
+    """Exact number of pairs the rule generates (before de-duplication across rules)."""
+    on = " AND ".join(f"l.k{i} = r.k{i}" for i in range(len(rule.keys)))
+    return (
+        f"SELECT coalesce(sum(l.n * r.n), 0) FROM ({_side_sql(left, rule, 0)}) l "
+        f"JOIN ({_side_sql(right, rule, 1)}) r ON {on}"
+    )
+
+
+def candidate_records_sql(left: str, right: str, rules: list[BlockingRule]) -> str:
+    """Records that share at least one blocking key with someone in the workforce."""
+    parts = []
+    for rule in rules:
+        cols_l = [a for a, _ in rule.keys]
+        cols_r = [b for _, b in rule.keys]
+        if rule.explode:
+            lsel = ", ".join(
+                f'unnest("{c}") AS k{i}' if c in rule.explode else f'"{c}" AS k{i}'
+                for i, c in enumerate(cols_l)
+            )
+            rsel = ", ".join(
+                f'unnest("{c}") AS k{i}' if c in rule.explode else f'"{c}" AS k{i}'
+                for i, c in enumerate(cols_r)
+            )
+            on = " AND ".join(f"lk.k{i} = rk.k{i}" for i in range(len(cols_l)))
+            parts.append(
+                f"SELECT DISTINCT rk.unique_id FROM (SELECT unique_id, {rsel} FROM {right}) rk "
+                f"SEMI JOIN (SELECT {lsel} FROM {left}) lk ON {on}"
+            )
+        else:
+            on = " AND ".join(f'l."{a}" = r."{b}"' for a, b in rule.keys)
+            parts.append(f"SELECT r.unique_id FROM {right} r SEMI JOIN {left} l ON {on}")
+    ids = " UNION ".join(parts)
+    return f"SELECT * FROM {right} WHERE unique_id IN ({ids})"
+
+
+@dataclass(frozen=True)
+class PlannedRule:
+    rule: BlockingRule
+    comparisons: int
+    replanned_from: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.rule.name,
+            "comparisons": self.comparisons,
+            "replanned_from": self.replanned_from,
+        }
+
+
+def plan(
+    con: duckdb.DuckDBPyConnection,
+    left: str,
+    right: str,
+    *,
+    max_comparisons: int,
+    rules: tuple[BlockingRule, ...] = DEFAULT_RULES,
+) -> list[PlannedRule]:
+    """Count each rule's comparisons; refine rules over the limit, refuse if none fits."""
+    planned: list[PlannedRule] = []
+    for rule in rules:
+        count = _count(con, left, right, rule)
+        candidate = rule
+        for extra in REFINEMENTS:
+            if count <= max_comparisons:
+                break
+            if candidate.uses(extra):
+                continue
+            candidate = candidate.refined(extra)
+            count = _count(con, left, right, candidate)
+        if count > max_comparisons:
+            raise BlockingExplosion(
+                f"blocking rule {rule.name!r} would generate {count:,} comparisons "
+                f"(limit {max_comparisons:,}) even after refining it; raise "
+                "DATAWASH_MAX_COMPARISONS_PER_RULE only if the machine can take it"
+            )
+        planned.append(
+            PlannedRule(candidate, count, replanned_from=rule.name if candidate != rule else None)
+        )
+    return planned
+
+
+def _count(con: duckdb.DuckDBPyConnection, left: str, right: str, rule: BlockingRule) -> int:
+    rows = con.execute(count_sql(left, right, rule)).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0

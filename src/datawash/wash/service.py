@@ -1,0 +1,367 @@
+"""Run a wash: load and validate the inputs, link, and persist the run in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from datawash import audit
+from datawash.auth.service import Actor, require
+from datawash.config import Settings
+from datawash.db import session_scope, utcnow
+from datawash.errors import InputError, Problem, ValidationFailed
+from datawash.ingest.mapping import ColumnMap
+from datawash.ingest.readers import LoadedTable, load_table
+from datawash.linkage.engine import LinkageResult, link
+from datawash.wash.models import (
+    WashCandidate,
+    WashEvent,
+    WashInput,
+    WashPerson,
+    WashRecord,
+    WashRun,
+)
+
+Progress = Callable[[str, float], None]
+
+_PERSON_FIELDS = (
+    "person_id",
+    "role",
+    "forenames",
+    "surname",
+    "previous_surnames",
+    "date_of_birth",
+    "gender",
+    "address",
+    "postcode",
+)
+_RECORD_FIELDS = (
+    "record_id",
+    "forenames",
+    "surname",
+    "aliases",
+    "date_of_birth",
+    "gender",
+    "address",
+    "postcode",
+)
+_EVENT_FIELDS = (
+    "event_id",
+    "record_id",
+    "event_type",
+    "role",
+    "offence_code",
+    "offence_description",
+    "domestic_abuse",
+    "event_date",
+)
+
+
+@dataclass
+class WashSummary:
+    run_id: int
+    people: int
+    records: int
+    events: int
+    comparisons: int
+    confirmed: int
+    review: int
+    people_with_candidates: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+    blocking_plan: list[dict[str, Any]] = field(default_factory=list)
+    export: Path | None = None
+
+
+def open_workspace(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for the run, spilling to the data directory, not /tmp."""
+    spill = settings.data_dir / "tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET temp_directory = '{spill.resolve()}'")
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def run_wash(
+    *,
+    settings: Settings,
+    actor: Actor,
+    workforce: Path,
+    records: Path,
+    events: Path | None = None,
+    column_map: ColumnMap | None = None,
+    label: str | None = None,
+    export: Path | None = None,
+    progress: Progress | None = None,
+) -> WashSummary:
+    """Screen the workforce file against the records extract and record the run.
+
+    Nothing is written unless every input is valid and the linkage finishes: the database
+    change (run, people, candidate records, events, pairs, review items) is one transaction.
+    """
+    require(actor, "wash.run")
+    if export is not None and export.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(f"{export}: the export must be a .csv or .parquet file")
+    step = progress or (lambda _s, _f: None)
+    started = time.perf_counter()
+    con = open_workspace(settings)
+    try:
+        step("load", 0.0)
+        inputs = [load_table(con, workforce, "workforce", column_map=column_map)]
+        step("load", 0.4)
+        inputs.append(load_table(con, records, "records", column_map=column_map))
+        step("load", 0.8)
+        if events is not None:
+            inputs.append(load_table(con, events, "events", column_map=column_map))
+            _check_event_records(con, inputs[-1])
+        step("load", 1.0)
+
+        result = link(
+            con,
+            workforce_table="workforce",
+            records_table="records",
+            settings=settings,
+            progress=step,
+        )
+        step("save", 0.0)
+        with session_scope(settings) as session:
+            run = _persist(session, actor, con, inputs, result, settings, label=label)
+            run.seconds = round(time.perf_counter() - started, 2)
+            summary = WashSummary(
+                run_id=run.id,
+                people=run.n_people,
+                records=run.n_records,
+                events=run.n_events,
+                comparisons=run.n_comparisons,
+                confirmed=run.n_confirmed,
+                review=run.n_review,
+                people_with_candidates=run.n_people_with_candidates,
+                seconds=run.seconds,
+                timings=result.timings,
+                blocking_plan=result.plan,
+            )
+        step("save", 1.0)
+        if export is not None:
+            export_pairs(con, result.pairs_table, export)
+            summary.export = export
+        return summary
+    finally:
+        con.close()
+
+
+def _check_event_records(con: duckdb.DuckDBPyConnection, events: LoadedTable) -> None:
+    """Every event must belong to a record of the extract (an unknown record_id is an error)."""
+    rows = con.execute(
+        f"SELECT e._row FROM {events.table} e ANTI JOIN records r ON e.record_id = r.record_id "
+        "ORDER BY e._row LIMIT 1000"
+    ).fetchall()
+    if rows:
+        total = con.execute(
+            f"SELECT count(*) FROM {events.table} e ANTI JOIN records r "
+            "ON e.record_id = r.record_id"
+        ).fetchall()[0][0]
+        problems = [
+            Problem(str(events.path), int(r[0]), "record_id", "no record with this record_id")
+            for r in rows
+        ]
+        if total > len(rows):
+            problems.append(
+                Problem(str(events.path), None, "record_id", f"{total} unknown record_ids in all")
+            )
+        raise ValidationFailed(problems)
+
+
+def _fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _extra(row: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    return {c: row[c] for c in columns if row.get(c) is not None}
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _persist(
+    session: Session,
+    actor: Actor,
+    con: duckdb.DuckDBPyConnection,
+    inputs: list[LoadedTable],
+    result: LinkageResult,
+    settings: Settings,
+    *,
+    label: str | None,
+) -> WashRun:
+    by_kind = {t.kind: t for t in inputs}
+    n_events = by_kind["events"].rows if "events" in by_kind else 0
+    run = WashRun(
+        label=label,
+        settings=settings.model_dump(mode="json", exclude={"database_url"}),
+        model_json=result.model_json,
+        blocking_plan=result.plan,
+        n_people=result.n_people,
+        n_records=result.n_records,
+        n_events=n_events,
+        n_comparisons=result.n_comparisons,
+    )
+    session.add(run)
+    session.flush()
+    for t in inputs:
+        session.add(
+            WashInput(
+                run_id=run.id,
+                kind=t.kind,
+                path=str(t.path),
+                sha256=t.sha256,
+                rows=t.rows,
+                column_map=t.column_map,
+            )
+        )
+
+    wf = by_kind["workforce"]
+    people = _fetch_dicts(con, f"SELECT * FROM {wf.table} ORDER BY person_id")
+    if people:
+        session.execute(
+            insert(WashPerson),
+            [
+                {
+                    **{f: _iso(p[f]) if f == "date_of_birth" else p[f] for f in _PERSON_FIELDS},
+                    "run_id": run.id,
+                    "extra": _extra(p, wf.extra_columns),
+                }
+                for p in people
+            ],
+        )
+
+    pairs = _fetch_dicts(
+        con,
+        f"SELECT person_id, record_id, match_probability, match_weight, band, explanation "
+        f"FROM {result.pairs_table} ORDER BY person_id, match_probability DESC, record_id",
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dw_candidate_ids AS "
+        f"SELECT DISTINCT record_id FROM {result.pairs_table}"
+    )
+    rec = by_kind["records"]
+    records = _fetch_dicts(
+        con,
+        "SELECT r.* FROM records r SEMI JOIN dw_candidate_ids c ON r.record_id = c.record_id "
+        "ORDER BY r.record_id",
+    )
+    events_by_record: dict[str, list[dict[str, Any]]] = {}
+    if "events" in by_kind:
+        ev = by_kind["events"]
+        events = _fetch_dicts(
+            con,
+            f"SELECT e.* FROM {ev.table} e SEMI JOIN dw_candidate_ids c "
+            "ON e.record_id = c.record_id ORDER BY e.record_id, e.event_id",
+        )
+        for e in events:
+            events_by_record.setdefault(e["record_id"], []).append(e)
+        if events:
+            session.execute(
+                insert(WashEvent),
+                [
+                    {
+                        **{f: _iso(e[f]) if f == "event_date" else e[f] for f in _EVENT_FIELDS},
+                        "run_id": run.id,
+                        "extra": _extra(e, ev.extra_columns),
+                    }
+                    for e in events
+                ],
+            )
+    if records:
+        session.execute(
+            insert(WashRecord),
+            [
+                {
+                    **{f: _iso(r[f]) if f == "date_of_birth" else r[f] for f in _RECORD_FIELDS},
+                    "run_id": run.id,
+                    "extra": _extra(r, rec.extra_columns),
+                    "fingerprint": record_fingerprint(r, events_by_record.get(r["record_id"], [])),
+                }
+                for r in records
+            ],
+        )
+    if pairs:
+        session.execute(
+            insert(WashCandidate),
+            [
+                {
+                    "run_id": run.id,
+                    "person_id": p["person_id"],
+                    "record_id": p["record_id"],
+                    "match_probability": float(p["match_probability"]),
+                    "match_weight": float(p["match_weight"]),
+                    "band": p["band"],
+                    "explanation": list(p["explanation"]),
+                }
+                for p in pairs
+            ],
+        )
+    run.n_confirmed = sum(1 for p in pairs if p["band"] == "confirmed")
+    run.n_review = sum(1 for p in pairs if p["band"] == "review")
+    run.n_people_with_candidates = len({p["person_id"] for p in pairs})
+    run.status = "completed"
+    run.finished_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "wash.run",
+        entity_type="wash_run",
+        entity_id=run.id,
+        after={
+            "people": run.n_people,
+            "records": run.n_records,
+            "confirmed": run.n_confirmed,
+            "review": run.n_review,
+            "inputs": {t.kind: t.sha256 for t in inputs},
+        },
+    )
+    session.flush()
+    return run
+
+
+def record_fingerprint(record: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    """sha256 over a record's fields and its events: equal means nothing changed."""
+    payload = {
+        "record": {f: _iso(record.get(f)) for f in _RECORD_FIELDS},
+        "events": sorted(
+            ({f: _iso(e.get(f)) for f in _EVENT_FIELDS} for e in events),
+            key=lambda e: e["event_id"] or "",
+        ),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def export_pairs(con: duckdb.DuckDBPyConnection, pairs_table: str, path: Path) -> None:
+    """Write person_id, record_id, match_probability, match_weight, band, explanation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    select_sql = (
+        "SELECT person_id, record_id, round(match_probability, 6) AS match_probability, "
+        "round(match_weight, 3) AS match_weight, band, "
+        "array_to_string(list_transform(explanation, x -> x.field || ': ' || x.level || ', ' "
+        "|| printf('%+.1f', x.weight)), ' | ') AS explanation "
+        f"FROM {pairs_table} ORDER BY person_id, match_probability DESC, record_id"
+    )
+    fmt = "PARQUET" if path.suffix.lower() == ".parquet" else "CSV, HEADER"
+    target = str(path.resolve()).replace("'", "''")
+    con.execute(f"COPY ({select_sql}) TO '{target}' (FORMAT {fmt})")
+
+
+def latest_run(session: Session) -> WashRun | None:
+    return session.scalars(select(WashRun).order_by(WashRun.id.desc()).limit(1)).first()
