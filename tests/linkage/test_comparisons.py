@@ -1,0 +1,184 @@
+"""Every comparison level, evaluated the way Splink does (first true condition wins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from datawash.linkage.comparisons import all_comparisons
+from datawash.linkage.features import FEATURE_COLUMNS, build_features
+
+BASE_PERSON: dict[str, Any] = {
+    "person_id": "P1",
+    "forenames": "Robert James",
+    "surname": "Smith-Jones",
+    "previous_surnames": "Brown",
+    "date_of_birth": "1985-03-07",
+    "gender": "M",
+    "address": "12 High Street, Walsall",
+    "postcode": "WS1 2AB",
+}
+BASE_RECORD: dict[str, Any] = {
+    "record_id": "R1",
+    "forenames": "Robert",
+    "surname": "Smith-Jones",
+    "aliases": None,
+    "date_of_birth": "1985-03-07",
+    "gender": "M",
+    "address": "12 High St, Walsall",
+    "postcode": "ws12ab",
+}
+
+
+def _level(
+    comparison: str, record_changes: dict[str, Any], person_changes: dict[str, Any] | None = None
+) -> str:
+    con = duckdb.connect()
+    person = {**BASE_PERSON, **(person_changes or {})}
+    record = {**BASE_RECORD, **record_changes}
+    cols_p = ", ".join(
+        f"CAST(? AS {'DATE' if k == 'date_of_birth' else 'VARCHAR'}) AS {k}" for k in person
+    )
+    cols_r = ", ".join(
+        f"CAST(? AS {'DATE' if k == 'date_of_birth' else 'VARCHAR'}) AS {k}" for k in record
+    )
+    con.execute(f"CREATE TABLE w AS SELECT {cols_p}", list(person.values()))
+    con.execute(f"CREATE TABLE r AS SELECT {cols_r}", list(record.values()))
+    build_features(con, source="w", target="wf", id_column="person_id", kind="workforce")
+    build_features(con, source="r", target="rf", id_column="record_id", kind="records")
+    pair_cols = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in FEATURE_COLUMNS)
+    con.execute(f"CREATE TABLE pair AS SELECT {pair_cols} FROM wf l, rf r")
+    comp = next(c for c in all_comparisons() if c["output_column_name"] == comparison)
+    whens = []
+    for lv in comp["comparison_levels"]:
+        if lv["sql_condition"] == "ELSE":
+            whens.append(f"ELSE '{lv['label_for_charts']}'")
+        else:
+            whens.append(f"WHEN {lv['sql_condition']} THEN '{lv['label_for_charts']}'")
+    return str(con.execute(f"SELECT CASE {' '.join(whens)} END FROM pair").fetchall()[0][0])
+
+
+@pytest.mark.parametrize(
+    ("changes", "person", "expected"),
+    [
+        ({}, None, "same"),
+        ({"forenames": None}, None, "missing"),
+        (
+            {"forenames": "Khan", "surname": "Robert"},
+            {"surname": "Khan"},
+            "forename and surname swapped",
+        ),
+        ({"forenames": "Bob"}, None, "nickname, short form or transliteration"),
+        ({"forenames": "Robret"}, None, "spelling differs slightly"),
+        ({"forenames": "James"}, None, "another forename or alias matches (middle name used)"),
+        ({"forenames": "Raymond"}, None, "same initial only"),
+        ({"forenames": "Kevin"}, None, "different"),
+        (
+            {"forenames": "Mohammed"},
+            {"forenames": "Muhammad"},
+            "nickname, short form or transliteration",
+        ),
+    ],
+)
+def test_forename_levels(
+    changes: dict[str, Any], person: dict[str, Any] | None, expected: str
+) -> None:
+    assert _level("forename", changes, person) == expected
+
+
+def test_surname_swap_is_counted_once_on_forename() -> None:
+    swapped = {"forenames": "Khan", "surname": "Robert"}
+    assert (
+        _level("surname", swapped, {"surname": "Khan"}) == "swapped with forename (counted there)"
+    )
+    swap_level = next(
+        lv
+        for c in all_comparisons()
+        if c["output_column_name"] == "surname"
+        for lv in c["comparison_levels"]
+        if lv["label_for_charts"].startswith("swapped")
+    )
+    assert swap_level["is_null_level"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, "same"),
+        ({"surname": None}, "missing"),
+        (
+            {"surname": "Brown"},
+            "previous surname, alias, part of a double-barrelled name or spelling form",
+        ),
+        (
+            {"surname": "Jones"},
+            "previous surname, alias, part of a double-barrelled name or spelling form",
+        ),
+        ({"surname": "Smith Jones"}, "same"),
+        ({"surname": "Smiht-Jonse"}, "spelling differs slightly"),
+        ({"surname": "Patel"}, "different"),
+        (
+            {"surname": "Patel", "aliases": "Bob Brown"},
+            "previous surname, alias, part of a double-barrelled name or spelling form",
+        ),
+    ],
+)
+def test_surname_levels(changes: dict[str, Any], expected: str) -> None:
+    assert _level("surname", changes) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "person", "expected"),
+    [
+        ({}, None, "same"),
+        ({"date_of_birth": None}, None, "missing"),
+        (
+            {"date_of_birth": "1985-01-01"},
+            {"date_of_birth": "1985-01-01"},
+            "same, but 1 January (often a placeholder)",
+        ),
+        ({"date_of_birth": "1985-07-03"}, None, "day and month swapped"),
+        ({"date_of_birth": "1985-03-08"}, None, "one digit off"),
+        ({"date_of_birth": "1985-01-01"}, None, "1 January placeholder in the same year"),
+        ({"date_of_birth": "1959-11-20"}, None, "a generation apart"),
+        ({"date_of_birth": "1988-10-20"}, None, "different"),
+    ],
+)
+def test_date_of_birth_levels(
+    changes: dict[str, Any], person: dict[str, Any] | None, expected: str
+) -> None:
+    assert _level("date_of_birth", changes, person) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [({}, "same"), ({"gender": None}, "missing"), ({"gender": "F"}, "different")],
+)
+def test_gender_levels(changes: dict[str, Any], expected: str) -> None:
+    assert _level("gender", changes) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, "same postcode and house"),
+        ({"address": None, "postcode": None}, "missing"),
+        ({"address": "Flat 3, 40 Park Road, Walsall"}, "same postcode"),
+        ({"postcode": None}, "same house number and street"),
+        ({"address": "14 High Street, Walsall", "postcode": "WS9 9ZZ"}, "address nearly the same"),
+        (
+            {"address": "98 High Street, Walsall", "postcode": "WS9 9ZZ"},
+            "same street and town, house number differs",
+        ),
+        ({"address": "7 Mill Lane, Walsall", "postcode": "WS1 2XY"}, "same postcode sector"),
+        ({"address": "7 Mill Lane, Walsall", "postcode": "WS1 5XY"}, "same postcode district"),
+        (
+            {"address": "3 Queens Road, Coventry", "postcode": "CV1 1AA"},
+            "elsewhere (moved or different)",
+        ),
+    ],
+)
+def test_address_levels(changes: dict[str, Any], expected: str) -> None:
+    assert _level("address", changes) == expected
