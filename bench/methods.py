@@ -29,8 +29,18 @@ def run_datawash(workforce: str, records: str, out: str) -> None:
     data_dir = tempfile.mkdtemp(prefix="bench-dw-")
     exe = Path(sys.executable).with_name("datawash")
     subprocess.run(
-        [str(exe), "--data-dir", data_dir, "wash", "--workforce", workforce,
-         "--records", records, "--export", out],
+        [
+            str(exe),
+            "--data-dir",
+            data_dir,
+            "wash",
+            "--workforce",
+            workforce,
+            "--records",
+            records,
+            "--export",
+            out,
+        ],
         check=True,
     )
 
@@ -45,8 +55,8 @@ def run_exact(workforce: str, records: str, out: str) -> None:
         COPY (
           SELECT w.person_id, r.record_id, 1.0 AS match_probability
           FROM w JOIN r
-            ON {norm.format(c='w.forenames')} = {norm.format(c='r.forenames')}
-           AND {norm.format(c='w.surname')} = {norm.format(c='r.surname')}
+            ON {norm.format(c="w.forenames")} = {norm.format(c="r.forenames")}
+           AND {norm.format(c="w.surname")} = {norm.format(c="r.surname")}
            AND CAST(w.date_of_birth AS VARCHAR) = CAST(r.date_of_birth AS VARCHAR)
         ) TO '{out}' (FORMAT PARQUET)
     """)

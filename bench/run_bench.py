@@ -66,8 +66,20 @@ def synth(size: int, workforce: int) -> Path:
     if not (out / "truth.csv").exists():
         exe = Path(sys.executable).with_name("datawash")
         subprocess.run(
-            [str(exe), "synth", str(out), "--workforce", str(workforce), "--records",
-             str(size), "--seed", "7", "--format", fmt, "--no-register"],
+            [
+                str(exe),
+                "synth",
+                str(out),
+                "--workforce",
+                str(workforce),
+                "--records",
+                str(size),
+                "--seed",
+                "7",
+                "--format",
+                fmt,
+                "--no-register",
+            ],
             check=True,
         )
     return out
@@ -117,13 +129,18 @@ def febrl() -> Path:
 
 def score(pairs: Path, truth: Path, review: float, confirmed: float) -> dict[str, float | int]:
     con = duckdb.connect()
-    con.execute(f"CREATE TABLE t AS SELECT DISTINCT CAST(person_id AS VARCHAR) person_id, "
-                f"CAST(record_id AS VARCHAR) record_id FROM read_csv('{truth}', all_varchar=true)")
-    con.execute(f"CREATE TABLE p AS SELECT CAST(person_id AS VARCHAR) person_id, "
-                f"CAST(record_id AS VARCHAR) record_id, CAST(match_probability AS DOUBLE) mp "
-                f"FROM read_parquet('{pairs}')" if str(pairs).endswith(".parquet") else
-                f"CREATE TABLE p AS SELECT person_id, record_id, CAST(match_probability AS DOUBLE) mp "
-                f"FROM read_csv('{pairs}', all_varchar=true)")
+    con.execute(
+        f"CREATE TABLE t AS SELECT DISTINCT CAST(person_id AS VARCHAR) person_id, "
+        f"CAST(record_id AS VARCHAR) record_id FROM read_csv('{truth}', all_varchar=true)"
+    )
+    con.execute(
+        f"CREATE TABLE p AS SELECT CAST(person_id AS VARCHAR) person_id, "
+        f"CAST(record_id AS VARCHAR) record_id, CAST(match_probability AS DOUBLE) mp "
+        f"FROM read_parquet('{pairs}')"
+        if str(pairs).endswith(".parquet")
+        else f"CREATE TABLE p AS SELECT person_id, record_id, CAST(match_probability AS DOUBLE) mp "
+        f"FROM read_csv('{pairs}', all_varchar=true)"
+    )
 
     def band(th: float) -> tuple[int, int]:
         row = con.execute(
@@ -189,12 +206,26 @@ def main() -> None:
             out = OUT / f"{folder.name}-{method}.parquet"
             out.unlink(missing_ok=True)
             print(f"== {title}: {method}", flush=True)
-            run = measure([sys.executable, str(ROOT / "bench" / "methods.py"), method,
-                           str(wf), str(rec), str(out)])
+            run = measure(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "methods.py"),
+                    method,
+                    str(wf),
+                    str(rec),
+                    str(out),
+                ]
+            )
             row: dict[str, object] = {"dataset": title, "method": method, **run}
             if run["rc"] == 0 and out.exists():
-                row.update(score(out, folder / "truth.csv", settings.review_threshold,
-                                 settings.confirmed_threshold))
+                row.update(
+                    score(
+                        out,
+                        folder / "truth.csv",
+                        settings.review_threshold,
+                        settings.confirmed_threshold,
+                    )
+                )
             print(row, flush=True)
             results.append(row)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))

@@ -171,9 +171,7 @@ def link(
 
     t3 = time.perf_counter()
     step("score", 0.0)
-    predictions = linker.inference.predict(
-        threshold_match_probability=settings.review_threshold
-    )
+    predictions = linker.inference.predict(threshold_match_probability=settings.review_threshold)
     model_json = json.dumps(linker.misc.save_model_to_json(), sort_keys=True)
     con.execute(
         f"CREATE OR REPLACE TABLE {PAIRS} AS "

@@ -189,12 +189,8 @@ def build_features(
     kind is "workforce" (previous_surnames) or "records" (aliases). Returns the row count.
     """
     prefix = f"__dw_{target}"
-    _register_lookup(
-        con, f"{prefix}_fn", f"SELECT DISTINCT forenames FROM {source}", _name_rows
-    )
-    _register_lookup(
-        con, f"{prefix}_sn", f"SELECT DISTINCT surname FROM {source}", _surname_rows
-    )
+    _register_lookup(con, f"{prefix}_fn", f"SELECT DISTINCT forenames FROM {source}", _name_rows)
+    _register_lookup(con, f"{prefix}_sn", f"SELECT DISTINCT surname FROM {source}", _surname_rows)
     if kind == "workforce":
         _register_lookup(
             con,
