@@ -19,15 +19,22 @@ class Settings(BaseSettings):
     # Wash thresholds (match probability).
     review_threshold: float = 0.5
     confirmed_threshold: float = 0.995
-    # Blocking guard: refuse or re-plan a blocking rule estimated above this many comparisons.
-    max_comparisons_per_rule: int = 60_000_000
+    # Blocking guard: a rule estimated above this many comparisons is re-planned (refined
+    # by birth year, postcode district …) or refused. 0 = automatic: the larger of
+    # 2,000,000 and twice the number of records in the extract.
+    max_comparisons_per_rule: int = 0
     random_seed: int = 42
     # DuckDB working memory for the linkage; it spills to data_dir/tmp beyond this.
-    duckdb_memory_limit: str = "10GB"
+    duckdb_memory_limit: str = "3GB"
     # Review workflow.
     dual_control: bool = True
     # Disclosure control: counts below this are shown as "fewer than N".
     disclosure_threshold: int = 5
+
+    def comparison_limit(self, n_records: int) -> int:
+        if self.max_comparisons_per_rule > 0:
+            return self.max_comparisons_per_rule
+        return max(2_000_000, 2 * n_records)
 
     @property
     def resolved_database_url(self) -> str:

@@ -36,7 +36,11 @@ class BlockingRule:
         return replace(self, name=f"{self.name} + {column}", keys=(*self.keys, (column, column)))
 
     def uses(self, column: str) -> bool:
-        return any(column in pair for pair in self.keys)
+        """Whether the rule already fixes this column (dob fixes dob_year, pc fixes the
+        district, so refining by them would change nothing)."""
+        fixed = {c for pair in self.keys for c in pair}
+        fixed |= {implied for c in set(fixed) for implied in _IMPLIES.get(c, ())}
+        return column in fixed
 
 
 DEFAULT_RULES: tuple[BlockingRule, ...] = (
@@ -44,7 +48,10 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("same forename and surname", (("fn1", "fn1"), ("sn", "sn"))),
     BlockingRule("date of birth with day and month swapped", (("dob_swap", "dob"),)),
     BlockingRule("same surname and birth year", (("sn", "sn"), ("dob_year", "dob_year"))),
-    BlockingRule("names sound the same", (("fn_ph", "fn_ph"), ("sn_ph", "sn_ph"))),
+    BlockingRule(
+        "names sound the same, same birth year",
+        (("fn_ph", "fn_ph"), ("sn_ph", "sn_ph"), ("dob_year", "dob_year")),
+    ),
     BlockingRule("same forename and postcode", (("fn1", "fn1"), ("pc", "pc"))),
     BlockingRule("same surname and postcode", (("sn", "sn"), ("pc", "pc"))),
     BlockingRule("forename and surname swapped", (("fn1", "sn"), ("sn", "fn1"))),
@@ -58,6 +65,13 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
         explode=("fn_keys_all", "sn_forms"),
     ),
 )
+
+_IMPLIES = {
+    "dob": ("dob_year",),
+    "dob_swap": ("dob_year",),
+    "pc": ("pc_sector", "pc_district"),
+    "pc_sector": ("pc_district",),
+}
 
 # Keys added, in order, to a rule that would generate too many comparisons.
 REFINEMENTS: tuple[str, ...] = ("dob_year", "pc_district", "fn1", "gender")

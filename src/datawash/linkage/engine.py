@@ -39,6 +39,7 @@ PAIRS = "dw_pairs"
 TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
 U_MAX_PAIRS = 1_000_000
+EM_MAX_PAIRS = 1_000_000
 
 
 @dataclass
@@ -116,7 +117,7 @@ def link(
     t1 = time.perf_counter()
     step("block", 0.0)
     planned = blocking.plan(
-        con, WORKFORCE, RECORDS, max_comparisons=settings.max_comparisons_per_rule
+        con, WORKFORCE, RECORDS, max_comparisons=settings.comparison_limit(n_records)
     )
     rules = [p.rule for p in planned]
     con.execute(
@@ -160,11 +161,11 @@ def link(
     )
     step("train", 0.5)
     linker.training.estimate_parameters_using_expectation_maximisation(
-        'l."dob" = r."dob"', fix_u_probabilities=True
+        'l."dob" = r."dob"', fix_u_probabilities=True, max_pairs=EM_MAX_PAIRS
     )
     step("train", 0.75)
     linker.training.estimate_parameters_using_expectation_maximisation(
-        'l."fn1" = r."fn1" AND l."sn" = r."sn"', fix_u_probabilities=True
+        'l."fn1" = r."fn1" AND l."sn" = r."sn"', fix_u_probabilities=True, max_pairs=EM_MAX_PAIRS
     )
     step("train", 1.0)
     timings["train"] = time.perf_counter() - t2
