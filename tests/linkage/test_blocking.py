@@ -46,8 +46,8 @@ def test_exploded_rule_counts_key_overlaps(con: duckdb.DuckDBPyConnection) -> No
     rule = BlockingRule("keys", (("keys", "keys"),), explode=("keys",))
     got = con.execute(count_sql("l", "r", rule)).fetchall()[0][0]
     brute = con.execute(
-        "SELECT count(*) FROM (SELECT unnest(keys) k FROM l) a JOIN (SELECT unnest(keys) k FROM r) b "
-        "USING (k)"
+        "SELECT count(*) FROM (SELECT unnest(keys) k FROM l) a "
+        "JOIN (SELECT unnest(keys) k FROM r) b USING (k)"
     ).fetchall()[0][0]
     assert got == brute > 0
 

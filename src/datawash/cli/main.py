@@ -47,9 +47,11 @@ def root(
 
 def _register() -> None:
     # Each domain adds its commands here (one line each).
+    from datawash.cli import demo as demo_cli
     from datawash.cli import wash as wash_cli
 
     wash_cli.register(app)
+    demo_cli.register(app)
 
 
 _register()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from datawash.cli.common import console
 
 STAGE_TITLES = {
+    "synth": "Synthesise force and extract",
     "load": "Load and validate inputs",
     "features": "Normalise names, dates, postcodes",
     "block": "Plan blocking",
@@ -33,7 +34,7 @@ def stage_progress(
         console=console,
         transient=False,
     ) as bars:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, fraction: float) -> None:
             if stage not in tasks:
