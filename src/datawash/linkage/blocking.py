@@ -60,6 +60,12 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("same forename and locality", (("fn1", "fn1"), ("addr_tail", "addr_tail"))),
     BlockingRule("same surname and locality", (("sn", "sn"), ("addr_tail", "addr_tail"))),
     BlockingRule(
+        "forename sounds the same, same locality", (("fn_ph", "fn_ph"), ("addr_tail", "addr_tail"))
+    ),
+    BlockingRule(
+        "surname sounds the same, same locality", (("sn_ph", "sn_ph"), ("addr_tail", "addr_tail"))
+    ),
+    BlockingRule(
         "equivalent forename and any surname form",
         (("fn_keys_all", "fn_keys_all"), ("sn_forms", "sn_forms")),
         explode=("fn_keys_all", "sn_forms"),

@@ -161,6 +161,7 @@ def address() -> dict[str, Any]:
             _level('jaro_winkler_similarity("addr_l", "addr_r") >= 0.88', "address similar"),
             _level('"pc_sector_l" = "pc_sector_r"', "same postcode sector"),
             _level('"pc_district_l" = "pc_district_r"', "same postcode district"),
+            _level('"addr_tail_l" = "addr_tail_r"', "same locality"),
             _else("elsewhere (moved or different)"),
         ],
     }
