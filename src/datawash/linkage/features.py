@@ -13,7 +13,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from datawash.ingest.normalise import forename_tokens, normalise_name, surname_forms
+from datawash.ingest.normalise import (
+    ADDRESS_WORDS,
+    forename_tokens,
+    normalise_name,
+    surname_forms,
+)
 from datawash.linkage.names import forename_keys, phonetic, surname_keys
 
 FEATURE_COLUMNS = [
@@ -46,29 +51,6 @@ FEATURE_COLUMNS = [
 # millions of rows; tests/linkage/test_features.py checks both agree).
 _PC_COMPACT = "regexp_replace(upper(coalesce({col}, '')), '[^A-Z0-9]', '', 'g')"
 _PC_RE = "^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$"
-
-# Address words reduced to one spelling, so "12 High St." equals "12 high street".
-_ADDRESS_WORDS = {
-    "rd": "road",
-    "st": "street",
-    "ave": "avenue",
-    "av": "avenue",
-    "ln": "lane",
-    "dr": "drive",
-    "cl": "close",
-    "ct": "court",
-    "cres": "crescent",
-    "gdns": "gardens",
-    "gr": "grove",
-    "pl": "place",
-    "sq": "square",
-    "ter": "terrace",
-    "terr": "terrace",
-    "hse": "house",
-    "flt": "flat",
-    "apt": "flat",
-    "apartment": "flat",
-}
 
 
 def _name_rows(values: Iterable[str | None]) -> dict[str, list[Any]]:
@@ -171,7 +153,7 @@ def _address_sql(col: str) -> str:
     expr = f"lower(strip_accents(coalesce({col}, '')))"
     expr = f"regexp_replace({expr}, '[^a-z0-9 ]', ' ', 'g')"
     expr = f"' ' || regexp_replace({expr}, '\\s+', ' ', 'g') || ' '"
-    for short, full in _ADDRESS_WORDS.items():
+    for short, full in ADDRESS_WORDS.items():
         expr = f"replace({expr}, ' {short} ', ' {full} ')"
     return f"nullif(trim({expr}), '')"
 

@@ -1,0 +1,1 @@
+"""Reading input files: formats, column mapping, validation and normalisation."""

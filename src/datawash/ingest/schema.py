@@ -1,0 +1,155 @@
+"""The canonical input files (docs/formats.md) as data: columns, what is required, types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ColumnType(StrEnum):
+    ID = "id"
+    TEXT = "text"
+    DATE = "date"
+    ENUM = "enum"
+    LIST = "list"  # `;` separated values in one cell
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = ColumnType.TEXT
+    required: bool = False  # the column must be present
+    value_required: bool = False  # every row must have a value
+    allowed: tuple[str, ...] = ()
+    upper: bool = False  # enum values stored upper-case (gender, Y/N flags)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    name: str
+    id_column: str
+    columns: tuple[Column, ...]
+    # dates that must not lie in the future
+    not_future: tuple[str, ...] = field(default=())
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+ROLES = ("officer", "staff", "special", "volunteer")
+GENDERS = ("M", "F", "X")
+YES_NO = ("Y", "N")
+SOURCES = ("complaint", "conduct_matter", "data_wash", "vetting", "other")
+SEVERITIES = ("misconduct", "gross_misconduct")
+CATEGORIES = ("sexual", "domestic_abuse", "other_vawg", "violence", "dishonesty", "drugs", "other")
+STAGES = (
+    "assessment",
+    "investigation",
+    "meeting",
+    "hearing",
+    "accelerated_hearing",
+    "appeal",
+    "closed",
+)
+OUTCOMES = (
+    "no_case_to_answer",
+    "no_further_action",
+    "reflective_practice",
+    "management_advice",
+    "management_action",
+    "written_warning",
+    "final_written_warning",
+    "reduction_in_rank",
+    "dismissed",
+    "would_have_been_dismissed",
+    "resigned_or_retired",
+    "not_proven",
+    "criminal_conviction",
+)
+
+T = ColumnType
+
+WORKFORCE = FileKind(
+    "workforce",
+    "person_id",
+    (
+        Column("person_id", T.ID, required=True, value_required=True),
+        Column("role", T.ENUM, required=True, value_required=True, allowed=ROLES),
+        Column("forenames", T.TEXT, required=True, value_required=True),
+        Column("surname", T.TEXT, required=True, value_required=True),
+        Column("previous_surnames", T.LIST),
+        Column("date_of_birth", T.DATE, required=True, value_required=True),
+        Column("gender", T.ENUM, allowed=GENDERS, upper=True),
+        Column("address", T.TEXT),
+        Column("postcode", T.TEXT),
+    ),
+    not_future=("date_of_birth",),
+)
+
+RECORDS = FileKind(
+    "records",
+    "record_id",
+    (
+        Column("record_id", T.ID, required=True, value_required=True),
+        Column("forenames", T.TEXT, required=True),
+        Column("surname", T.TEXT, required=True),
+        Column("aliases", T.LIST),
+        Column("date_of_birth", T.DATE),
+        Column("gender", T.ENUM, allowed=GENDERS, upper=True),
+        Column("address", T.TEXT),
+        Column("postcode", T.TEXT),
+    ),
+    not_future=("date_of_birth",),
+)
+
+EVENTS = FileKind(
+    "events",
+    "event_id",
+    (
+        Column("event_id", T.ID, required=True, value_required=True),
+        Column("record_id", T.ID, required=True, value_required=True),
+        Column("event_type", T.TEXT, required=True),
+        Column("role", T.TEXT, required=True),
+        Column("offence_code", T.TEXT),
+        Column("offence_description", T.TEXT),
+        Column("domestic_abuse", T.ENUM, allowed=YES_NO, upper=True),
+        Column("event_date", T.DATE),
+    ),
+    not_future=("event_date",),
+)
+
+CASES = FileKind(
+    "cases",
+    "case_id",
+    (
+        Column("case_id", T.ID, required=True, value_required=True),
+        Column("recorded_on", T.DATE, required=True, value_required=True),
+        Column("source", T.ENUM, required=True, value_required=True, allowed=SOURCES),
+        Column("severity", T.ENUM, allowed=SEVERITIES),
+        Column("closed_on", T.DATE),
+    ),
+    not_future=("recorded_on", "closed_on"),
+)
+
+ALLEGATIONS = FileKind(
+    "allegations",
+    "allegation_id",
+    (
+        Column("allegation_id", T.ID, required=True, value_required=True),
+        Column("case_id", T.ID, required=True, value_required=True),
+        Column("person_id", T.ID, required=True, value_required=True),
+        Column("role_at_time", T.ENUM, required=True, value_required=True, allowed=ROLES),
+        Column("category", T.ENUM, required=True, value_required=True, allowed=CATEGORIES),
+        Column("stage", T.ENUM, allowed=STAGES),
+        Column("outcome", T.ENUM, allowed=OUTCOMES),
+        Column("outcome_on", T.DATE),
+    ),
+    not_future=("outcome_on",),
+)
+
+KINDS: dict[str, FileKind] = {k.name: k for k in (WORKFORCE, RECORDS, EVENTS, CASES, ALLEGATIONS)}
