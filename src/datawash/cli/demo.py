@@ -10,7 +10,6 @@ import typer
 from datawash.cli.common import console, handled_errors, settings_from
 from datawash.cli.progress import stage_progress
 from datawash.cli.wash import print_summary
-from datawash.demo import DemoResult, run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -23,6 +22,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Synthesise a force and an extract, wash them, review a few hits, import a
         misconduct register and answer the reference FOI request from it."""
+        from datawash.demo import DemoResult, run_demo
+
         settings = settings_from(ctx)
         started = time.perf_counter()
         with handled_errors(), stage_progress() as progress:

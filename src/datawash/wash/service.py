@@ -135,26 +135,37 @@ def run_wash(
             progress=step,
         )
         step("save", 0.0)
-        with session_scope(settings) as session:
-            run = _persist(session, actor, con, inputs, result, settings, label=label)
-            run.seconds = round(time.perf_counter() - started, 2)
-            summary = WashSummary(
-                run_id=run.id,
-                people=run.n_people,
-                records=run.n_records,
-                events=run.n_events,
-                comparisons=run.n_comparisons,
-                confirmed=run.n_confirmed,
-                review=run.n_review,
-                people_with_candidates=run.n_people_with_candidates,
-                seconds=run.seconds,
-                timings=result.timings,
-                blocking_plan=result.plan,
-            )
-        step("save", 1.0)
+        # The export is written next to its destination first and moved into place only
+        # once the database transaction has committed: a failure leaves neither behind.
+        staged = None
         if export is not None:
-            export_pairs(con, result.pairs_table, export)
+            staged = export.with_name(f".{export.name}.partial")
+            export_pairs(con, result.pairs_table, staged)
+        try:
+            with session_scope(settings) as session:
+                run = _persist(session, actor, con, inputs, result, settings, label=label)
+                run.seconds = round(time.perf_counter() - started, 2)
+                summary = WashSummary(
+                    run_id=run.id,
+                    people=run.n_people,
+                    records=run.n_records,
+                    events=run.n_events,
+                    comparisons=run.n_comparisons,
+                    confirmed=run.n_confirmed,
+                    review=run.n_review,
+                    people_with_candidates=run.n_people_with_candidates,
+                    seconds=run.seconds,
+                    timings=result.timings,
+                    blocking_plan=result.plan,
+                )
+        except BaseException:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
+            raise
+        if staged is not None and export is not None:
+            staged.replace(export)
             summary.export = export
+        step("save", 1.0)
         return summary
     finally:
         con.close()
@@ -354,7 +365,7 @@ def export_pairs(con: duckdb.DuckDBPyConnection, pairs_table: str, path: Path) -
     select_sql = (
         "SELECT person_id, record_id, round(match_probability, 6) AS match_probability, "
         "round(match_weight, 3) AS match_weight, band, "
-        "array_to_string(list_transform(explanation, x -> x.field || ': ' || x.level || ', ' "
+        "array_to_string(list_transform(explanation, lambda x: x.field || ': ' || x.level || ', ' "
         "|| printf('%+.1f', x.weight)), ' | ') AS explanation "
         f"FROM {pairs_table} ORDER BY person_id, match_probability DESC, record_id"
     )
