@@ -12,7 +12,7 @@ from typing import Any
 # A date of birth a generation apart is strong evidence against whatever EM learns from
 # relatives in the data: its m probability is fixed (keying errors that large are rare).
 GENERATION_YEARS = 14
-GENERATION_APART_M = 0.0005
+GENERATION_APART_M = 0.00002
 
 
 def _level(
