@@ -140,7 +140,7 @@ def test_surname_levels(changes: dict[str, Any], expected: str) -> None:
             "same, but 1 January (often a placeholder)",
         ),
         ({"date_of_birth": "1985-07-03"}, None, "day and month swapped"),
-        ({"date_of_birth": "1985-03-08"}, None, "one digit off"),
+        ({"date_of_birth": "1985-03-08"}, None, "one digit off in day or month"),
         ({"date_of_birth": "1985-01-01"}, None, "1 January placeholder in the same year"),
         ({"date_of_birth": "1959-11-20"}, None, "a generation apart"),
         ({"date_of_birth": "1988-10-20"}, None, "different"),

@@ -55,6 +55,9 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("same forename and postcode", (("fn1", "fn1"), ("pc", "pc"))),
     BlockingRule("same surname and postcode", (("sn", "sn"), ("pc", "pc"))),
     BlockingRule("forename and surname swapped", (("fn1", "sn"), ("sn", "fn1"))),
+    BlockingRule(
+        "surname keyed as forename, same birth year", (("sn", "fn1"), ("dob_year", "dob_year"))
+    ),
     BlockingRule("same forename and house", (("fn1", "fn1"), ("addr_key", "addr_key"))),
     BlockingRule("same surname and house", (("sn", "sn"), ("addr_key", "addr_key"))),
     BlockingRule("same forename and locality", (("fn1", "fn1"), ("addr_tail", "addr_tail"))),

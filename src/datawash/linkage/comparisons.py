@@ -12,7 +12,8 @@ from typing import Any
 # A date of birth a generation apart is strong evidence against whatever EM learns from
 # relatives in the data: its m probability is fixed (keying errors that large are rare).
 GENERATION_YEARS = 14
-GENERATION_APART_M = 0.00002
+GENERATION_APART_M = 0.000002
+GENDER_DIFFERENT_M = 0.01
 
 
 def _level(
@@ -40,7 +41,14 @@ def _else(label: str = "different") -> dict[str, Any]:
     return {"sql_condition": "ELSE", "label_for_charts": label}
 
 
-SWAPPED = '"fn1_l" = "sn_r" AND "sn_l" = "fn1_r"'
+# Forename and surname keyed the other way round, allowing for the other perturbations
+# that come with it (a middle name, a short form, a slight misspelling).
+SWAPPED = (
+    '(list_contains(sn_forms_l, "fn1_r") OR jaro_winkler_similarity("sn_l", "fn1_r") >= 0.92) '
+    'AND (list_contains(fn_keys_all_l, "sn_r") OR list_contains(fn_all_l, "sn_r") '
+    'OR jaro_winkler_similarity("fn1_l", "sn_r") >= 0.92) '
+    'AND NOT ("fn1_l" = "fn1_r" AND "sn_l" = "sn_r")'
+)
 
 
 def forename() -> dict[str, Any]:
@@ -104,7 +112,15 @@ def date_of_birth() -> dict[str, Any]:
             _level('"dob_l" = "dob_r" AND NOT "dob_jan1_r"', "same"),
             _level('"dob_l" = "dob_r"', "same, but 1 January (often a placeholder)"),
             _level('"dob_swap_l" = "dob_r"', "day and month swapped"),
-            _level('damerau_levenshtein("dob_s_l", "dob_s_r") <= 1', "one digit off"),
+            _level(
+                'damerau_levenshtein("dob_s_l", "dob_s_r") <= 1 AND "dob_year_l" = "dob_year_r"',
+                "one digit off in day or month",
+            ),
+            _level(
+                'damerau_levenshtein("dob_s_l", "dob_s_r") <= 1 '
+                f'AND abs("dob_year_l" - "dob_year_r") < {GENERATION_YEARS}',
+                "one digit off in the year",
+            ),
             _level(
                 '"dob_jan1_r" AND "dob_year_l" = "dob_year_r"',
                 "1 January placeholder in the same year",
@@ -132,7 +148,8 @@ def gender() -> dict[str, Any]:
                 null=True,
             ),
             _level('"gender_l" = "gender_r"', "same"),
-            _else(),
+            # Gender is mis-keyed now and then; a mismatch is evidence, not a veto.
+            {**_else(), "m_probability": GENDER_DIFFERENT_M, "fix_m_probability": True},
         ],
     }
 

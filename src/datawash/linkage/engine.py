@@ -40,6 +40,7 @@ TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
 U_MAX_PAIRS = 1_000_000
 EM_MAX_PAIRS = 1_000_000
+M_PSEUDO = 0.001
 
 
 @dataclass
@@ -172,8 +173,11 @@ def link(
 
     t3 = time.perf_counter()
     step("score", 0.0)
-    predictions = linker.inference.predict(threshold_match_probability=settings.review_threshold)
-    model_json = json.dumps(linker.misc.save_model_to_json(), sort_keys=True)
+    model = smooth(linker.misc.save_model_to_json())
+    scorer = Linker([left, right], model, log_level=None)
+    _register_tf(con, db_api, scorer)
+    predictions = scorer.inference.predict(threshold_match_probability=settings.review_threshold)
+    model_json = json.dumps(model, sort_keys=True)
     con.execute(
         f"CREATE OR REPLACE TABLE {PAIRS} AS "
         + explain.pairs_sql(
@@ -193,6 +197,31 @@ def link(
         n_comparisons=sum(p.comparisons for p in planned),
         timings=timings,
     )
+
+
+def smooth(model: dict[str, Any]) -> dict[str, Any]:
+    """Pseudo-counts on the trained model so that no level has an absurd weight.
+
+    Unsupervised training on synthetic or tidy data can leave a level unobserved (u or m
+    missing) or with m = 0, which gives weights of -100 and worse: one typo in a house
+    number would then outweigh everything else. Every trained m gets a pseudo-count of
+    M_PSEUDO (levels whose m is fixed by design keep theirs), and an unobserved u gets half
+    a count of the random pairs sampled.
+    """
+    out = json.loads(json.dumps(model))
+    u_floor = 0.5 / U_MAX_PAIRS
+    for comp in out["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        k = len(levels)
+        for lv in levels:
+            if not lv.get("fix_m_probability"):
+                m = lv.get("m_probability")
+                m = float(m) if isinstance(m, (int, float)) else 0.0
+                lv["m_probability"] = (m + M_PSEUDO) / (1 + k * M_PSEUDO)
+            u = lv.get("u_probability")
+            if not isinstance(u, (int, float)) or u <= 0:
+                lv["u_probability"] = u_floor
+    return out
 
 
 def _with_rules(model: dict[str, Any], rules: list[blocking.BlockingRule]) -> Any:

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from nicknames import name_triplets
 
 Progress = Callable[[str, float], None]
 CHUNK = 1_000_000
@@ -37,12 +38,7 @@ ORIGIN_SHARES = {
     "chinese": 0.02,
 }
 ROLE_SHARES = {"officer": 0.55, "staff": 0.38, "special": 0.05, "volunteer": 0.02}
-STREET_WORDS = (
-    "Church Park Victoria Station Mill Green Queens Kings Albert School Grove Manor Oak "
-    "Elm Ash Beech Willow Cedar Maple Holly Hawthorn Meadow Brook Orchard Spring Hill "
-    "Windsor York Warwick Stafford Dudley Coventry Birmingham Lichfield Tamworth Lodge "
-    "Farm Court Chapel Bridge Castle Abbey Priory Vicarage Rectory Forge Tannery Canal"
-).split()
+STREET_WORDS = ["Church", "Park", "Victoria", "Station", "Mill", "Green", "Queens", "Kings", "Albert", "School", "Grove", "Manor", "Oak", "Elm", "Ash", "Beech", "Willow", "Cedar", "Maple", "Holly", "Hawthorn", "Meadow", "Brook", "Orchard", "Spring", "Hill", "Windsor", "York", "Warwick", "Stafford", "Dudley", "Coventry", "Birmingham", "Lichfield", "Tamworth", "Lodge", "Farm", "Court", "Chapel", "Bridge", "Castle", "Abbey", "Priory", "Vicarage", "Rectory", "Forge", "Tannery", "Canal"]
 STREET_TYPES = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Crescent", "Grove", "Way")
 EVENT_TYPES = ("crime", "intelligence", "custody", "incident", "conviction", "caution")
 INTEGRITY_ROLES = ("suspect", "offender", "accused", "arrested")
@@ -52,6 +48,40 @@ OTHER_ROLES = ("victim", "witness", "informant", "associate")
 def _table(name: str) -> list[dict[str, str]]:
     text = files("datawash.synth").joinpath("data", name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
+
+
+ENGLISH_PARTS = (
+    "ash black brad brook cald craw cross dal fair ford green hart hay hol kings lang "
+    "lock marsh mid new north oak pen ray red rock rush sal shep south stan stock sut thorn "
+    "wake wal west whit wind wood york bar brom chad dun hurst",
+    "ley ton field worth ford ham wood by well more bridge shaw cliffe dale hurst stone "
+    "combe well wick land den brook croft",
+)
+POLISH_PARTS = (
+    "kowal nowa wis woj kam lewan ziel szyman woz dab koz jank mazur kwiat kraw piotr grab "
+    "paw mich now adam dud zaj wiecz jabl maj olsz sob bor pietr cz",
+    "ski czyk wicz ak ek owski iak ewski",
+)
+IRISH_PARTS = (
+    "mc o",
+    "carthy gowan kenna namara guire loughlin sweeney donnell grath mahon bride garry "
+    "hale leary neill rourke sullivan dwyer keeffe brien riordan",
+)
+
+
+def _composed(parts: tuple[str, str]) -> list[str]:
+    return sorted({a + b for a in parts[0].split() for b in parts[1].split()})
+
+
+def _with_tail(
+    items: list[tuple[str, float]], tail: list[str], *, share: float
+) -> list[tuple[str, float]]:
+    known = {n for n, _ in items}
+    tail = [t for t in tail if t not in known]
+    head_total = sum(w for _, w in items)
+    ranks = np.arange(1, len(tail) + 1, dtype=float) ** -0.6
+    scale = head_total * share / (1 - share) / ranks.sum()
+    return items + [(t, float(r * scale)) for t, r in zip(tail, ranks, strict=True)]
 
 
 @dataclass
@@ -83,8 +113,23 @@ class Pools:
 
         def arr(items: list[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray]:
             names = np.array([n for n, _ in items], dtype=object)
-            w = np.array([x for _, x in items], dtype=float) ** 1.3  # skew: Zipf-like
+            w = np.array([x for _, x in items], dtype=float) ** 1.1  # skew: Zipf-like
             return names, w / w.sum()
+
+        # Real surname distributions have a long tail (the 340 listed names cover well
+        # under half of the population): compose rarer English and Polish surnames and
+        # give them the remaining mass with a Zipf tail.
+        # Forenames too: the formal names of the `nicknames` package (used here only as a
+        # list of plausible given names, split between the sexes by a stable hash).
+        given = sorted(
+            {t.name1.strip().lower() for t in name_triplets() if len(t.name1.strip()) >= 4}
+        )
+        for g, parity in (("M", 0), ("F", 1)):
+            tail = [n for n in given if sum(map(ord, n)) % 2 == parity]
+            fn[("english", g)] = _with_tail(fn[("english", g)], tail, share=0.35)
+        sn["english"] = _with_tail(sn["english"], _composed(ENGLISH_PARTS), share=0.55)
+        sn["polish"] = _with_tail(sn["polish"], _composed(POLISH_PARTS), share=0.4)
+        sn["irish"] = _with_tail(sn["irish"], _composed(IRISH_PARTS), share=0.3)
 
         return cls(
             forenames={k: arr(v) for k, v in fn.items()},
