@@ -208,7 +208,7 @@ def smooth(model: dict[str, Any]) -> dict[str, Any]:
     M_PSEUDO (levels whose m is fixed by design keep theirs), and an unobserved u gets half
     a count of the random pairs sampled.
     """
-    out = json.loads(json.dumps(model))
+    out: dict[str, Any] = json.loads(json.dumps(model))
     u_floor = 0.5 / U_MAX_PAIRS
     for comp in out["comparisons"]:
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]

@@ -38,7 +38,56 @@ ORIGIN_SHARES = {
     "chinese": 0.02,
 }
 ROLE_SHARES = {"officer": 0.55, "staff": 0.38, "special": 0.05, "volunteer": 0.02}
-STREET_WORDS = ["Church", "Park", "Victoria", "Station", "Mill", "Green", "Queens", "Kings", "Albert", "School", "Grove", "Manor", "Oak", "Elm", "Ash", "Beech", "Willow", "Cedar", "Maple", "Holly", "Hawthorn", "Meadow", "Brook", "Orchard", "Spring", "Hill", "Windsor", "York", "Warwick", "Stafford", "Dudley", "Coventry", "Birmingham", "Lichfield", "Tamworth", "Lodge", "Farm", "Court", "Chapel", "Bridge", "Castle", "Abbey", "Priory", "Vicarage", "Rectory", "Forge", "Tannery", "Canal"]
+STREET_WORDS = (
+    "Church",
+    "Park",
+    "Victoria",
+    "Station",
+    "Mill",
+    "Green",
+    "Queens",
+    "Kings",
+    "Albert",
+    "School",
+    "Grove",
+    "Manor",
+    "Oak",
+    "Elm",
+    "Ash",
+    "Beech",
+    "Willow",
+    "Cedar",
+    "Maple",
+    "Holly",
+    "Hawthorn",
+    "Meadow",
+    "Brook",
+    "Orchard",
+    "Spring",
+    "Hill",
+    "Windsor",
+    "York",
+    "Warwick",
+    "Stafford",
+    "Dudley",
+    "Coventry",
+    "Birmingham",
+    "Lichfield",
+    "Tamworth",
+    "Lodge",
+    "Farm",
+    "Court",
+    "Chapel",
+    "Bridge",
+    "Castle",
+    "Abbey",
+    "Priory",
+    "Vicarage",
+    "Rectory",
+    "Forge",
+    "Tannery",
+    "Canal",
+)
 STREET_TYPES = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Crescent", "Grove", "Way")
 EVENT_TYPES = ("crime", "intelligence", "custody", "incident", "conviction", "caution")
 INTEGRITY_ROLES = ("suspect", "offender", "accused", "arrested")
@@ -508,8 +557,8 @@ def generate(
     truth: list[tuple[str, int, str]] = []
     hard: list[tuple[str, int, str]] = []
     in_extract = rng.random(workforce) < 0.25
-    for i in np.flatnonzero(in_extract):
-        p = people[i]
+    for idx in np.flatnonzero(in_extract):
+        p = people[int(idx)]
         for _ in range(int(rng.choice([1, 2, 3], p=[0.6, 0.3, 0.1]))):
             rec, phen = keyer.record(p)
             special.append(rec)
@@ -588,7 +637,7 @@ def generate(
     ev_rows_all: list[pa.Table] = []
     # Chunk 0: the special records (shuffled into the file) plus background.
     written = 0
-    n_events = 0
+    n_events: int = 0
     writer_csv = None
     writer_pq = None
     order = rng.permutation(len(special))
@@ -606,9 +655,10 @@ def generate(
             offset += n
             remaining -= n
         if with_events:
-            ev_rows_all.append(
-                _events(rng, pools, tbl.column("record_id").to_numpy(zero_copy_only=False), written)
-            )
+            ids_chunk = tbl.column("record_id").to_numpy(zero_copy_only=False)
+            ev = _events(rng, pools, ids_chunk, n_events)
+            n_events += ev.num_rows
+            ev_rows_all.append(ev)
         if fmt == "parquet":
             if writer_pq is None:
                 writer_pq = pq.ParquetWriter(rec_path, tbl.schema)
@@ -633,8 +683,8 @@ def generate(
     with (out_dir / "truth.csv").open("w", newline="") as fh:
         wr = csv.writer(fh)
         wr.writerow(["person_id", "record_id", "phenomena"])
-        for pid, j, phen in truth:
-            wr.writerow([pid, record_ids[j], phen])
+        for pid, j, phen_text in truth:
+            wr.writerow([pid, record_ids[j], phen_text])
     with (out_dir / "hard_negatives.csv").open("w", newline="") as fh:
         wr = csv.writer(fh)
         wr.writerow(["person_id", "record_id", "kind"])
@@ -747,7 +797,7 @@ def _events(rng: np.random.Generator, pools: Pools, record_ids: np.ndarray, star
             ),
             "offence_description": pa.array([c["description"] for c in codes], pa.string()),
             "domestic_abuse": pa.array(
-                np.where(da < 0.15, "Y", np.where(da < 0.8, "N", None)), pa.string()
+                np.select([da < 0.15, da < 0.8], ["Y", "N"], default="").astype(object), pa.string()
             ),
             "event_date": pa.array(
                 [date.fromordinal(int(d)).isoformat() for d in days], pa.string()
