@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # 2,000,000 and twice the number of records in the extract.
     max_comparisons_per_rule: int = 0
     random_seed: int = 42
+    # A workforce date of birth outside these ages is reported as impossible.
+    workforce_min_age: int = 16
+    workforce_max_age: int = 100
     # DuckDB working memory for the linkage; it spills to data_dir/tmp beyond this.
     duckdb_memory_limit: str = "3GB"
     # Review workflow.

@@ -235,8 +235,11 @@ def load_table(
     *,
     column_map: ColumnMap | None = None,
     table: str | None = None,
+    age_bounds: tuple[int, int] = (MIN_AGE, MAX_AGE),
 ) -> LoadedTable:
-    """Read, validate and type one canonical file into DuckDB table `table` (default: kind)."""
+    """Read, validate and type one canonical file into DuckDB table `table` (default: kind).
+
+    age_bounds: the youngest and oldest a workforce member can be (date of birth check)."""
     if kind not in KINDS:
         raise InputError(f"unknown file kind {kind!r}; one of {', '.join(KINDS)}")
     spec = KINDS[kind]
@@ -256,7 +259,7 @@ def load_table(
             raise ValidationFailed([Problem(str(path), None, None, "the file has no data rows")])
         checks = _Checks(con, str(path), raw)
         for col in spec.columns:
-            _check_column(checks, spec, col, used.get(col.name))
+            _check_column(checks, spec, col, used.get(col.name), age_bounds)
         _check_duplicates(con, checks, spec, used[spec.id_column])
         if checks.problems:
             raise ValidationFailed(checks.problems)
@@ -316,7 +319,13 @@ def _value(header: str | None) -> str:
     return "NULL" if header is None else f"nullif(trim({_ident(header)}), '')"
 
 
-def _check_column(checks: _Checks, spec: FileKind, col: Column, header: str | None) -> None:
+def _check_column(
+    checks: _Checks,
+    spec: FileKind,
+    col: Column,
+    header: str | None,
+    age_bounds: tuple[int, int] = (MIN_AGE, MAX_AGE),
+) -> None:
     if header is None:
         return
     v = _value(header)
@@ -337,16 +346,17 @@ def _check_column(checks: _Checks, spec: FileKind, col: Column, header: str | No
         if col.name in spec.not_future:
             checks.rows(f"{_date_sql(v)} > current_date", col.name, "date is in the future")
         if spec.name == "workforce" and col.name == "date_of_birth":
+            youngest, oldest = age_bounds
             checks.rows(
-                f"{_date_sql(v)} > current_date - INTERVAL {MIN_AGE} YEAR "
+                f"{_date_sql(v)} > current_date - INTERVAL {int(youngest)} YEAR "
                 f"AND {_date_sql(v)} <= current_date",
                 col.name,
-                f"date of birth gives an age under {MIN_AGE}",
+                f"date of birth gives an age under {youngest}",
             )
             checks.rows(
-                f"{_date_sql(v)} < current_date - INTERVAL {MAX_AGE} YEAR",
+                f"{_date_sql(v)} < current_date - INTERVAL {int(oldest)} YEAR",
                 col.name,
-                f"date of birth gives an age over {MAX_AGE}",
+                f"date of birth gives an age over {oldest}",
             )
     if col.type is ColumnType.ENUM:
         norm = f"upper({v})" if col.upper else f"lower({v})"

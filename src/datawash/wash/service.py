@@ -111,14 +111,15 @@ def run_wash(
     change (run, people, candidate records, events, pairs, review items) is one transaction.
     """
     require(actor, "wash.run")
-    if export is not None and export.suffix.lower() not in (".csv", ".parquet"):
+    if export is not None and export.suffix not in (".csv", ".parquet"):
         raise InputError(f"{export}: the export must be a .csv or .parquet file")
     step = progress or (lambda _s, _f: None)
     started = time.perf_counter()
     con = open_workspace(settings)
     try:
         step("load", 0.0)
-        inputs = [load_table(con, workforce, "workforce", column_map=column_map)]
+        ages = (settings.workforce_min_age, settings.workforce_max_age)
+        inputs = [load_table(con, workforce, "workforce", column_map=column_map, age_bounds=ages)]
         step("load", 0.4)
         inputs.append(load_table(con, records, "records", column_map=column_map))
         step("load", 0.8)
@@ -140,7 +141,7 @@ def run_wash(
         staged = None
         if export is not None:
             staged = export.with_name(f".{export.name}.partial")
-            export_pairs(con, result.pairs_table, staged)
+            export_pairs(con, result.pairs_table, staged, parquet=export.suffix == ".parquet")
         try:
             with session_scope(settings) as session:
                 run = _persist(session, actor, con, inputs, result, settings, label=label)
@@ -359,7 +360,9 @@ def record_fingerprint(record: dict[str, Any], events: list[dict[str, Any]]) -> 
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def export_pairs(con: duckdb.DuckDBPyConnection, pairs_table: str, path: Path) -> None:
+def export_pairs(
+    con: duckdb.DuckDBPyConnection, pairs_table: str, path: Path, *, parquet: bool
+) -> None:
     """Write person_id, record_id, match_probability, match_weight, band, explanation."""
     path.parent.mkdir(parents=True, exist_ok=True)
     select_sql = (
@@ -369,7 +372,7 @@ def export_pairs(con: duckdb.DuckDBPyConnection, pairs_table: str, path: Path) -
         "|| printf('%+.1f', x.weight)), ' | ') AS explanation "
         f"FROM {pairs_table} ORDER BY person_id, match_probability DESC, record_id"
     )
-    fmt = "PARQUET" if path.suffix.lower() == ".parquet" else "CSV, HEADER"
+    fmt = "PARQUET" if parquet else "CSV, HEADER"
     target = str(path.resolve()).replace("'", "''")
     con.execute(f"COPY ({select_sql}) TO '{target}' (FORMAT {fmt})")
 
