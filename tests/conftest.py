@@ -45,3 +45,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> 
 def sqlite_settings(tmp_path: Path) -> Settings:
     """Settings on SQLite only, for tests that are not about the database backend."""
     return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def small_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic force and extract (600 people x 30,000 records), made once."""
+    from datawash.synth import generate
+
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, workforce=600, records=30_000, seed=11)
+    return out

@@ -14,6 +14,10 @@ from typing import Any
 GENERATION_YEARS = 14
 GENERATION_APART_M = 0.000002
 GENDER_DIFFERENT_M = 0.01
+# Likewise a date of birth unrelated to the person's (not swapped, one digit off or a
+# placeholder) is rare in true records; on small extracts EM can learn it as harmless
+# because blocking on names brings in many namesakes.
+DOB_DIFFERENT_M = 0.02
 
 
 def _level(
@@ -131,7 +135,7 @@ def date_of_birth() -> dict[str, Any]:
                 m=GENERATION_APART_M,
                 fix_m=True,
             ),
-            _else(),
+            {**_else(), "m_probability": DOB_DIFFERENT_M, "fix_m_probability": True},
         ],
     }
 

@@ -38,7 +38,7 @@ U_SAMPLE = "dw_records_u_sample"
 PAIRS = "dw_pairs"
 TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
-U_MAX_PAIRS = 1_000_000
+U_MAX_PAIRS = 1_200_000
 EM_MAX_PAIRS = 1_000_000
 M_PSEUDO = 0.001
 

@@ -431,7 +431,7 @@ def _write(table: pa.Table, path: Path, fmt: str) -> None:
     if fmt == "parquet":
         pq.write_table(table, path)
     else:
-        pacsv.write_csv(table, path)
+        pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def _cols(rows: list[dict[str, Any]], names: list[str]) -> pa.Table:
@@ -665,7 +665,9 @@ def generate(
             writer_pq.write_table(tbl)
         else:
             if writer_csv is None:
-                writer_csv = pacsv.CSVWriter(rec_path, tbl.schema)
+                writer_csv = pacsv.CSVWriter(
+                    rec_path, tbl.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+                )
             writer_csv.write_table(tbl)
         written += tbl.num_rows
         step("synth", 0.2 + 0.7 * written / max(total, 1))
