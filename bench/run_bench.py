@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "bench" / "out"
 METHODS = ("datawash", "exact", "splink_plain")
-TIMEOUT_S = 45 * 60
+TIMEOUT_S = 25 * 60
 
 
 def measure(cmd: list[str]) -> dict[str, float | int | str]:
