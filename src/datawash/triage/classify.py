@@ -1,0 +1,184 @@
+"""Classify events from Home Office offence codes, the domestic abuse flag and, failing
+those, the description; rank each person by priority rules kept as data.
+
+Codes arrive as `19C`, `19c`, `019C`, `088/05` or `88/5` (class/subclass with a numbered
+subclass: 01 = A, 02 = B …; class 4 uses decimal subclasses, 004/01 = 4.1). The table of
+codes (data/offence_codes.csv) follows the categories in docs (reference domain facts).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+CATEGORIES = ("sexual", "domestic_abuse", "other_vawg", "violence", "dishonesty", "drugs", "other")
+INTEGRITY_ROLES = frozenset({"suspect", "offender", "accused", "arrested", "charged", "convicted"})
+WELFARE_ROLES = frozenset({"victim", "witness"})
+
+# Description keywords for events with no usable code, most specific first.
+_KEYWORDS: tuple[tuple[str, str], ...] = (
+    (r"\brape|sexual|indecent|voyeur|exposure|grooming|upskirt", "sexual"),
+    (r"coercive|controlling behaviour|domestic", "domestic_abuse"),
+    (r"stalk|harass|prostitut|modern slavery|trafficking of (women|girls)", "other_vawg"),
+    (
+        r"murder|manslaughter|assault|wounding|gbh|abh|threats? to kill|kidnap|abduct|violence",
+        "violence",
+    ),
+    (
+        r"burglar|robbery|theft|steal|stole|fraud|forgery|shoplift|handling stolen|blackmail",
+        "dishonesty",
+    ),
+    (r"drug|cannabis|cocaine|heroin|controlled substance", "drugs"),
+)
+
+
+@cache
+def offence_table() -> dict[str, tuple[str, str]]:
+    text = files("datawash.triage").joinpath("data", "offence_codes.csv").read_text("utf-8")
+    return {r["code"]: (r["category"], r["description"]) for r in csv.DictReader(text.splitlines())}
+
+
+def normalise_offence_code(raw: str | None) -> str | None:
+    """`088/05` -> `88E`, ` 19c ` -> `19C`, `004/01` -> `4.1`; None if empty or unreadable."""
+    if raw is None:
+        return None
+    s = re.sub(r"\s+", "", raw).upper()
+    if not s:
+        return None
+    m = re.fullmatch(r"0*(\d{1,3})/0*(\d{1,2})", s)
+    if m:
+        cls, sub = int(m.group(1)), int(m.group(2))
+        if sub == 0:
+            return str(cls)
+        if cls == 4:
+            return f"4.{sub}"
+        if 1 <= sub <= 26:
+            return f"{cls}{chr(64 + sub)}"
+        return None
+    m = re.fullmatch(r"0*(\d{1,3})(\.\d{1,2}|[A-Z])?", s)
+    if m:
+        return f"{int(m.group(1))}{m.group(2) or ''}"
+    return None
+
+
+@dataclass(frozen=True)
+class EventTriage:
+    categories: frozenset[str]
+    role_kind: str  # integrity | welfare | other
+    basis: str  # code | description | flag | none
+    code: str | None
+
+    @property
+    def is_integrity(self) -> bool:
+        return self.role_kind == "integrity"
+
+
+def role_kind(role: str | None) -> str:
+    r = (role or "").strip().lower()
+    if r in INTEGRITY_ROLES:
+        return "integrity"
+    if r in WELFARE_ROLES:
+        return "welfare"
+    return "other"
+
+
+def classify_event(
+    *,
+    offence_code: str | None,
+    offence_description: str | None,
+    domestic_abuse: str | None,
+    role: str | None,
+) -> EventTriage:
+    """Multi-label: a domestic-abuse-flagged assault is both violence and domestic abuse."""
+    code = normalise_offence_code(offence_code)
+    table = offence_table()
+    cats: set[str] = set()
+    basis = "none"
+    if code is not None:
+        entry = table.get(code) or table.get(re.sub(r"[A-Z]$|\.\d+$", "", code))
+        if entry:
+            cats.add(entry[0])
+            basis = "code"
+    if not cats and offence_description:
+        text = offence_description.lower()
+        for pattern, category in _KEYWORDS:
+            if re.search(pattern, text):
+                cats.add(category)
+                basis = "description"
+                break
+    if (domestic_abuse or "").strip().upper() == "Y":
+        cats.add("domestic_abuse")
+        basis = basis if basis != "none" else "flag"
+    if not cats and (code or offence_description):
+        cats.add("other")
+        basis = basis if basis != "none" else "code" if code else "description"
+    return EventTriage(frozenset(cats), role_kind(role), basis, code)
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    priority: int
+    name: str
+    categories: frozenset[str] | None
+    role_kind: str
+    within_years: int | None
+
+    def matches(self, triage: EventTriage, event_date: date | None, as_of: date) -> bool:
+        if triage.role_kind != self.role_kind:
+            return False
+        if self.categories is not None and not (triage.categories & self.categories):
+            return False
+        if self.within_years is not None:
+            if event_date is None:
+                return False
+            cutoff = date(as_of.year - self.within_years, as_of.month, min(as_of.day, 28))
+            if event_date < cutoff:
+                return False
+        return True
+
+
+@cache
+def priority_rules() -> tuple[PriorityRule, ...]:
+    text = files("datawash.triage").joinpath("data", "priority_rules.json").read_text("utf-8")
+    rules: list[dict[str, Any]] = json.loads(text)
+    return tuple(
+        sorted(
+            (
+                PriorityRule(
+                    priority=int(r["priority"]),
+                    name=str(r["name"]),
+                    categories=frozenset(r["categories"]) if r["categories"] else None,
+                    role_kind=str(r["role_kind"]),
+                    within_years=r["within_years"],
+                )
+                for r in rules
+            ),
+            key=lambda r: r.priority,
+        )
+    )
+
+
+LOWEST_PRIORITY = 9
+
+
+def person_priority(
+    events: Iterable[tuple[EventTriage, date | None]], *, as_of: date
+) -> tuple[int, str]:
+    """The highest-priority rule any of a person's events meets (1 is most urgent)."""
+    best = (LOWEST_PRIORITY, "no integrity or welfare matter")
+    rules = priority_rules()
+    for triage, when in events:
+        for rule in rules:
+            if rule.priority >= best[0]:
+                break
+            if rule.matches(triage, when, as_of):
+                best = (rule.priority, rule.name)
+                break
+    return best
