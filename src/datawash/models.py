@@ -2,6 +2,7 @@
 
 from datawash.audit.models import AuditEvent
 from datawash.auth.models import User
+from datawash.review.models import ReviewCandidate, ReviewDeadline, ReviewDecision, ReviewItem
 from datawash.wash.models import (
     WashCandidate,
     WashEvent,
@@ -13,6 +14,10 @@ from datawash.wash.models import (
 
 __all__ = [
     "AuditEvent",
+    "ReviewCandidate",
+    "ReviewDeadline",
+    "ReviewDecision",
+    "ReviewItem",
     "User",
     "WashCandidate",
     "WashEvent",

@@ -31,6 +31,10 @@ def print_summary(summary: WashSummary) -> None:
     table.add_row("pairs confirmed", f"{summary.confirmed:,}")
     table.add_row("pairs for review", f"{summary.review:,}")
     table.add_row("people with at least one candidate", f"{summary.people_with_candidates:,}")
+    table.add_row(
+        "review items opened / reopened",
+        f"{summary.review_items_created:,} / {summary.review_items_reopened:,}",
+    )
     table.add_row("time", f"{summary.seconds:.1f} s")
     if summary.export:
         table.add_row("pairs written to", str(summary.export))

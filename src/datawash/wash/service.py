@@ -22,6 +22,7 @@ from datawash.errors import InputError, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import LoadedTable, load_table
 from datawash.linkage.engine import LinkageResult, link
+from datawash.review.service import sync_from_wash
 from datawash.wash.models import (
     WashCandidate,
     WashEvent,
@@ -80,6 +81,8 @@ class WashSummary:
     timings: dict[str, float] = field(default_factory=dict)
     blocking_plan: list[dict[str, Any]] = field(default_factory=list)
     export: Path | None = None
+    review_items_created: int = 0
+    review_items_reopened: int = 0
 
 
 def open_workspace(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -145,6 +148,8 @@ def run_wash(
         try:
             with session_scope(settings) as session:
                 run = _persist(session, actor, con, inputs, result, settings, label=label)
+                # Review items follow the run in the same transaction: no run without them.
+                synced = sync_from_wash(session, actor, run.id)
                 run.seconds = round(time.perf_counter() - started, 2)
                 summary = WashSummary(
                     run_id=run.id,
@@ -158,6 +163,8 @@ def run_wash(
                     seconds=run.seconds,
                     timings=result.timings,
                     blocking_plan=result.plan,
+                    review_items_created=synced.created,
+                    review_items_reopened=synced.reopened,
                 )
         except BaseException:
             if staged is not None:
