@@ -48,11 +48,15 @@ def root(
 def _register() -> None:
     # Each domain adds its commands here (one line each).
     from datawash.cli import demo as demo_cli
+    from datawash.cli import review as review_cli
     from datawash.cli import synth as synth_cli
+    from datawash.cli import users as users_cli
     from datawash.cli import wash as wash_cli
 
     synth_cli.register(app)
     wash_cli.register(app)
+    review_cli.register(app)
+    users_cli.register(app)
     demo_cli.register(app)
 
 
