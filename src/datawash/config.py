@@ -27,12 +27,19 @@ class Settings(BaseSettings):
     # A workforce date of birth outside these ages is reported as impossible.
     workforce_min_age: int = 16
     workforce_max_age: int = 100
-    # DuckDB working memory for the linkage; it spills to data_dir/tmp beyond this.
-    duckdb_memory_limit: str = "3GB"
+    # DuckDB working memory for the linkage (it spills to data_dir/tmp beyond this);
+    # empty = automatic: 3 GB up to 2 million records, growing to 10 GB at 10 million.
+    duckdb_memory_limit: str = ""
     # Review workflow.
     dual_control: bool = True
     # Disclosure control: counts below this are shown as "fewer than N".
     disclosure_threshold: int = 5
+
+    def memory_limit_for(self, n_records: int) -> str:
+        if self.duckdb_memory_limit:
+            return self.duckdb_memory_limit
+        gb = min(10.0, max(3.0, 1.5 + 0.85 * n_records / 1_000_000))
+        return f"{gb:.1f}GB"
 
     def comparison_limit(self, n_records: int) -> int:
         if self.max_comparisons_per_rule > 0:

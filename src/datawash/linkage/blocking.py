@@ -68,11 +68,8 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule(
         "surname sounds the same, same locality", (("sn_ph", "sn_ph"), ("addr_tail", "addr_tail"))
     ),
-    BlockingRule(
-        "equivalent forename and any surname form",
-        (("fn_keys_all", "fn_keys_all"), ("sn_forms", "sn_forms")),
-        explode=("fn_keys_all", "sn_forms"),
-    ),
+    # Maiden name (or another surname change) together with a date of birth keyed wrongly.
+    BlockingRule("same forename and birth year", (("fn1", "fn1"), ("dob_year", "dob_year"))),
 )
 
 _IMPLIES = {

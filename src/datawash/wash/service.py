@@ -91,7 +91,7 @@ def open_workspace(settings: Settings) -> duckdb.DuckDBPyConnection:
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(":memory:")
     con.execute(f"SET temp_directory = '{spill.resolve()}'")
-    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+    con.execute(f"SET memory_limit = '{settings.memory_limit_for(0)}'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
@@ -125,6 +125,8 @@ def run_wash(
         inputs = [load_table(con, workforce, "workforce", column_map=column_map, age_bounds=ages)]
         step("load", 0.4)
         inputs.append(load_table(con, records, "records", column_map=column_map))
+        # Working memory sized to the extract (3 GB up to 2 million records, up to 10 GB).
+        con.execute(f"SET memory_limit = '{settings.memory_limit_for(inputs[-1].rows)}'")
         step("load", 0.8)
         if events is not None:
             inputs.append(load_table(con, events, "events", column_map=column_map))
