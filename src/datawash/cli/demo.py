@@ -20,8 +20,8 @@ def register(app: typer.Typer) -> None:
         records: Annotated[int, typer.Option(help="Records in the synthetic extract.")] = 60_000,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     ) -> None:
-        """Synthesise a force and an extract, wash them, review a few hits, import a
-        misconduct register and answer the reference FOI request from it."""
+        """Synthesise a small force and extract, wash them, open the review items, and
+        report the quality of the wash against the synthetic truth."""
         from datawash.demo import DemoResult, run_demo
 
         settings = settings_from(ctx)

@@ -11,7 +11,7 @@ from datawash import __version__
 
 app = typer.Typer(
     name="datawash",
-    help="Screen the workforce against national records, review hits, answer FOI requests.",
+    help="Screen the workforce against national records and review the hits.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

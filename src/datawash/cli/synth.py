@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--register/--no-register", help="Also write a case register.")
         ] = True,
     ) -> None:
-        """Synthetic data only: no real person is in these files."""
+        """Write a synthetic force, national extract, events and register (no real people)."""
         if fmt not in ("csv", "parquet"):
             raise typer.BadParameter("--format must be csv or parquet")
         with stage_progress({"synth": "Synthesise force and extract"}) as progress:

@@ -1,0 +1,10 @@
+from pathlib import Path
+
+from datawash.cli.reference import cli_reference
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def test_cli_reference_is_current() -> None:
+    """docs/cli.md is generated from --help (`make docs`); it must not drift."""
+    assert DOC.read_text() == cli_reference() + "\n"
