@@ -2,6 +2,7 @@
 
 from datawash.audit.models import AuditEvent
 from datawash.auth.models import User
+from datawash.cases.models import Allegation, Case, CaseSubject
 from datawash.review.models import ReviewCandidate, ReviewDeadline, ReviewDecision, ReviewItem
 from datawash.wash.models import (
     WashCandidate,
@@ -13,7 +14,10 @@ from datawash.wash.models import (
 )
 
 __all__ = [
+    "Allegation",
     "AuditEvent",
+    "Case",
+    "CaseSubject",
     "ReviewCandidate",
     "ReviewDeadline",
     "ReviewDecision",

@@ -1,0 +1,1 @@
+"""The misconduct case register: cases, the people in them, allegations and outcomes."""

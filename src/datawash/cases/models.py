@@ -1,0 +1,78 @@
+"""Case register tables. A case is LIVE while closed_on is empty and COMPLETED once it is
+set; an allegation is completed when it has an outcome. Counts of people are distinct
+person_id: one case can have several subjects and one person can be in several cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from datawash.db import Base, UTCDateTime, utcnow
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recorded_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    # The data-wash review item that referred it (review_items.id), if any.
+    origin_review_item_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subjects: Mapped[list[CaseSubject]] = relationship(
+        back_populates="case", order_by="CaseSubject.id"
+    )
+    allegations: Mapped[list[Allegation]] = relationship(
+        back_populates="case", order_by="Allegation.allegation_id"
+    )
+
+    @property
+    def live(self) -> bool:
+        return self.closed_on is None
+
+
+class CaseSubject(Base):
+    __tablename__ = "case_subjects"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    role_at_time: Mapped[str] = mapped_column(String(20))
+    resigned_or_retired_under_investigation: Mapped[bool] = mapped_column(Boolean, default=False)
+    barred_list_referred_on: Mapped[date | None] = mapped_column(Date)
+    advisory_list_referred_on: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="subjects")
+
+
+class Allegation(Base):
+    __tablename__ = "allegations"
+    __table_args__ = (
+        Index("ix_allegations_person", "person_id"),
+        Index("ix_allegations_category", "category"),
+        Index("ix_allegations_outcome_on", "outcome_on"),
+    )
+
+    allegation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(String(64))
+    role_at_time: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(20))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    stage: Mapped[str | None] = mapped_column(String(24))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    recorded_on: Mapped[date | None] = mapped_column(Date)
+    severity_assessed_on: Mapped[date | None] = mapped_column(Date)
+    investigation_started_on: Mapped[date | None] = mapped_column(Date)
+    investigation_ended_on: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="allegations")

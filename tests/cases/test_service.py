@@ -1,0 +1,150 @@
+"""Case register on SQLite and PostgreSQL: import, idempotence, errors, counts, outcomes."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from datawash.audit.models import AuditEvent
+from datawash.auth.service import Actor, Role
+from datawash.cases import service
+from datawash.cases.models import Allegation, Case, CaseSubject
+from datawash.cases.workflow import STAGE_TRANSITIONS, check_stage
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.errors import ForbiddenTransition, InputError, PermissionDenied, ValidationFailed
+from datawash.ingest.schema import STAGES
+
+PSD = Actor("pat", Role.PSD_INVESTIGATOR)
+REV = Actor("riley", Role.REVIEWER)
+
+CASES = """case_id,recorded_on,source,severity,closed_on
+C1,2019-05-01,complaint,gross_misconduct,2020-06-01
+C2,2021-01-10,conduct_matter,misconduct,
+C3,2022-03-03,data_wash,gross_misconduct,2023-01-01
+"""
+ALLEGATIONS = """allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on
+A1,C1,P1,officer,sexual,closed,dismissed,2020-05-20
+A2,C1,P2,staff,sexual,closed,final_written_warning,2020-05-20
+A3,C2,P1,officer,domestic_abuse,investigation,,
+A4,C3,P3,officer,domestic_abuse,closed,dismissed,2022-12-01
+"""
+
+
+def _files(tmp_path: Path, cases: str = CASES, allegations: str = ALLEGATIONS) -> tuple[Path, Path]:
+    c, a = tmp_path / "cases.csv", tmp_path / "allegations.csv"
+    c.write_text(cases)
+    a.write_text(allegations)
+    return c, a
+
+
+def test_import_is_idempotent(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        first = service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    assert (first.cases_inserted, first.allegations_inserted) == (3, 4)
+    with session_scope(settings) as s:
+        n_audit = s.scalar(select(func.count()).select_from(AuditEvent))
+        again = service.import_register(s, PSD, cases_path=c, allegations_path=a)
+        assert again.changes == 0
+        assert (again.cases_unchanged, again.allegations_unchanged) == (3, 4)
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == n_audit
+        assert s.scalar(select(func.count()).select_from(CaseSubject)) == 4
+    # A changed row is an update, audited with before and after.
+    c2, a2 = _files(
+        tmp_path,
+        allegations=ALLEGATIONS.replace(
+            "A3,C2,P1,officer,domestic_abuse,investigation,,",
+            "A3,C2,P1,officer,domestic_abuse,hearing,,",
+        ),
+    )
+    with session_scope(settings) as s:
+        third = service.import_register(s, PSD, cases_path=c2, allegations_path=a2)
+        assert third.allegations_updated == 1 and third.changes == 1
+
+
+def test_counts_cases_and_distinct_people(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+        assert service.count_cases(s, PSD) == service.CaseCounts(cases=3, people=3)
+        assert service.count_cases(s, PSD, categories=["sexual"]) == service.CaseCounts(1, 2)
+        assert service.count_cases(s, PSD, live=True) == service.CaseCounts(1, 1)
+        assert service.count_cases(
+            s, PSD, live=False, categories=["sexual", "domestic_abuse"]
+        ) == service.CaseCounts(2, 3)
+
+
+def test_import_errors_name_file_row_and_column_and_write_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    bad = (
+        ALLEGATIONS
+        + "A5,C9,P4,officer,sexual,,,\n"
+        + "A6,C2,P5,staff,violence,,dismissed,\n"
+        + "A7,C1,P6,staff,other,,reduction_in_rank,2020-01-01\n"
+    )
+    c, a = _files(tmp_path, allegations=bad)
+    with session_scope(settings) as s, pytest.raises(ValidationFailed) as info:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    text = str(info.value)
+    assert "allegations.csv, row 5, column 'case_id': no case with this case_id" in text
+    assert "row 6, column 'outcome_on': an outcome needs its date" in text
+    assert "row 7, column 'outcome'" in text and "officers and specials only" in text
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_outcomes_refer_to_barred_and_advisory_lists(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+        service.move_stage(s, PSD, allegation_id="A3", stage="hearing", reason="case to answer")
+        service.record_outcome(
+            s,
+            PSD,
+            allegation_id="A3",
+            outcome="dismissed",
+            outcome_on=date(2021, 9, 1),
+            reason="hearing",
+        )
+        subject = s.scalars(select(CaseSubject).where(CaseSubject.case_id == "C2")).one()
+        assert subject.barred_list_referred_on == date(2021, 9, 1)
+        with pytest.raises(InputError, match="hearing cannot give"):
+            service.record_outcome(
+                s,
+                PSD,
+                allegation_id="A3",
+                outcome="reflective_practice",
+                outcome_on=date(2021, 9, 1),
+                reason="x",
+            )
+        service.close_case(s, PSD, case_id="C2", closed_on=date(2021, 9, 2))
+        assert s.get(Case, "C2").closed_on == date(2021, 9, 2)  # type: ignore[union-attr]
+
+
+def test_close_needs_every_outcome_and_permissions(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    with session_scope(settings) as s, pytest.raises(InputError, match="without an outcome: A3"):
+        service.close_case(s, PSD, case_id="C2", closed_on=date(2022, 1, 1))
+    with session_scope(settings) as s, pytest.raises(PermissionDenied):
+        service.get_case(s, REV, "C1")
+    with session_scope(settings) as s, pytest.raises(PermissionDenied):
+        service.import_register(s, REV, cases_path=c, allegations_path=a)
+    with session_scope(settings) as s:
+        assert s.get(Allegation, "A3").outcome is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(STAGES, STAGES)))
+def test_every_stage_edge(current: str, target: str) -> None:
+    if (current, target) in STAGE_TRANSITIONS:
+        check_stage(current, target)
+    else:
+        with pytest.raises(ForbiddenTransition):
+            check_stage(current, target)
