@@ -199,3 +199,33 @@ def test_progress_and_forecast(settings: Settings) -> None:
         assert p.achieved_per_day == round(4 / 7, 2)
         assert p.forecast_done_on == date.today() + timedelta(days=11)  # ceil(6 / (4/7))
         assert p.on_track is False
+
+
+def test_referral_opens_a_case_linked_to_the_item(settings: Settings) -> None:
+    from datawash.cases.models import Case
+
+    with session_scope(settings) as s:
+        _run(s, {("P1", "R1"): "a"})
+        review.decide(
+            s, REV1, person_id="P1", decision="identity_confirmed", reason="x", settings=settings
+        )
+        review.countersign(s, REV2, person_id="P1", reason="agree")
+        review.decide(
+            s, REV1, person_id="P1", decision="assessed", reason="read", settings=settings
+        )
+        review.decide(
+            s,
+            REV1,
+            person_id="P1",
+            decision="referred",
+            referral="misconduct_investigation",
+            reason="19C as suspect",
+            settings=settings,
+        )
+        assert s.scalar(select(func.count()).select_from(Case)) == 0  # not before countersign
+        review.countersign(s, REV2, person_id="P1", reason="agree")
+        case = s.scalars(select(Case)).one()
+        assert case.source == "data_wash"
+        assert case.origin_review_item_id == review._item(s, "P1").id
+        assert [a.category for a in case.allegations] == ["sexual"]
+        assert case.case_id.startswith("DW-")

@@ -308,3 +308,59 @@ def count_cases(
         stmt = stmt.where(Allegation.category.in_(categories))
     rows = session.execute(stmt).all()
     return CaseCounts(cases=len({r[0] for r in rows}), people=len({r[1] for r in rows}))
+
+
+def open_case_from_referral(
+    session: Session,
+    actor: Actor,
+    *,
+    person_id: str,
+    role_at_time: str,
+    categories: list[str],
+    review_item_id: int,
+    referral: str,
+    reason: str,
+    on: date,
+) -> Case:
+    """A data-wash referral opens a case (source data_wash) linked back to its review item,
+    with one allegation per category found in the person's integrity events."""
+    prefix = f"DW-{on.year}-"
+    taken = session.scalars(select(Case.case_id).where(Case.case_id.like(f"{prefix}%"))).all()
+    number = 1 + max(
+        (int(c.removeprefix(prefix)) for c in taken if c.removeprefix(prefix).isdigit()), default=0
+    )
+    case_id = f"{prefix}{number:04d}"
+    case = Case(
+        case_id=case_id,
+        recorded_on=on,
+        source="data_wash",
+        origin_review_item_id=review_item_id,
+    )
+    session.add(case)
+    session.add(CaseSubject(case_id=case_id, person_id=person_id, role_at_time=role_at_time))
+    for i, category in enumerate(sorted(set(categories)) or ["other"], start=1):
+        session.add(
+            Allegation(
+                allegation_id=f"{case_id}-A{i}",
+                case_id=case_id,
+                person_id=person_id,
+                role_at_time=role_at_time,
+                category=category,
+                source="data_wash",
+                stage="assessment",
+                recorded_on=on,
+            )
+        )
+    audit.record(
+        session,
+        actor,
+        "cases.opened_from_referral",
+        entity_type="case",
+        entity_id=case_id,
+        case_id=case_id,
+        person_id=person_id,
+        after={"referral": referral, "review_item_id": review_item_id, "categories": categories},
+        reason=reason,
+    )
+    session.flush()
+    return case

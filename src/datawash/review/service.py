@@ -371,11 +371,50 @@ def countersign(
     return row
 
 
+# Referrals that open a case in the misconduct register.
+CASE_REFERRALS = frozenset({"criminal_investigation", "misconduct_investigation", "vetting_review"})
+
+
 def _apply(session: Session, actor: Actor, item: ReviewItem, row: ReviewDecision) -> None:
     row.status = "effective"
     row.effective_at = utcnow()
     item.state = row.to_state
     item.updated_at = utcnow()
+    if row.to_state == State.REFERRED.value and row.referral in CASE_REFERRALS:
+        _open_case(session, actor, item, row)
+
+
+def _open_case(session: Session, actor: Actor, item: ReviewItem, row: ReviewDecision) -> None:
+    from datawash.cases.service import open_case_from_referral
+
+    person = session.scalars(
+        select(WashPerson).where(
+            WashPerson.run_id == item.last_run_id, WashPerson.person_id == item.person_id
+        )
+    ).first()
+    categories: set[str] = set()
+    for c in item.candidates:
+        if c.status == "disappeared":
+            continue
+        for e in session.scalars(
+            select(WashEvent).where(
+                WashEvent.run_id == c.last_seen_run_id, WashEvent.record_id == c.record_id
+            )
+        ):
+            t = _triage(e)
+            if t.is_integrity:
+                categories |= t.categories
+    open_case_from_referral(
+        session,
+        actor,
+        person_id=item.person_id,
+        role_at_time=person.role if person else "officer",
+        categories=sorted(categories),
+        review_item_id=item.id,
+        referral=row.referral or "",
+        reason=row.reason,
+        on=datetime.now(UTC).date(),
+    )
 
 
 def assign(session: Session, actor: Actor, *, person_ids: list[str], reviewer: str) -> int:
