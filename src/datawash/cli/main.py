@@ -47,6 +47,7 @@ def root(
 
 def _register() -> None:
     # Each domain adds its commands here (one line each).
+    from datawash.cli import cases as cases_cli
     from datawash.cli import demo as demo_cli
     from datawash.cli import review as review_cli
     from datawash.cli import synth as synth_cli
@@ -57,6 +58,7 @@ def _register() -> None:
     wash_cli.register(app)
     review_cli.register(app)
     users_cli.register(app)
+    cases_cli.register(app)
     demo_cli.register(app)
 
 
