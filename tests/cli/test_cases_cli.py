@@ -28,6 +28,8 @@ def test_cases_import_count_and_audit(small_synth: Path, tmp_path: Path) -> None
     assert "0 new, 0 updated" in again.output
     count = runner.invoke(app, [*base, "--user", "alex.analyst", "cases", "count", "--completed"])
     assert count.exit_code == 0 and "case(s) involving" in count.output
+    listed = runner.invoke(app, [*base, "--user", "pat.psd", "cases", "list", "--live"])
+    assert listed.exit_code == 0 and "live" in listed.output
     denied = runner.invoke(app, [*base, "--user", "riley.reviewer", "cases", "count"])
     assert denied.exit_code == 4
     log = runner.invoke(app, [*base, "--user", "admin", "audit", "list", "--actor", "pat.psd"])

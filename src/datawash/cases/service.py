@@ -364,3 +364,29 @@ def open_case_from_referral(
     )
     session.flush()
     return case
+
+
+def list_cases(
+    session: Session,
+    actor: Actor,
+    *,
+    live: bool | None = None,
+    category: str | None = None,
+    person_id: str | None = None,
+    limit: int = 200,
+) -> list[Case]:
+    """Cases, newest first, filtered by live/completed, allegation category or person."""
+    require(actor, "cases.view")
+    stmt = select(Case).order_by(Case.recorded_on.desc(), Case.case_id)
+    if live is True:
+        stmt = stmt.where(Case.closed_on.is_(None))
+    elif live is False:
+        stmt = stmt.where(Case.closed_on.is_not(None))
+    if category or person_id:
+        sub = select(Allegation.case_id)
+        if category:
+            sub = sub.where(Allegation.category == category)
+        if person_id:
+            sub = sub.where(Allegation.person_id == person_id)
+        stmt = stmt.where(Case.case_id.in_(sub))
+    return list(session.scalars(stmt.limit(limit)))

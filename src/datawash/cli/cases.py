@@ -78,6 +78,34 @@ def show_cmd(ctx: typer.Context, case_id: str) -> None:
         console.print(table)
 
 
+@cases_app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    live: Annotated[
+        bool | None, typer.Option("--live/--completed", help="Live or completed.")
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="Allegation category.")] = None,
+    person: Annotated[str | None, typer.Option(help="Person id.")] = None,
+) -> None:
+    """Cases, newest first."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        rows = service.list_cases(
+            s, actor_from(ctx, s), live=live, category=category, person_id=person
+        )
+        table = Table("case", "recorded", "source", "severity", "closed", "subjects")
+        for c in rows:
+            table.add_row(
+                c.case_id,
+                str(c.recorded_on),
+                c.source,
+                c.severity or "",
+                str(c.closed_on or "live"),
+                str(len(c.subjects)),
+            )
+        console.print(table)
+
+
 @cases_app.command("count")
 def count_cmd(
     ctx: typer.Context,
