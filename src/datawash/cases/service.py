@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -104,44 +105,28 @@ def import_register(
         raise ValidationFailed(problems)
 
     summary = ImportSummary()
+    counts: Counter[str] = Counter()
     for c in cases:
-        values = {f: c[f] for f in CASE_FIELDS}
         row = existing_cases.get(c["case_id"])
         if row is None:
-            session.add(Case(case_id=c["case_id"], **values))
-            summary.cases_inserted += 1
-            audit.record(
-                session,
-                actor,
-                "cases.imported",
-                entity_type="case",
-                entity_id=c["case_id"],
-                case_id=c["case_id"],
-                after=_json(values),
-            )
-        elif any(getattr(row, f) != v for f, v in values.items()):
-            before = {f: getattr(row, f) for f in CASE_FIELDS}
-            for f, v in values.items():
-                setattr(row, f, v)
-            row.updated_at = utcnow()
-            summary.cases_updated += 1
-            audit.record(
-                session,
-                actor,
-                "cases.imported",
-                entity_type="case",
-                entity_id=c["case_id"],
-                case_id=c["case_id"],
-                before=_json(before),
-                after=_json(values),
-            )
-        else:
-            summary.cases_unchanged += 1
+            row = Case(case_id=c["case_id"], recorded_on=c["recorded_on"], source=c["source"])
+            session.add(row)
+        outcome = _upsert(
+            session,
+            actor,
+            row,
+            c,
+            CASE_FIELDS,
+            new=c["case_id"] not in existing_cases,
+            action="cases.imported",
+            entity_id=c["case_id"],
+            case_id=c["case_id"],
+        )
+        counts[f"cases_{outcome}"] += 1
     session.flush()
     subjects = {(s.case_id, s.person_id) for s in session.scalars(select(CaseSubject))}
     existing = {a.allegation_id: a for a in session.scalars(select(Allegation))}
     for a in allegations:
-        values = {f: a[f] for f in ALLEGATION_FIELDS}
         if (a["case_id"], a["person_id"]) not in subjects:
             session.add(
                 CaseSubject(
@@ -151,38 +136,62 @@ def import_register(
             subjects.add((a["case_id"], a["person_id"]))
         arow = existing.get(a["allegation_id"])
         if arow is None:
-            session.add(Allegation(allegation_id=a["allegation_id"], **values))
-            summary.allegations_inserted += 1
-            audit.record(
-                session,
-                actor,
-                "cases.allegation_imported",
-                entity_type="allegation",
-                entity_id=a["allegation_id"],
-                case_id=a["case_id"],
-                person_id=a["person_id"],
-                after=_json(values),
-            )
-        elif any(getattr(arow, f) != v for f, v in values.items()):
-            before = {f: getattr(arow, f) for f in ALLEGATION_FIELDS}
-            for f, v in values.items():
-                setattr(arow, f, v)
-            summary.allegations_updated += 1
-            audit.record(
-                session,
-                actor,
-                "cases.allegation_imported",
-                entity_type="allegation",
-                entity_id=a["allegation_id"],
-                case_id=a["case_id"],
-                person_id=a["person_id"],
-                before=_json(before),
-                after=_json(values),
-            )
-        else:
-            summary.allegations_unchanged += 1
+            arow = Allegation(allegation_id=a["allegation_id"])
+            session.add(arow)
+        outcome = _upsert(
+            session,
+            actor,
+            arow,
+            a,
+            ALLEGATION_FIELDS,
+            new=a["allegation_id"] not in existing,
+            action="cases.allegation_imported",
+            entity_id=a["allegation_id"],
+            case_id=a["case_id"],
+            person_id=a["person_id"],
+        )
+        counts[f"allegations_{outcome}"] += 1
+    for key, n in counts.items():
+        setattr(summary, key, n)
     session.flush()
     return summary
+
+
+def _upsert(
+    session: Session,
+    actor: Actor,
+    row: Case | Allegation,
+    source: dict[str, Any],
+    fields: tuple[str, ...],
+    *,
+    new: bool,
+    action: str,
+    entity_id: str,
+    case_id: str,
+    person_id: str | None = None,
+) -> str:
+    """Bring one imported row up to date; audit inserts and real changes only (an
+    identical re-import writes nothing). Returns inserted, updated or unchanged."""
+    values = {f: source[f] for f in fields}
+    before = None if new else {f: getattr(row, f) for f in fields}
+    if before == values:
+        return "unchanged"
+    for f, v in values.items():
+        setattr(row, f, v)
+    if isinstance(row, Case) and not new:
+        row.updated_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        action,
+        entity_type="case" if isinstance(row, Case) else "allegation",
+        entity_id=entity_id,
+        case_id=case_id,
+        person_id=person_id,
+        before=_json(before) if before else None,
+        after=_json(values),
+    )
+    return "inserted" if new else "updated"
 
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:
