@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     dual_control: bool = True
     # Disclosure control: counts below this are shown as "fewer than N".
     disclosure_threshold: int = 5
+    # FOI: the public authority's name in letters, and the s12 appropriate limit for police
+    # (£450 at £25 an hour = 18 hours).
+    authority_name: str = "Synthetic Constabulary"
+    s12_limit_pounds: float = 450.0
+    s12_hourly_rate: float = 25.0
 
     def memory_limit_for(self, n_records: int) -> str:
         if self.duckdb_memory_limit:

@@ -3,6 +3,7 @@
 from datawash.audit.models import AuditEvent
 from datawash.auth.models import User
 from datawash.cases.models import Allegation, Case, CaseSubject
+from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.review.models import ReviewCandidate, ReviewDeadline, ReviewDecision, ReviewItem
 from datawash.wash.models import (
     WashCandidate,
@@ -18,6 +19,11 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseSubject",
+    "FoiAnswer",
+    "FoiClockStop",
+    "FoiQuestion",
+    "FoiRequest",
+    "FoiRequester",
     "ReviewCandidate",
     "ReviewDeadline",
     "ReviewDecision",

@@ -50,6 +50,7 @@ def _register() -> None:
     from datawash.cli import cases as cases_cli
     from datawash.cli import demo as demo_cli
     from datawash.cli import review as review_cli
+    from datawash.cli import stats as stats_cli
     from datawash.cli import synth as synth_cli
     from datawash.cli import users as users_cli
     from datawash.cli import wash as wash_cli
@@ -59,6 +60,7 @@ def _register() -> None:
     review_cli.register(app)
     users_cli.register(app)
     cases_cli.register(app)
+    stats_cli.register(app)
     demo_cli.register(app)
 
 

@@ -496,6 +496,14 @@ def progress(
 ) -> Progress:
     """Items to review, done, by state and referral, against the run's deadline."""
     require(actor, "review.progress")
+    return compute_progress(session, run_id=run_id, as_of=as_of)
+
+
+def compute_progress(
+    session: Session, *, run_id: int | None = None, as_of: date | None = None
+) -> Progress:
+    """The figures behind progress(), for services that check their own permission (the
+    wash_progress statistic): aggregates only, no person named."""
     today = as_of or datetime.now(UTC).date()
     if run_id is None:
         run_id = session.scalar(select(func.max(WashRun.id)))

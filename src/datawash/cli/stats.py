@@ -1,0 +1,148 @@
+"""`datawash stats NAME|list`: named statistics as a table, CSV, JSON or Markdown."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from datawash.cli.common import actor_from, console, handled_errors, settings_from
+from datawash.db import session_scope
+from datawash.errors import InputError
+from datawash.foi.disclosure import apply_disclosure_control
+from datawash.stats import service
+from datawash.stats.periods import PeriodKind
+from datawash.stats.registry import StatParams
+from datawash.stats.tables import StatTable
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    MD = "md"
+
+
+def _split(values: list[str] | None) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
+
+
+def params_from_options(
+    *,
+    from_: str | None,
+    to: str | None,
+    period: PeriodKind,
+    by: list[str] | None,
+    category: list[str] | None,
+    role: list[str] | None,
+    outcome: list[str] | None,
+    count: str,
+    as_of: str | None,
+    run: int | None,
+) -> StatParams:
+    values: dict[str, Any] = {
+        "from_period": from_,
+        "to_period": to,
+        "period": period,
+        "count": count,
+        "run_id": run,
+    }
+    if as_of:
+        try:
+            values["as_of"] = date.fromisoformat(as_of)
+        except ValueError:
+            raise InputError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
+    for key, opt in (("by", by), ("categories", category), ("roles", role), ("outcomes", outcome)):
+        split = _split(opt)
+        if split is not None:
+            values[key] = split
+    params = StatParams(**values)
+    params.check()
+    return params
+
+
+def print_table(table: StatTable, fmt: Format) -> None:
+    if fmt is Format.CSV:
+        print(table.to_csv(), end="")
+    elif fmt is Format.JSON:
+        print(table.to_json())
+    elif fmt is Format.MD:
+        print(table.to_markdown(), end="")
+    else:
+        out = Table(*table.columns, title=table.title)
+        for row in table.rows:
+            out.add_row(
+                *("" if c is None else f"{c:,}" if isinstance(c, int) else str(c) for c in row)
+            )
+        console.print(out)
+        for note in table.notes:
+            console.print(note, style="dim", markup=False)
+
+
+def stats_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="a statistic's name, or 'list' to describe them")],
+    from_: Annotated[
+        str | None, typer.Option("--from", help="first year, e.g. 2018/19 (or 2018)")
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="last year, e.g. 2022/23")] = None,
+    period: Annotated[
+        PeriodKind, typer.Option(help="financial (1 April - 31 March) or calendar years")
+    ] = PeriodKind.FINANCIAL,
+    by: Annotated[list[str] | None, typer.Option(help="break down by category, role")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="categories in scope (default sexual,domestic_abuse)")
+    ] = None,
+    role: Annotated[list[str] | None, typer.Option(help="roles in scope (default all)")] = None,
+    outcome: Annotated[
+        list[str] | None, typer.Option(help="outcomes counted (default dismissals)")
+    ] = None,
+    count: Annotated[str, typer.Option(help="people or cases")] = "people",
+    as_of: Annotated[str | None, typer.Option(help="the day to count at (default today)")] = None,
+    run: Annotated[int | None, typer.Option(help="wash run (default the latest)")] = None,
+    disclosure_control: Annotated[
+        bool,
+        typer.Option(help="show small counts as 'fewer than N', as they would be published"),
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
+) -> None:
+    """Named statistics (`datawash stats list` describes them)."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        if name == "list":
+            out = Table("name", "what it gives", "parameters", "--by")
+            for st in service.list_statistics(actor):
+                out.add_row(
+                    st.name,
+                    f"{st.title}. {st.description}",
+                    ", ".join(st.uses),
+                    ", ".join(st.by_options),
+                )
+            console.print(out)
+            return
+        params = params_from_options(
+            from_=from_,
+            to=to,
+            period=period,
+            by=by,
+            category=category,
+            role=role,
+            outcome=outcome,
+            count=count,
+            as_of=as_of,
+            run=run,
+        )
+        table = service.run_statistic(s, actor, name, params)
+        if disclosure_control:
+            table, _decision = apply_disclosure_control(table, settings.disclosure_threshold)
+        print_table(table, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stats")(stats_cmd)

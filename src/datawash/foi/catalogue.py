@@ -1,0 +1,87 @@
+"""The catalogue of FOIA sections (data/exemptions.json): absolute or qualified, the
+subsection that excludes the duty to confirm or deny, and the standard wording."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from datawash.errors import InputError
+
+
+@dataclass(frozen=True)
+class Exemption:
+    section: str
+    title: str
+    kind: str  # absolute | qualified | procedural
+    ncnd: str | None
+    reason: str
+    for_disclosure: str | None = None
+    for_exemption: str | None = None
+    balance: str | None = None
+
+    @property
+    def qualified(self) -> bool:
+        return self.kind == "qualified"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One section as cited in an answer, e.g. ``30(3)``: ``ncnd`` when the subsection
+    cited is the one that removes the duty to confirm or deny."""
+
+    exemption: Exemption
+    cited: str
+
+    @property
+    def ncnd(self) -> bool:
+        return self.exemption.ncnd is not None and self.cited == self.exemption.ncnd
+
+    @property
+    def label(self) -> str:
+        return f"s{self.cited} {self.exemption.title}"
+
+
+@cache
+def catalogue() -> dict[str, Exemption]:
+    raw = json.loads(
+        resources.files("datawash.foi").joinpath("data/exemptions.json").read_text("utf-8")
+    )
+    return {
+        e["section"]: Exemption(**{k: v for k, v in e.items() if k != "cite_ncnd_as"})
+        for e in raw["sections"]
+    }
+
+
+_REF = re.compile(r"^\s*(?:s(?:ection)?\.?\s*)?(\d+)((?:\(\w+\))*)\s*$", re.IGNORECASE)
+
+
+def cite(reference: str) -> Citation:
+    """``"30(3)"``, ``"s31(3)"``, ``"section 40(2)"`` or ``"12"`` -> a Citation."""
+    m = _REF.match(reference)
+    if not m or m.group(1) not in catalogue():
+        known = ", ".join(sorted(catalogue(), key=int))
+        raise InputError(f"{reference!r} is not a section in the catalogue ({known})")
+    return Citation(catalogue()[m.group(1)], f"{m.group(1)}{m.group(2).lower()}")
+
+
+def cite_for_ncnd(section: str) -> Citation:
+    """The NCND subsection of ``section`` (``"30"`` -> ``30(3)``)."""
+    c = cite(section)
+    if c.exemption.ncnd is None:
+        raise InputError(f"section {c.exemption.section} has no neither-confirm-nor-deny provision")
+    return Citation(c.exemption, c.exemption.ncnd)
+
+
+def ncnd_statement(citations: list[Citation], authority: str) -> str:
+    """The NCND answer. It is built from the sections cited and nothing else, so it reads
+    the same whether or not the information is held (as s1(1)(a) NCND must)."""
+    names = "; ".join(c.label for c in citations)
+    return (
+        f"{authority} can neither confirm nor deny that it holds the information you have "
+        f"requested, by virtue of the following: {names}. The reasons are set out in the "
+        "refusal notice below."
+    )

@@ -1,0 +1,81 @@
+"""Charts for letters, as PNG bytes (matplotlib, no display): counts by year drawn from
+the disclosure-controlled table (a suppressed count is a hatched bar marked "<N", never
+its true height), and the data wash burn-down against its deadline."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from datawash.stats.tables import StatTable
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def bars_by_year(table: StatTable, threshold: int) -> bytes:
+    """One group of bars per year, one bar per count column."""
+    years = [str(r[0]) for r in table.rows]
+    series = table.columns[1:]
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    width = 0.8 / max(len(series), 1)
+    for k, name in enumerate(series):
+        for i, row in enumerate(table.rows):
+            value = row[k + 1]
+            x = i + (k - (len(series) - 1) / 2) * width
+            if isinstance(value, int):
+                ax.bar(x, value, width, color=f"C{k}", label=name if i == 0 else None)
+                ax.annotate(str(value), (x, value), ha="center", va="bottom", fontsize=8)
+            else:
+                ax.bar(
+                    x,
+                    threshold,
+                    width,
+                    fill=False,
+                    hatch="//",
+                    edgecolor=f"C{k}",
+                    label=name if i == 0 else None,
+                )
+                ax.annotate(f"<{threshold}", (x, threshold), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(years)), years)
+    ax.set_ylabel("number")
+    ax.set_title(table.title, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def burn_down(table: StatTable, due_on: date | None) -> bytes:
+    """Reviews remaining by day, with the straight line to zero at the deadline."""
+    days = [date.fromisoformat(str(r[0])) for r in table.rows]
+    remaining = [int(r[1]) if isinstance(r[1], int) else 0 for r in table.rows]
+    first = days[0] if days else date.today()
+    x = [(d - first).days for d in days]
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    ax.plot(x, remaining, color="C0", label="reviews remaining")
+    last = x[-1] if x else 0
+    if due_on is not None and days:
+        due = (due_on - first).days
+        ax.plot([0, due], [remaining[0], 0], "--", color="C3", label="needed pace")
+        ax.axvline(due, color="C3", linewidth=0.8)
+        ax.annotate(f"deadline {due_on:%d/%m/%Y}", (due, remaining[0]), fontsize=8, ha="right")
+        last = max(last, due)
+    ticks = sorted({0, last, *x[:: max(len(x) // 5, 1)]})
+    ax.set_xticks(ticks, [f"{first + timedelta(days=t):%d/%m/%y}" for t in ticks], fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("reviews remaining")
+    ax.set_title(table.title, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=8, frameon=False)
+    return _png(fig)

@@ -1,0 +1,146 @@
+"""Disclosure control before anything leaves: small counts shown as "fewer than N" (primary
+suppression) and, where a total or another additive relation would let a reader work a
+hidden count out, more cells withheld (secondary suppression). The decision - threshold,
+which cells, why - is returned to be recorded with the answer.
+
+Written by hand: the statistical disclosure control packages on PyPI (sdcMicro ports, tau-
+argus wrappers) target microdata or need Java tools; a count table with a few totals
+needs only the rule below, stated where it is applied. The threshold is a setting because
+the Upper Tribunal (IC v Miller [2018] UKUT 229 (AAC)) wants a case-by-case test of
+identifiability rather than a fixed rule, and the decision says who chose what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from datawash.stats.tables import Cell, StatTable
+
+WITHHELD = "withheld"
+
+
+def fewer_than(threshold: int) -> str:
+    return f"fewer than {threshold}"
+
+
+@dataclass
+class DisclosureDecision:
+    threshold: int
+    applied: bool = True
+    primary: list[str] = field(default_factory=list)
+    secondary: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def suppressed(self) -> int:
+        return len(self.primary) + len(self.secondary)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "applied": self.applied,
+            "primary": self.primary,
+            "secondary": self.secondary,
+            "reason": self.reason,
+        }
+
+    def summary(self) -> str:
+        if not self.applied:
+            return f"disclosure control not applied: {self.reason}"
+        if not self.suppressed:
+            return f"no count below {self.threshold}; nothing suppressed"
+        return (
+            f"{len(self.primary)} count(s) below {self.threshold} shown as "
+            f"'{fewer_than(self.threshold)}'; {len(self.secondary)} more withheld so they "
+            "cannot be worked out from totals"
+        )
+
+
+def _is_count(value: Cell) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def apply_disclosure_control(
+    table: StatTable, threshold: int, *, suppress_zero: bool = False
+) -> tuple[StatTable, DisclosureDecision]:
+    """A copy of ``table`` safe to publish, and the decision taken.
+
+    Primary: a count from 1 to threshold-1 (and 0 if ``suppress_zero``) becomes
+    "fewer than N". Secondary, over every line (total, parts) of the table, until nothing
+    changes: if a line with a visible total has hidden parts and either only one part is
+    hidden or the hidden parts sum (total minus visible parts) to fewer than N, hide the
+    smallest visible part; when no part is left to hide, hide the total.
+    """
+    decision = DisclosureDecision(threshold=threshold)
+    values = [list(r) for r in table.rows]
+    hidden: dict[tuple[int, int], str] = {}
+
+    def name(cell: tuple[int, int]) -> str:
+        r, c = cell
+        labels = [str(x) for x in values[r][: table.label_columns] if x not in (None, "")]
+        return f"{' / '.join(labels)}: {table.columns[c]}"
+
+    for r, row in enumerate(values):
+        for c in table.count_columns:
+            v = row[c]
+            if _is_count(v) and (0 < int(v or 0) < threshold or (suppress_zero and v == 0)):
+                hidden[(r, c)] = "primary"
+                decision.primary.append(name((r, c)))
+
+    lines = table.all_lines()
+    changed = bool(hidden)
+    while changed:
+        changed = False
+        for total, *parts in lines:
+            if total in hidden or not _is_count(values[total[0]][total[1]]):
+                continue
+            hidden_parts = [p for p in parts if p in hidden]
+            if not hidden_parts:
+                continue
+            visible = [p for p in parts if p not in hidden and _is_count(values[p[0]][p[1]])]
+            remainder = int(values[total[0]][total[1]] or 0) - sum(
+                int(values[p[0]][p[1]] or 0) for p in visible
+            )
+            if len(hidden_parts) >= 2 and not 0 < remainder < threshold:
+                continue
+            target = (
+                min(visible, key=lambda p: (int(values[p[0]][p[1]] or 0) == 0, values[p[0]][p[1]]))
+                if visible
+                else total
+            )
+            hidden[target] = "secondary"
+            decision.secondary.append(name(target))
+            changed = True
+
+    out_rows: list[list[Cell]] = [list(r) for r in values]
+    for (r, c), kind in hidden.items():
+        out_rows[r][c] = fewer_than(threshold) if kind == "primary" else WITHHELD
+    notes = list(table.notes)
+    if decision.primary:
+        notes.append(
+            f"Counts from 1 to {threshold - 1} are shown as '{fewer_than(threshold)}' so that no "
+            "individual can be identified (FOIA s40(2))."
+        )
+    if decision.secondary:
+        notes.append(
+            "Some other figures are withheld so that those counts cannot be worked out from "
+            "totals or differences."
+        )
+    safe = StatTable(
+        name=table.name,
+        title=table.title,
+        columns=list(table.columns),
+        rows=out_rows,
+        label_columns=table.label_columns,
+        total_row=table.total_row,
+        parameters=dict(table.parameters),
+        notes=notes,
+        lines=[list(line) for line in table.lines],
+    )
+    return safe, decision
+
+
+def disclose_count(value: int, threshold: int) -> str:
+    """One count in running text, under the same rule as a table cell."""
+    return fewer_than(threshold) if 0 < value < threshold else f"{value:,}"

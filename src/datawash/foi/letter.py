@@ -1,0 +1,391 @@
+"""The response letter: one view model built from a request's frozen answers, rendered as
+HTML (Jinja2), PDF (fpdf2) and DOCX (python-docx) so the three say the same thing. A
+letter with an exemption carries a complete s17 refusal notice; every letter ends with
+the rights to internal review and to complain to the Information Commissioner."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from sqlalchemy.orm import Session
+
+from datawash.auth.service import Actor, require
+from datawash.foi.catalogue import Citation, cite
+from datawash.foi.charts import bars_by_year, burn_down
+from datawash.foi.models import FoiAnswer, FoiRequest
+from datawash.foi.service import get_request, get_requester
+from datawash.stats.tables import StatTable
+
+INTERNAL_REVIEW = (
+    "If you are dissatisfied with this response you may ask for an internal review. Please "
+    "write to the Freedom of Information team, quoting the reference above, within 40 working "
+    "days of the date of this letter."
+)
+ICO_RIGHTS = (
+    "If you remain dissatisfied after the internal review you have the right under section 50 "
+    "of the Act to complain to the Information Commissioner: Information Commissioner's "
+    "Office, Wycliffe House, Water Lane, Wilmslow, Cheshire SK9 5AF; ico.org.uk/make-a-complaint. "
+    "The Commissioner will normally expect the internal review to have been completed first."
+)
+NCND_EXPLAINED = (
+    "Section 1(1)(a) of the Act gives a duty to say whether information is held. Where we "
+    "neither confirm nor deny, this is done consistently, whether or not information is held, "
+    "and it should not be taken to mean that the information you asked for does or does not "
+    "exist."
+)
+
+
+@dataclass
+class Block:
+    kind: str  # text | ncnd | exemption | table | chart
+    text: str = ""
+    table: StatTable | None = None
+    png: bytes | None = None
+
+    @property
+    def png_base64(self) -> str:
+        return base64.b64encode(self.png or b"").decode("ascii")
+
+
+@dataclass
+class LetterQuestion:
+    number: int
+    text: str
+    blocks: list[Block]
+
+
+@dataclass
+class RefusalItem:
+    label: str
+    kind: str
+    ncnd: bool
+    reason: str
+    public_interest: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Letter:
+    authority: str
+    reference: str
+    letter_date: date
+    received_on: date
+    title: str
+    salutation: str
+    questions: list[LetterQuestion]
+    refusal: list[RefusalItem]
+    ncnd_used: bool
+
+    @property
+    def intro(self) -> str:
+        return (
+            f"Thank you for your request for information received on {self.received_on:%d/%m/%Y}, "
+            "which has been dealt with under the Freedom of Information Act 2000 (the Act). "
+            "Your questions are set out below, each followed by our response."
+        )
+
+    @property
+    def internal_review(self) -> str:
+        return INTERNAL_REVIEW
+
+    @property
+    def ico_rights(self) -> str:
+        return ICO_RIGHTS
+
+    @property
+    def ncnd_explained(self) -> str:
+        return NCND_EXPLAINED
+
+
+def _refusal_item(c: Citation) -> RefusalItem:
+    e = c.exemption
+    pit: list[tuple[str, str]] = []
+    if e.qualified:
+        pit = [
+            ("Factors favouring disclosure", e.for_disclosure or ""),
+            ("Factors favouring the exemption", e.for_exemption or ""),
+            ("Balance", e.balance or ""),
+        ]
+    elif e.kind == "absolute":
+        pit = [
+            ("Public interest", "This is an absolute exemption: no public interest test applies.")
+        ]
+    else:
+        pit = [
+            ("Public interest", f"Section {e.section} is not subject to a public interest test.")
+        ]
+    return RefusalItem(
+        label=c.label, kind=e.kind, ncnd=c.ncnd, reason=e.reason, public_interest=pit
+    )
+
+
+def _blocks(answer: FoiAnswer) -> list[Block]:
+    out: list[Block] = []
+    for b in answer.blocks:
+        if b["kind"] == "statistic":
+            table = StatTable.from_dict(b["table"])
+            out.append(Block(kind="table", table=table))
+            if b.get("chart") and b["name"] == "outcomes_by_year":
+                threshold = int(b["disclosure"]["threshold"])
+                out.append(
+                    Block(kind="chart", text=table.title, png=bars_by_year(table, threshold))
+                )
+            if b.get("burn_down"):
+                burn = StatTable.from_dict(b["burn_down"])
+                due = burn.parameters.get("due_on")
+                png = burn_down(burn, date.fromisoformat(due) if due else None)
+                out.append(Block(kind="chart", text=burn.title, png=png))
+        else:
+            out.append(Block(kind=b["kind"], text=b["text"]))
+    return out
+
+
+def answer_text(answer: FoiAnswer | None) -> str:
+    """The answer as plain text (the disclosure log's response column)."""
+    if answer is None:
+        return "not answered"
+    parts: list[str] = []
+    for b in answer.blocks:
+        if b["kind"] == "statistic":
+            t = StatTable.from_dict(b["table"])
+            rows = "; ".join(
+                ", ".join(f"{col} {val}" for col, val in zip(t.columns, row, strict=True))
+                for row in t.rows
+            )
+            parts.append(f"{t.title}: {rows}.")
+        else:
+            parts.append(str(b["text"]))
+    return " ".join(parts)
+
+
+def build_letter(
+    session: Session,
+    actor: Actor,
+    reference: str,
+    *,
+    authority: str,
+    letter_date: date | None = None,
+    addressed: bool = False,
+) -> Letter:
+    """The letter for ``reference``. ``addressed`` names the requester (the copy sent);
+    without it the letter says "Dear Requester" (the copy for the disclosure log)."""
+    require(actor, "foi.view")
+    req: FoiRequest = get_request(session, actor, reference)
+    salutation = "Dear Requester"
+    if addressed:
+        salutation = f"Dear {get_requester(session, actor, reference).name}"
+    citations: dict[str, Citation] = {}
+    questions = []
+    for q in req.questions:
+        if q.answer is not None:
+            for e in q.answer.exemptions:
+                citations.setdefault(e, cite(e))
+        questions.append(
+            LetterQuestion(
+                number=q.number,
+                text=q.text,
+                blocks=_blocks(q.answer) if q.answer else [Block("text", "Not yet answered.")],
+            )
+        )
+    ordered = sorted(citations.values(), key=lambda c: (int(c.exemption.section), c.cited))
+    return Letter(
+        authority=authority,
+        reference=req.reference,
+        letter_date=letter_date or req.sent_on or date.today(),
+        received_on=req.received_on,
+        title=req.title,
+        salutation=salutation,
+        questions=questions,
+        refusal=[_refusal_item(c) for c in ordered],
+        ncnd_used=any(c.ncnd for c in ordered),
+    )
+
+
+# --- rendering -------------------------------------------------------------------------
+
+ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("datawash.foi", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
+ENV.filters["cell"] = _cell
+
+
+def to_html(letter: Letter) -> str:
+    return ENV.get_template("letter.html.j2").render(letter=letter)
+
+
+def _font_dir() -> Path:
+    # DejaVu Sans ships with matplotlib (a dependency already): a Unicode font for "£"
+    # and accented names, with no download at run time.
+    return Path(matplotlib_data()) / "fonts" / "ttf"
+
+
+def matplotlib_data() -> str:
+    import matplotlib
+
+    return str(matplotlib.get_data_path())
+
+
+def to_pdf(letter: Letter) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=18)
+    fonts = _font_dir()
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "I", str(fonts / "DejaVuSans-Oblique.ttf"))
+    pdf.set_title(f"{letter.authority} - FOI {letter.reference}")
+    pdf.add_page()
+    width = pdf.epw
+
+    def para(text: str, style: str = "", size: float = 10, gap: float = 2) -> None:
+        pdf.set_font("DejaVu", style, size)
+        pdf.multi_cell(width, 5, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    para(letter.authority, "B", 14)
+    para(f"Freedom of Information request {letter.reference}", "B", 11, 0)
+    para(f"Date: {letter.letter_date:%d/%m/%Y}", "", 10, 4)
+    para(letter.salutation)
+    para(letter.intro, gap=4)
+    para("REQUEST AND RESPONSE", "B", 11)
+    for q in letter.questions:
+        para(f"{q.number}. {q.text}", "B")
+        for b in q.blocks:
+            if b.kind == "table" and b.table is not None:
+                t = b.table
+                para(t.title, "I", 9, 1)
+                pdf.set_font("DejaVu", "", 9)
+                with pdf.table(
+                    width=min(width, 40 * len(t.columns)),
+                    align="LEFT",
+                    headings_style=FontFace(emphasis="BOLD"),
+                    line_height=5,
+                ) as grid:
+                    grid.row(t.columns)
+                    for row in t.rows:
+                        grid.row([_cell(c) for c in row])
+                pdf.ln(1)
+                for note in t.notes:
+                    para(note, "I", 8, 1)
+                pdf.ln(2)
+            elif b.kind == "chart" and b.png:
+                pdf.image(io.BytesIO(b.png), w=min(width, 160))
+                pdf.ln(2)
+            else:
+                para(b.text)
+        pdf.ln(2)
+    if letter.refusal:
+        para("REFUSAL NOTICE (SECTION 17)", "B", 11)
+        para(
+            "For the parts of your request answered by an exemption, this letter is a refusal "
+            "notice under section 17 of the Act. For each section we state the exemption, why "
+            "it applies and, for qualified exemptions, the public interest test."
+        )
+        if letter.ncnd_used:
+            para(letter.ncnd_explained)
+        for r in letter.refusal:
+            kind = r.kind + (", neither confirm nor deny" if r.ncnd else "")
+            para(f"{r.label} ({kind})", "B")
+            para(r.reason)
+            for head, text in r.public_interest:
+                para(f"{head}: {text}")
+    para("YOUR RIGHTS", "B", 11)
+    para(letter.internal_review)
+    para(letter.ico_rights)
+    para(f"Yours sincerely,\nFreedom of Information team, {letter.authority}")
+    return bytes(pdf.output())
+
+
+def to_docx(letter: Letter) -> bytes:
+    from docx import Document
+    from docx.shared import Inches
+
+    doc = Document()
+    doc.core_properties.title = f"{letter.authority} - FOI {letter.reference}"
+    doc.add_heading(letter.authority, level=1)
+    doc.add_paragraph(f"Freedom of Information request {letter.reference}")
+    doc.add_paragraph(f"Date: {letter.letter_date:%d/%m/%Y}")
+    doc.add_paragraph(letter.salutation)
+    doc.add_paragraph(letter.intro)
+    doc.add_heading("Request and response", level=2)
+    for q in letter.questions:
+        p = doc.add_paragraph()
+        p.add_run(f"{q.number}. {q.text}").bold = True
+        for b in q.blocks:
+            if b.kind == "table" and b.table is not None:
+                t = b.table
+                doc.add_paragraph(t.title).runs[0].italic = True
+                grid = doc.add_table(rows=1, cols=len(t.columns))
+                grid.style = "Table Grid"
+                for k, col in enumerate(t.columns):
+                    grid.rows[0].cells[k].text = col
+                for row in t.rows:
+                    cells = grid.add_row().cells
+                    for k, value in enumerate(row):
+                        cells[k].text = _cell(value)
+                for note in t.notes:
+                    doc.add_paragraph(note).runs[0].italic = True
+            elif b.kind == "chart" and b.png:
+                doc.add_picture(io.BytesIO(b.png), width=Inches(6))
+            else:
+                doc.add_paragraph(b.text)
+    if letter.refusal:
+        doc.add_heading("Refusal notice (section 17)", level=2)
+        doc.add_paragraph(
+            "For the parts of your request answered by an exemption, this letter is a refusal "
+            "notice under section 17 of the Act. For each section we state the exemption, why "
+            "it applies and, for qualified exemptions, the public interest test."
+        )
+        if letter.ncnd_used:
+            doc.add_paragraph(letter.ncnd_explained)
+        for r in letter.refusal:
+            kind = r.kind + (", neither confirm nor deny" if r.ncnd else "")
+            doc.add_heading(f"{r.label} ({kind})", level=3)
+            doc.add_paragraph(r.reason)
+            for head, text in r.public_interest:
+                p = doc.add_paragraph()
+                p.add_run(f"{head}: ").bold = True
+                p.add_run(text)
+    doc.add_heading("Your rights", level=2)
+    doc.add_paragraph(letter.internal_review)
+    doc.add_paragraph(letter.ico_rights)
+    doc.add_paragraph(f"Yours sincerely,\nFreedom of Information team, {letter.authority}")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+RENDERERS = {"html": lambda letter: to_html(letter).encode("utf-8"), "pdf": to_pdf, "docx": to_docx}
+
+
+def write_letter(letter: Letter, out_dir: Path, formats: list[str]) -> list[Path]:
+    """Write the letter in each format; all are rendered before any file is written."""
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        from datawash.errors import InputError
+
+        raise InputError(f"unknown letter format {unknown[0]!r}; use html, pdf, docx")
+    rendered = {f: RENDERERS[f](letter) for f in formats}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt, data in rendered.items():
+        path = out_dir / f"{letter.reference}.{fmt}"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths

@@ -1,0 +1,159 @@
+"""The seed response (shared/reference/seed-foi-response.txt) rebuilt from datawash's own
+data: questions 1 and 2 neither confirmed nor denied under s30(3), s31(3), s38(2) and
+s40(5); question 3 as two tables of dismissals by financial year; question 4 as a
+narrative with the data wash's figures and deadline. The acceptance test of issue 4 and
+the end of `datawash demo`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from datawash.auth.service import Actor
+from datawash.foi.disclosure import disclose_count
+from datawash.foi.service import StatisticAnswer, answer_question, receive_request
+from datawash.stats.registry import StatParams, completed_case_review, wash_progress
+
+SEED_QUESTIONS = [
+    "How many cases of alleged sexual offences or domestic violence involving your force's "
+    "police officers and other staff are currently under live investigation?",
+    "How many of your force's police officers and other staff are currently under live "
+    "investigation for alleged sexual offences or domestic violence?",
+    "How many of your force's police officers and police staff have been sacked over the past "
+    "five financial years (2018/19, 2019/20, 2020/21, 2021/22, 2022/23) for misconduct related "
+    "to sexual or domestic abuse?",
+    "For context: in January 2023 the Metropolitan Police said that 1,633 cases of alleged "
+    "sexual offences or domestic violence involving 1,071 officers and staff were being "
+    "assessed, and then clarified that this meant a review of already completed cases, not "
+    "live investigations. Is your force currently carrying out a review of completed cases of "
+    "alleged sexual offences or domestic violence involving officers and other staff? If yes, "
+    "what number of cases, involving what number of officers and staff, is it reviewing?",
+]
+NCND_SECTIONS = ["30(3)", "31(3)", "38(2)", "40(5)"]
+FIRST_YEAR, LAST_YEAR = "2018/19", "2022/23"
+STATEMENT = (
+    "We expect our officers and staff to uphold the highest standards so that the public can "
+    "have full confidence in them. Sexual harassment and abuse are unacceptable, and when done "
+    "by someone in a position of trust they must be rooted out. We will do all we can to keep "
+    "and rebuild public trust in policing."
+)
+
+
+def seed_request_text() -> str:
+    return "\n".join(f"{k + 1}. {q}" for k, q in enumerate(SEED_QUESTIONS))
+
+
+def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: int) -> str:
+    """Question 4's answer, in words, from the wash and the register as they stand."""
+    progress = wash_progress(session, StatParams(as_of=as_of))
+    figures = {str(r[0]): int(r[1]) for r in progress.rows if isinstance(r[1], int)}
+    due = progress.parameters.get("due_on")
+    due_text = f"{date.fromisoformat(due):%d/%m/%Y}" if due else "not yet set"
+
+    def n(key: str) -> str:
+        return disclose_count(figures.get(key, 0), threshold)
+
+    if progress.parameters.get("run_id") is None:
+        wash = (
+            f"{authority} is about to carry out the national Historical Data Wash of all Police "
+            "National Database records for its officers, staff, special constables and "
+            f"volunteers, to be completed by the national deadline ({due_text})."
+        )
+    else:
+        wash = (
+            f"{authority} is carrying out the national Historical Data Wash of all Police "
+            "National Database records for its officers, staff, special constables and "
+            f"volunteers. {n('people checked')} people have been checked against the national "
+            f"records and {n('people with records to review')} have records that need a "
+            f"review. At {as_of:%d/%m/%Y}, {n('reviews finished')} reviews are finished and "
+            f"{n('reviews remaining')} remain, against the national deadline of {due_text}."
+        )
+    review = completed_case_review(session, StatParams(as_of=as_of))
+    cases, people = (int(review.rows[-1][-2] or 0), int(review.rows[-1][-1] or 0))
+    if cases:
+        completed = (
+            "In relation to the question: yes, the force is reviewing completed cases. "
+            f"{disclose_count(cases, threshold)} completed cases of alleged sexual offences or "
+            f"domestic abuse, involving {disclose_count(people, threshold)} officers and staff, "
+            "are within the scope of that review."
+        )
+    else:
+        completed = (
+            "In relation to the question: the force will review completed cases, but until "
+            "that work has started it cannot say how many cases, or how many officers and "
+            "staff, it will cover."
+        )
+    return f"{wash}\n\n{completed}"
+
+
+def build_seed_response(
+    session: Session,
+    actor: Actor,
+    *,
+    authority: str,
+    received_on: date,
+    as_of: date,
+    threshold: int = 5,
+) -> str:
+    """Log the seed request and answer all four questions; returns its reference."""
+    req = receive_request(
+        session,
+        actor,
+        received_on=received_on,
+        title="Police officers and staff investigated or dismissed for sexual offences or "
+        "domestic abuse",
+        text=seed_request_text(),
+        requester_name="Synthetic Requester",
+        requester_contact="requester@example.invalid",
+        today=as_of,
+    )
+    for number in (1, 2):
+        answer_question(
+            session,
+            actor,
+            reference=req.reference,
+            number=number,
+            exemptions=NCND_SECTIONS,
+            ncnd=True,
+            authority=authority,
+            threshold=threshold,
+        )
+    tables = [
+        StatisticAnswer(
+            name="outcomes_by_year",
+            params={
+                "from_period": FIRST_YEAR,
+                "to_period": LAST_YEAR,
+                "categories": [category],
+                "by": ["category"],
+                "as_of": as_of.isoformat(),
+            },
+            chart=True,
+        )
+        for category in ("domestic_abuse", "sexual")
+    ]
+    answer_question(
+        session,
+        actor,
+        reference=req.reference,
+        number=3,
+        statistics=tables,
+        text=STATEMENT,
+        authority=authority,
+        threshold=threshold,
+    )
+    answer_question(
+        session,
+        actor,
+        reference=req.reference,
+        number=4,
+        statistics=[
+            StatisticAnswer(name="wash_progress", params={"as_of": as_of.isoformat()}, chart=True)
+        ],
+        text=wash_narrative(session, authority=authority, as_of=as_of, threshold=threshold),
+        authority=authority,
+        threshold=threshold,
+        text_first=True,
+    )
+    return req.reference

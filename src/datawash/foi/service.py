@@ -1,0 +1,503 @@
+"""FOI requests from receipt to response: the register, questions, the statutory clock,
+answers (statistic, exemption, free text) with disclosure control, sending, and the
+disclosure log. Plain functions shared by the CLI and (later) the web; each checks the
+actor's permission and writes its audit event in the same transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from datawash import audit
+from datawash.auth.service import Actor, require
+from datawash.errors import InputError, NotFound
+from datawash.foi.catalogue import Citation, cite, ncnd_statement
+from datawash.foi.deadlines import ClockStop, due_date
+from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
+from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
+from datawash.foi.workflow import EDITABLE, Status, check_transition
+from datawash.stats.registry import StatParams, get_statistic
+from datawash.stats.tables import StatTable
+
+# Numbered questions: "1.", "1)", "(1)", "Q1", "Question 1:" at the start of a line.
+_NUMBERED = re.compile(
+    r"^[ \t]*(?:\((\d{1,2})\)|(?:q(?:uestion)?[ \t]*)?(\d{1,2})[.):])[ \t]+", re.I | re.M
+)
+_BULLET = re.compile(r"^[ \t]*[-*\u2022][ \t]+", re.M)
+
+
+def split_questions(text: str) -> list[str]:
+    """Split a request into its questions: numbered items if there are any (text before
+    the first is preamble), else bullet points, else the whole request as one question.
+    The FOI officer can edit the result."""
+    marks = list(_NUMBERED.finditer(text))
+    if len(marks) < 2:
+        marks = list(_BULLET.finditer(text))
+    if len(marks) < 2:
+        return [text.strip()] if text.strip() else []
+    out = []
+    for k, m in enumerate(marks):
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+        chunk = text[m.end() : end].strip()
+        if chunk:
+            out.append(chunk)
+    return out
+
+
+def _get(session: Session, reference: str) -> FoiRequest:
+    req = session.scalars(select(FoiRequest).where(FoiRequest.reference == reference)).first()
+    if req is None:
+        raise NotFound("FOI request", reference)
+    return req
+
+
+def _stops(req: FoiRequest) -> list[ClockStop]:
+    return [ClockStop(s.kind, s.started_on, s.ended_on) for s in req.clock_stops]
+
+
+def _refresh_due(req: FoiRequest) -> None:
+    due = due_date(req.received_on, _stops(req))
+    req.due_on = due.due_on
+    req.due_explanation = due.explanation
+
+
+def _move(req: FoiRequest, target: Status) -> None:
+    check_transition(Status(req.status), target)
+    req.status = target.value
+
+
+def _next_reference(session: Session, received_on: date) -> str:
+    prefix = f"FOI-{received_on.year}-"
+    n = session.scalar(
+        select(func.count()).select_from(FoiRequest).where(FoiRequest.reference.like(prefix + "%"))
+    )
+    return f"{prefix}{(n or 0) + 1:04d}"
+
+
+def receive_request(
+    session: Session,
+    actor: Actor,
+    *,
+    received_on: date,
+    title: str,
+    text: str,
+    requester_name: str,
+    requester_contact: str | None = None,
+    hours_estimate: float | None = None,
+    today: date | None = None,
+) -> FoiRequest:
+    """Log a request: reference, questions split from the text, the due date."""
+    require(actor, "foi.manage")
+    if received_on > (today or date.today()):
+        raise InputError(f"received date {received_on} is in the future")
+    if not text.strip():
+        raise InputError("the request text is empty")
+    if not title.strip():
+        raise InputError("the request needs a title (it is what the disclosure log shows)")
+    req = FoiRequest(
+        reference=_next_reference(session, received_on),
+        received_on=received_on,
+        title=title.strip(),
+        request_text=text.strip(),
+        status=Status.OPEN.value,
+        hours_estimate=hours_estimate,
+        created_by=actor.username,
+    )
+    req.questions = [FoiQuestion(number=k + 1, text=q) for k, q in enumerate(split_questions(text))]
+    _refresh_due(req)
+    session.add(req)
+    session.flush()
+    session.add(FoiRequester(request_id=req.id, name=requester_name, contact=requester_contact))
+    audit.record(
+        session,
+        actor,
+        "foi.received",
+        entity_type="foi_request",
+        entity_id=req.reference,
+        after={
+            "received_on": received_on.isoformat(),
+            "questions": len(req.questions),
+            "due_on": req.due_on.isoformat() if req.due_on else None,
+        },
+    )
+    return req
+
+
+def get_request(session: Session, actor: Actor, reference: str) -> FoiRequest:
+    require(actor, "foi.view")
+    return _get(session, reference)
+
+
+def get_requester(session: Session, actor: Actor, reference: str) -> FoiRequester:
+    """Who asked: for the FOI team only (foi.manage), never in anything published."""
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    found = session.scalars(select(FoiRequester).where(FoiRequester.request_id == req.id)).first()
+    if found is None:
+        raise NotFound("requester for FOI request", reference)
+    return found
+
+
+def list_requests(session: Session, actor: Actor, *, status: str | None = None) -> list[FoiRequest]:
+    require(actor, "foi.view")
+    stmt = select(FoiRequest).order_by(FoiRequest.received_on, FoiRequest.reference)
+    if status:
+        stmt = stmt.where(FoiRequest.status == Status(status).value)
+    return list(session.scalars(stmt))
+
+
+def _editable(req: FoiRequest) -> None:
+    if Status(req.status) not in EDITABLE:
+        raise InputError(f"{req.reference} is {req.status}; its questions can no longer change")
+
+
+def edit_question(
+    session: Session, actor: Actor, *, reference: str, number: int, text: str
+) -> FoiQuestion:
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    _editable(req)
+    q = next((q for q in req.questions if q.number == number), None)
+    if q is None:
+        raise NotFound(f"question in {reference}", number)
+    before = q.text
+    q.text = text.strip()
+    audit.record(
+        session,
+        actor,
+        "foi.question_edited",
+        entity_type="foi_request",
+        entity_id=reference,
+        before={"number": number, "text": before},
+        after={"number": number, "text": q.text},
+    )
+    return q
+
+
+def add_question(session: Session, actor: Actor, *, reference: str, text: str) -> FoiQuestion:
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    _editable(req)
+    q = FoiQuestion(number=max((q.number for q in req.questions), default=0) + 1, text=text.strip())
+    req.questions.append(q)
+    audit.record(
+        session,
+        actor,
+        "foi.question_added",
+        entity_type="foi_request",
+        entity_id=reference,
+        after={"number": q.number, "text": q.text},
+    )
+    return q
+
+
+def remove_question(session: Session, actor: Actor, *, reference: str, number: int) -> None:
+    """Remove a question (wrongly split) and number the rest again from 1."""
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    _editable(req)
+    q = next((q for q in req.questions if q.number == number), None)
+    if q is None:
+        raise NotFound(f"question in {reference}", number)
+    req.questions.remove(q)
+    session.flush()
+    # Two passes so the unique (request, number) constraint holds at every flush.
+    for k, other in enumerate(req.questions):
+        other.number = 1000 + k
+    session.flush()
+    for k, other in enumerate(req.questions):
+        other.number = k + 1
+    audit.record(
+        session,
+        actor,
+        "foi.question_removed",
+        entity_type="foi_request",
+        entity_id=reference,
+        before={"number": number, "text": q.text},
+    )
+
+
+def stop_clock(
+    session: Session, actor: Actor, *, reference: str, kind: str, on: date, note: str | None = None
+) -> FoiRequest:
+    """Ask for clarification (kind=clarification) or send a fees notice (kind=fee)."""
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    if kind not in ("clarification", "fee"):
+        raise InputError(f"the clock stops for clarification or a fee, not {kind!r}")
+    if on < req.received_on:
+        raise InputError(f"{on} is before the request was received ({req.received_on})")
+    _move(req, Status.AWAITING_CLARIFICATION if kind == "clarification" else Status.AWAITING_FEE)
+    req.clock_stops.append(FoiClockStop(kind=kind, started_on=on, note=note))
+    _refresh_due(req)
+    audit.record(
+        session,
+        actor,
+        f"foi.{kind}_requested",
+        entity_type="foi_request",
+        entity_id=reference,
+        after={"on": on.isoformat()},
+    )
+    return req
+
+
+def restart_clock(
+    session: Session,
+    actor: Actor,
+    *,
+    reference: str,
+    on: date,
+    clarification: str | None = None,
+) -> FoiRequest:
+    """The clarification or the fee has arrived; clarification text is added to the request."""
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    waiting = [s for s in req.clock_stops if s.ended_on is None]
+    if not waiting:
+        raise InputError(f"{reference} is not waiting for clarification or a fee")
+    stop = waiting[-1]
+    if on < stop.started_on:
+        raise InputError(f"{on} is before the clock was stopped ({stop.started_on})")
+    stop.ended_on = on
+    if clarification:
+        req.request_text += f"\n\nClarification received {on:%d/%m/%Y}:\n{clarification.strip()}"
+    _move(req, Status.OPEN)
+    _refresh_due(req)
+    audit.record(
+        session,
+        actor,
+        f"foi.{stop.kind}_received",
+        entity_type="foi_request",
+        entity_id=reference,
+        after={"on": on.isoformat(), "due_on": req.due_on.isoformat() if req.due_on else None},
+    )
+    return req
+
+
+@dataclass
+class StatisticAnswer:
+    """A statistic to put in an answer: name and parameters, frozen when answered."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    chart: bool = False
+
+
+@dataclass
+class S12Estimate:
+    hours: float
+    cost: float
+    limit: float
+    exceeds: bool
+
+
+def s12_estimate(hours: float, *, limit: float = 450.0, rate: float = 25.0) -> S12Estimate:
+    """Police appropriate limit: £450 at £25 an hour (18 hours)."""
+    cost = round(hours * rate, 2)
+    return S12Estimate(hours=hours, cost=cost, limit=limit, exceeds=cost > limit)
+
+
+def answer_question(
+    session: Session,
+    actor: Actor,
+    *,
+    reference: str,
+    number: int,
+    statistics: Sequence[StatisticAnswer] = (),
+    exemptions: Sequence[str] = (),
+    ncnd: bool = False,
+    text: str | None = None,
+    threshold: int = 5,
+    authority: str = "The force",
+    disclose_small_counts_reason: str | None = None,
+    text_first: bool = False,
+) -> FoiAnswer:
+    """Answer one question (replacing an earlier answer). Statistic tables are computed
+    now and frozen with their parameters, after disclosure control. With ``ncnd`` the
+    answer is the neither-confirm-nor-deny statement for the cited sections and nothing
+    is looked up, so the wording cannot depend on whether the information is held.
+    ``disclose_small_counts_reason`` publishes small counts unsuppressed (a case-by-case
+    decision, recorded with its reason). The text goes after the tables unless
+    ``text_first``."""
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    _editable(req)
+    q = next((q for q in req.questions if q.number == number), None)
+    if q is None:
+        raise NotFound(f"question in {reference}", number)
+    citations: list[Citation] = [cite(e) for e in exemptions]
+    if ncnd:
+        if not citations:
+            raise InputError("a neither-confirm-nor-deny answer must cite at least one section")
+        bad = [c.cited for c in citations if not c.ncnd]
+        if bad:
+            raise InputError(
+                f"s{bad[0]} does not remove the duty to confirm or deny; cite the NCND "
+                "subsection (e.g. 30(3), 31(3), 38(2), 40(5))"
+            )
+        if statistics:
+            raise InputError("a neither-confirm-nor-deny answer cannot also give figures")
+    if not (statistics or citations or (text and text.strip())):
+        raise InputError("an answer needs a statistic, an exemption or some text")
+
+    blocks: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    if ncnd:
+        blocks.append({"kind": "ncnd", "text": ncnd_statement(citations, authority)})
+    for st in statistics:
+        get_statistic(st.name)
+        params = StatParams.from_dict(st.params)
+        table = get_statistic(st.name).compute(session, params)
+        safe, decision = _controlled(table, threshold, disclose_small_counts_reason)
+        block: dict[str, Any] = {
+            "kind": "statistic",
+            "name": st.name,
+            "params": params.as_dict(),
+            "table": safe.as_dict(),
+            "disclosure": decision.as_dict(),
+            "chart": st.chart,
+        }
+        if st.chart and st.name == "wash_progress":
+            burn = get_statistic("wash_burn_down").compute(session, params)
+            block["burn_down"] = burn.as_dict()
+        blocks.append(block)
+        decisions.append({"statistic": st.name, **decision.as_dict()})
+    if citations and not ncnd:
+        names = "; ".join(c.label for c in citations)
+        blocks.append(
+            {
+                "kind": "exemption",
+                "text": f"Some information is withheld under {names}; see the refusal notice.",
+            }
+        )
+    if text and text.strip():
+        block = {"kind": "text", "text": text.strip()}
+        blocks.insert(0, block) if text_first else blocks.append(block)
+
+    answer = q.answer or FoiAnswer(question_id=q.id, answered_by=actor.username)
+    before = {"blocks": len(answer.blocks or []), "exemptions": answer.exemptions or []}
+    answer.blocks = blocks
+    answer.exemptions = [c.cited for c in citations]
+    answer.ncnd = ncnd
+    answer.disclosure = decisions
+    answer.answered_by = actor.username
+    if q.answer is None:
+        q.answer = answer
+    audit.record(
+        session,
+        actor,
+        "foi.answered",
+        entity_type="foi_request",
+        entity_id=reference,
+        before=before if before["blocks"] else None,
+        after={
+            "question": number,
+            "statistics": [s.name for s in statistics],
+            "exemptions": answer.exemptions,
+            "ncnd": ncnd,
+            "disclosure": [_disclosure_summary(d) for d in decisions],
+        },
+        reason=disclose_small_counts_reason,
+    )
+    return answer
+
+
+def _disclosure_summary(decision: dict[str, Any]) -> str:
+    return (
+        f"{decision.get('statistic')}: threshold {decision['threshold']}, "
+        f"{len(decision['primary'])} primary, {len(decision['secondary'])} secondary"
+        + ("" if decision["applied"] else ", not applied")
+    )
+
+
+def _controlled(
+    table: StatTable, threshold: int, override: str | None
+) -> tuple[StatTable, DisclosureDecision]:
+    if override:
+        return table, DisclosureDecision(threshold=threshold, applied=False, reason=override)
+    safe, decision = apply_disclosure_control(table, threshold)
+    decision.reason = "standard rule: small counts could identify individuals (s40(2))"
+    return safe, decision
+
+
+def send_response(session: Session, actor: Actor, *, reference: str, on: date) -> FoiRequest:
+    """Mark the response sent (every question answered); it then appears in the log."""
+    require(actor, "foi.publish")
+    req = _get(session, reference)
+    missing = [q.number for q in req.questions if q.answer is None]
+    if missing:
+        raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")
+    if on < req.received_on:
+        raise InputError(f"{on} is before the request was received ({req.received_on})")
+    _move(req, Status.SENT)
+    req.sent_on = on
+    late = req.due_on is not None and on > req.due_on
+    audit.record(
+        session,
+        actor,
+        "foi.sent",
+        entity_type="foi_request",
+        entity_id=reference,
+        after={"sent_on": on.isoformat(), "late": late},
+    )
+    return req
+
+
+def withdraw(session: Session, actor: Actor, *, reference: str, reason: str) -> FoiRequest:
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    _move(req, Status.WITHDRAWN)
+    audit.record(
+        session,
+        actor,
+        "foi.withdrawn",
+        entity_type="foi_request",
+        entity_id=reference,
+        reason=reason,
+    )
+    return req
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One disclosure log line: what was asked and answered, never who asked."""
+
+    reference: str
+    date: date
+    title: str
+    request: str
+    response: str
+    exemptions: list[str]
+
+
+def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
+    require(actor, "foi.view")
+    from datawash.foi.letter import answer_text  # the letter and the log say the same
+
+    entries = []
+    for req in list_requests(session, actor, status=Status.SENT.value):
+        assert req.sent_on is not None
+        cited = sorted(
+            {e for q in req.questions if q.answer for e in q.answer.exemptions},
+            key=lambda s: (int(re.match(r"\d+", s).group()), s),  # type: ignore[union-attr]
+        )
+        response = "\n\n".join(
+            f"{q.number}. {answer_text(q.answer)}" for q in req.questions if q.answer
+        )
+        entries.append(
+            LogEntry(
+                reference=req.reference,
+                date=req.sent_on,
+                title=req.title,
+                request="\n\n".join(f"{q.number}. {q.text}" for q in req.questions),
+                response=response,
+                exemptions=[f"s{e}" for e in cited],
+            )
+        )
+    return entries

@@ -1,0 +1,466 @@
+"""Named statistics: each is documented, takes the same parameters, and is built from pure
+SQL builders (statements with bound parameters) kept apart from the one runner that
+executes them. Register a new statistic by adding a ``Statistic`` to ``STATISTICS``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeAlias
+
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from datawash.cases.models import Allegation, Case
+from datawash.errors import DatawashError, InputError
+from datawash.ingest.schema import CATEGORIES, ROLES
+from datawash.review.models import ReviewDeadline, ReviewDecision, ReviewItem
+from datawash.review.service import compute_progress
+from datawash.review.workflow import DONE
+from datawash.stats.periods import Period, PeriodKind, parse_period, periods_between, recent_periods
+from datawash.stats.tables import Cell, StatTable
+from datawash.wash.models import WashRun
+
+log = logging.getLogger(__name__)
+
+# A statement of any columns (Select is generic over its row's column types).
+Query: TypeAlias = Select[*tuple[Any, ...]]
+
+# The dismissal outcomes: "would have been dismissed" is how a former officer is dismissed.
+DISMISSAL = ("dismissed", "would_have_been_dismissed")
+CATEGORY_LABELS = {
+    "sexual": "sexual offence related",
+    "domestic_abuse": "domestic abuse related",
+    "other_vawg": "other violence against women and girls",
+    "violence": "violence",
+    "dishonesty": "dishonesty",
+    "drugs": "drugs",
+    "other": "other",
+}
+ROLE_LABELS = {
+    "officer": "police officers",
+    "staff": "police staff",
+    "special": "special constables",
+    "volunteer": "volunteers",
+}
+
+
+@dataclass(frozen=True)
+class StatParams:
+    """The parameters every statistic understands (each uses the ones it documents).
+    Stored with an FOI answer so the same table can be explained later."""
+
+    from_period: str | None = None
+    to_period: str | None = None
+    period: PeriodKind = PeriodKind.FINANCIAL
+    by: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ("sexual", "domestic_abuse")
+    roles: tuple[str, ...] = ROLES
+    outcomes: tuple[str, ...] = DISMISSAL
+    count: str = "people"
+    as_of: date | None = None
+    run_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["period"] = self.period.value
+        out["as_of"] = self.as_of.isoformat() if self.as_of else None
+        for k in ("by", "categories", "roles", "outcomes"):
+            out[k] = list(out[k])
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StatParams:
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise InputError(f"unknown statistic parameter(s): {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if "period" in values:
+            values["period"] = PeriodKind(values["period"])
+        if values.get("as_of"):
+            values["as_of"] = date.fromisoformat(str(values["as_of"]))
+        for k in ("by", "categories", "roles", "outcomes"):
+            if k in values and values[k] is not None:
+                v = values[k]
+                values[k] = tuple(v.split(",")) if isinstance(v, str) else tuple(v)
+        if "run_id" in values and values["run_id"] is not None:
+            values["run_id"] = int(values["run_id"])
+        params = cls(**values)
+        params.check()
+        return params
+
+    def check(self) -> None:
+        for k, allowed in (("categories", CATEGORIES), ("roles", ROLES)):
+            bad = [v for v in getattr(self, k) if v not in allowed]
+            if bad:
+                raise InputError(f"unknown {k[:-1]} {bad[0]!r}; one of {', '.join(allowed)}")
+        if self.count not in ("people", "cases"):
+            raise InputError(f"count must be people or cases, not {self.count!r}")
+
+    def today(self) -> date:
+        return self.as_of or datetime.now(UTC).date()
+
+    def periods(self, default_count: int = 5) -> list[Period]:
+        """The periods asked for, by default the last five up to the current one."""
+        if self.from_period is None and self.to_period is None:
+            return recent_periods(self.today(), default_count, self.period)
+        recent = recent_periods(self.today(), default_count, self.period)
+        first = parse_period(self.from_period, self.period) if self.from_period else recent[0]
+        last = parse_period(self.to_period, self.period) if self.to_period else recent[-1]
+        return periods_between(first, last, self.period)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    name: str
+    title: str
+    description: str
+    uses: tuple[str, ...]
+    by_options: tuple[str, ...]
+    compute: Callable[[Session, StatParams], StatTable]
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+def execute(session: Session, stmt: Query) -> list[Any]:
+    """The one runner: log the SQL at DEBUG (never the rows), re-raise with the SQL."""
+    log.debug("statistic SQL: %s", stmt)
+    try:
+        return list(session.execute(stmt).all())
+    except SQLAlchemyError as exc:  # pragma: no cover - a builder bug, not bad input
+        raise DatawashError(f"statistic query failed: {exc}\nSQL: {stmt}") from exc
+
+
+# --- SQL builders (pure) -------------------------------------------------------------
+
+
+def _group_columns(by: Sequence[str]) -> list[Any]:
+    cols = {"category": Allegation.category, "role": Allegation.role_at_time}
+    return [cols[b].label(b) for b in by]
+
+
+def live_investigations_sql(p: StatParams, by: Sequence[str]) -> Query:
+    """Cases and distinct people with an allegation in scope on a case live at ``as_of``:
+    recorded by then and not closed by then."""
+    day = p.today()
+    return (
+        select(
+            *_group_columns(by),
+            func.count(distinct(Allegation.case_id)).label("cases"),
+            func.count(distinct(Allegation.person_id)).label("people"),
+        )
+        .join(Case, Case.case_id == Allegation.case_id)
+        .where(
+            Case.recorded_on <= day,
+            or_(Case.closed_on.is_(None), Case.closed_on > day),
+            Allegation.category.in_(p.categories),
+            Allegation.role_at_time.in_(p.roles),
+        )
+        .group_by(*_group_columns(by))
+    )
+
+
+def completed_cases_sql(p: StatParams, by: Sequence[str], within: Period | None) -> Query:
+    """Cases closed by ``as_of`` (optionally within a span) with an allegation in scope."""
+    day = p.today()
+    conditions = [
+        Case.closed_on.is_not(None),
+        Case.closed_on <= day,
+        Allegation.category.in_(p.categories),
+        Allegation.role_at_time.in_(p.roles),
+    ]
+    if within is not None:
+        conditions += [Case.closed_on >= within.start, Case.closed_on <= within.end]
+    return (
+        select(
+            *_group_columns(by),
+            func.count(distinct(Allegation.case_id)).label("cases"),
+            func.count(distinct(Allegation.person_id)).label("people"),
+        )
+        .join(Case, Case.case_id == Allegation.case_id)
+        .where(*conditions)
+        .group_by(*_group_columns(by))
+    )
+
+
+def outcomes_by_period_sql(p: StatParams, periods: Sequence[Period], by: str) -> Query:
+    """Distinct people (or cases) given one of ``outcomes``, by the period of the outcome
+    date and by category or role."""
+    period = case(
+        *[
+            (and_(Allegation.outcome_on >= q.start, Allegation.outcome_on <= q.end), q.label)
+            for q in periods
+        ],
+        else_=None,
+    ).label("period")
+    counted = Allegation.person_id if p.count == "people" else Allegation.case_id
+    group = [period, *_group_columns([by] if by != "none" else [])]
+    return (
+        select(*group, func.count(distinct(counted)).label("n"))
+        .where(
+            Allegation.outcome.in_(p.outcomes),
+            Allegation.outcome_on >= periods[0].start,
+            Allegation.outcome_on <= periods[-1].end,
+            Allegation.category.in_(p.categories),
+            Allegation.role_at_time.in_(p.roles),
+        )
+        .group_by(*group)
+    )
+
+
+def done_dates_sql() -> Query:
+    """For each review item, the first time it reached a finished state."""
+    return (
+        select(ReviewDecision.item_id, func.min(ReviewDecision.effective_at).label("done_at"))
+        .where(
+            ReviewDecision.status == "effective",
+            ReviewDecision.to_state.in_([s.value for s in DONE]),
+        )
+        .group_by(ReviewDecision.item_id)
+    )
+
+
+# --- shaping -------------------------------------------------------------------------
+
+
+def _labels(dim: str, p: StatParams) -> list[str]:
+    return list(p.categories) if dim == "category" else list(p.roles)
+
+
+def _grouped_table(
+    session: Session,
+    p: StatParams,
+    name: str,
+    title: str,
+    build: Callable[[Sequence[str]], Query],
+) -> StatTable:
+    by = [b for b in p.by if b != "none"]
+    for b in by:
+        if b not in ("category", "role"):
+            raise InputError(f"{name} can be broken down by category or role, not {b!r}")
+    grouped = {tuple(r[: len(by)]): (r[-2], r[-1]) for r in execute(session, build(by))}
+    total = execute(session, build([]))
+    rows: list[list[Cell]] = []
+    if by:
+        combos: list[tuple[str, ...]] = [()]
+        for dim in by:
+            combos = [(*c, v) for c in combos for v in _labels(dim, p)]
+        for combo in combos:
+            cases_n, people_n = grouped.get(combo, (0, 0))
+            rows.append([*combo, int(cases_n), int(people_n)])
+    cases_t, people_t = (total[0][-2], total[0][-1]) if total else (0, 0)
+    rows.append(["Total"] + [""] * (len(by) - 1) + [int(cases_t), int(people_t)])
+    notes = [
+        "Cases and people are counted separately: one case can concern several people and "
+        "one person can be in several cases, so the total of people is of distinct people."
+    ]
+    return StatTable(
+        name=name,
+        title=title,
+        columns=[*(by or ["scope"]), "cases", "people"],
+        rows=rows if by else [["all in scope", int(cases_t), int(people_t)]],
+        label_columns=max(len(by), 1),
+        total_row=bool(by),
+        parameters=p.as_dict(),
+        notes=notes,
+    )
+
+
+def live_investigations(session: Session, p: StatParams) -> StatTable:
+    cats = ", ".join(CATEGORY_LABELS[c] for c in p.categories)
+    return _grouped_table(
+        session,
+        p,
+        "live_investigations",
+        f"Live investigations at {p.today():%d/%m/%Y} ({cats})",
+        lambda by: live_investigations_sql(p, by),
+    )
+
+
+def completed_case_review(session: Session, p: StatParams) -> StatTable:
+    within: Period | None = None
+    if p.from_period or p.to_period:
+        spans = p.periods()
+        within = Period(spans[0].start, spans[-1].end, f"{spans[0].label}-{spans[-1].label}")
+    cats = ", ".join(CATEGORY_LABELS[c] for c in p.categories)
+    span = f", closed {within.label}" if within else ""
+    return _grouped_table(
+        session,
+        p,
+        "completed_case_review",
+        f"Completed cases in scope of review ({cats}{span})",
+        lambda by: completed_cases_sql(p, by, within),
+    )
+
+
+def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
+    by = p.by[0] if p.by else "category"
+    if len(p.by) > 1 or by not in ("category", "role", "none"):
+        raise InputError("outcomes_by_year can be broken down by one of category, role or none")
+    periods = p.periods()
+    found: dict[tuple[str, str], int] = {}
+    for r in execute(session, outcomes_by_period_sql(p, periods, by)):
+        found[(r[0], r[1] if by != "none" else "all")] = int(r[-1])
+    labels = _labels(by, p) if by != "none" else ["all"]
+    rows: list[list[Cell]] = [
+        [q.label, *[found.get((q.label, v), 0) for v in labels]] for q in periods
+    ]
+    outcomes = " or ".join(o.replace("_", " ") for o in p.outcomes)
+    kind = (
+        "financial year (1 April - 31 March)"
+        if p.period is PeriodKind.FINANCIAL
+        else "calendar year"
+    )
+    return StatTable(
+        name="outcomes_by_year",
+        title=f"{p.count.capitalize()} with the outcome {outcomes}, by {kind} of the outcome",
+        columns=["year", *labels],
+        rows=rows,
+        parameters=p.as_dict(),
+        notes=[
+            "A year with none is shown as 0. People are counted once per year and column "
+            "(Home Office statistics count individuals)."
+        ]
+        if p.count == "people"
+        else ["A year with none is shown as 0."],
+    )
+
+
+def wash_progress(session: Session, p: StatParams) -> StatTable:
+    prog = compute_progress(session, run_id=p.run_id, as_of=p.today())
+    run = session.get(WashRun, prog.run_id) if prog.run_id is not None else None
+    rows: list[list[Cell]] = [
+        ["people checked", run.n_people if run else 0],
+        ["people with records to review", prog.total],
+        ["reviews finished", prog.done],
+        ["reviews remaining", prog.remaining],
+        ["awaiting countersignature", prog.awaiting_countersignature],
+    ]
+    rows += [[f"state: {k.replace('_', ' ')}", v] for k, v in prog.by_state.items()]
+    rows += [[f"referred: {k.replace('_', ' ')}", v] for k, v in prog.by_referral.items()]
+    notes = []
+    if prog.due_on is not None:
+        notes.append(
+            f"Deadline {prog.due_on:%d/%m/%Y}: {prog.days_left} days left; "
+            f"{prog.needed_per_day} reviews a day needed, {prog.achieved_per_day} a day achieved "
+            f"in the last 7 days; {'on track' if prog.on_track else 'not on track'}."
+        )
+    params = replace(p, run_id=prog.run_id).as_dict()
+    params["due_on"] = prog.due_on.isoformat() if prog.due_on else None
+    states = range(5, 5 + len(prog.by_state))
+    return StatTable(
+        name="wash_progress",
+        title=f"Data wash progress at {p.today():%d/%m/%Y}",
+        columns=["measure", "number"],
+        rows=rows,
+        parameters=params,
+        notes=notes,
+        # finished + remaining = all; the states add up to all too.
+        lines=[[(1, 1), (2, 1), (3, 1)], [(1, 1), *[(r, 1) for r in states]]],
+    )
+
+
+def wash_burn_down(session: Session, p: StatParams) -> StatTable:
+    run_id = p.run_id or session.scalar(select(func.max(WashRun.id)))
+    total = session.scalar(select(func.count()).select_from(ReviewItem)) or 0
+    run = session.get(WashRun, run_id) if run_id is not None else None
+    deadline = (
+        session.scalars(select(ReviewDeadline).where(ReviewDeadline.run_id == run_id)).first()
+        if run_id is not None
+        else None
+    )
+    done_on = sorted(r[1].date() for r in execute(session, done_dates_sql()) if r[1] is not None)
+    start = run.started_at.date() if run else p.today()
+    end = p.today()
+    rows: list[list[Cell]] = []
+    day, k = start, 0
+    while day <= end:
+        while k < len(done_on) and done_on[k] <= day:
+            k += 1
+        rows.append([day.isoformat(), total - k])
+        day += timedelta(days=1)
+    params = replace(p, run_id=run_id).as_dict()
+    params["due_on"] = deadline.due_on.isoformat() if deadline else None
+    return StatTable(
+        name="wash_burn_down",
+        title="Data wash reviews remaining, day by day",
+        columns=["day", "remaining"],
+        rows=rows,
+        parameters=params,
+    )
+
+
+STATISTICS: dict[str, Statistic] = {
+    s.name: s
+    for s in (
+        Statistic(
+            name="live_investigations",
+            title="Live investigations by category, as cases and as distinct people",
+            description=(
+                "Misconduct cases not closed at --as-of (default today) with an allegation in "
+                "the chosen categories (default sexual and domestic abuse), counted as cases "
+                "and as distinct people, optionally --by category and/or role."
+            ),
+            uses=("as_of", "categories", "roles", "by"),
+            by_options=("category", "role"),
+            compute=live_investigations,
+        ),
+        Statistic(
+            name="outcomes_by_year",
+            title="Outcomes by year of the outcome date (default: dismissals)",
+            description=(
+                "Distinct people (or --count cases) given an outcome (default dismissed or would "
+                "have been dismissed) by financial year of the outcome date (or --period "
+                "calendar), --from/--to (default the last five years), one column per category "
+                "(or --by role / none). Years with none are shown as 0."
+            ),
+            uses=("from_period", "to_period", "period", "categories", "roles", "outcomes", "by"),
+            by_options=("category", "role", "none"),
+            compute=outcomes_by_year,
+        ),
+        Statistic(
+            name="completed_case_review",
+            title="Completed cases in scope of a review, as cases and distinct people",
+            description=(
+                "Cases closed by --as-of with an allegation in the chosen categories (default "
+                "sexual and domestic abuse): the cases and people a review of completed cases "
+                "covers. --from/--to restrict to cases closed in those years."
+            ),
+            uses=("as_of", "from_period", "to_period", "period", "categories", "roles", "by"),
+            by_options=("category", "role"),
+            compute=completed_case_review,
+        ),
+        Statistic(
+            name="wash_progress",
+            title="Data wash progress against its deadline",
+            description=(
+                "People checked, people with records to review, reviews finished and remaining, "
+                "by state and by referral, and the pace against the run's deadline (--run, "
+                "default the latest)."
+            ),
+            uses=("as_of", "run_id"),
+            by_options=(),
+            compute=wash_progress,
+        ),
+        Statistic(
+            name="wash_burn_down",
+            title="Data wash reviews remaining, day by day (for the burn-down chart)",
+            description="Reviews remaining at the end of each day from the run's start to --as-of.",
+            uses=("as_of", "run_id"),
+            by_options=(),
+            compute=wash_burn_down,
+        ),
+    )
+}
+
+
+def get_statistic(name: str) -> Statistic:
+    try:
+        return STATISTICS[name]
+    except KeyError:
+        raise InputError(
+            f"no statistic called {name!r}; known: {', '.join(sorted(STATISTICS))}"
+        ) from None

@@ -1,0 +1,93 @@
+"""A statistic's result: a small labelled table of counts, and its text forms (csv, json,
+markdown). Cells hold an int, or a string once disclosure control has replaced a count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+Cell = int | float | str | None
+
+
+@dataclass
+class StatTable:
+    """``columns[:label_columns]`` label a row; the other columns are counts. When
+    ``total_row`` is set the last row is the total of the rows above it (for distinct
+    counts, such as people, it can be less than their sum)."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    label_columns: int = 1
+    total_row: bool = False
+    parameters: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # Additive relations beyond a total row, for disclosure control: each line is
+    # [total cell, part cell, ...] as (row, column) pairs, e.g. finished + remaining = all.
+    lines: list[list[tuple[int, int]]] = field(default_factory=list)
+
+    def all_lines(self) -> list[list[tuple[int, int]]]:
+        """Every (total, parts...) relation a reader could use to work out a hidden cell."""
+        out = [list(line) for line in self.lines]
+        if self.total_row and len(self.rows) > 1:
+            last = len(self.rows) - 1
+            for c in self.count_columns:
+                out.append([(last, c), *[(r, c) for r in range(last)]])
+        return out
+
+    @property
+    def count_columns(self) -> list[int]:
+        return list(range(self.label_columns, len(self.columns)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "columns": self.columns,
+            "rows": self.rows,
+            "label_columns": self.label_columns,
+            "total_row": self.total_row,
+            "parameters": self.parameters,
+            "notes": self.notes,
+            "lines": [[list(cell) for cell in line] for line in self.lines],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StatTable:
+        return cls(
+            name=data["name"],
+            title=data["title"],
+            columns=list(data["columns"]),
+            rows=[list(r) for r in data["rows"]],
+            label_columns=int(data.get("label_columns", 1)),
+            total_row=bool(data.get("total_row", False)),
+            parameters=dict(data.get("parameters", {})),
+            notes=list(data.get("notes", [])),
+            lines=[[(int(r), int(c)) for r, c in line] for line in data.get("lines", [])],
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2, default=str)
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.columns)
+        writer.writerows(["" if c is None else c for c in row] for row in self.rows)
+        return buf.getvalue()
+
+    def to_markdown(self) -> str:
+        def cell(c: Cell) -> str:
+            return "" if c is None else f"{c:,}" if isinstance(c, int) else str(c)
+
+        align = ["---"] * self.label_columns + ["---:"] * len(self.count_columns)
+        lines = [f"**{self.title}**", ""]
+        lines.append("| " + " | ".join(self.columns) + " |")
+        lines.append("|" + "|".join(align) + "|")
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in self.rows]
+        lines += [f"\n_{n}_" for n in self.notes]
+        return "\n".join(lines) + "\n"
