@@ -49,6 +49,7 @@ def _register() -> None:
     # Each domain adds its commands here (one line each).
     from datawash.cli import cases as cases_cli
     from datawash.cli import demo as demo_cli
+    from datawash.cli import foi as foi_cli
     from datawash.cli import review as review_cli
     from datawash.cli import stats as stats_cli
     from datawash.cli import synth as synth_cli
@@ -61,6 +62,7 @@ def _register() -> None:
     users_cli.register(app)
     cases_cli.register(app)
     stats_cli.register(app)
+    foi_cli.register(app)
     demo_cli.register(app)
 
 

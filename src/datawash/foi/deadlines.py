@@ -8,8 +8,8 @@ from the maintained ``holidays`` package rather than a hand-typed list.
 Two ways the clock is affected, as the Act has them:
 - clarification (s1(3)): the request is not received until the clarification is, so the
   20 working days start again from the day after it arrives (s10(6), "the later of");
-- a fees notice (s9, s10(2)): the working days from the notice until the fee is paid are
-  not counted, a pause.
+- a fees notice (s9, s10(2)): the working days from the day the notice is given to the day
+  the fee is received, both included, are not counted: a pause.
 """
 
 from __future__ import annotations
@@ -111,11 +111,12 @@ def due_date(received_on: date, stops: Sequence[ClockStop] = ()) -> DueDate:
             continue
         if stop.ended_on is None:
             return DueDate(None, start, 0, "waiting for the fee: the clock is paused")
+        # s10(2): from the day the notice is given to the day the fee arrives, both in.
         day = stop.started_on
-        while day < stop.ended_on:
-            day += timedelta(days=1)
+        while day <= stop.ended_on:
             if is_working_day(day):
                 paused.add(day)
+            day += timedelta(days=1)
     due = add_working_days(start, RESPONSE_WORKING_DAYS, skip=paused)
     why = f"20th working day after {start:%d/%m/%Y}"
     if start != received_on:

@@ -64,6 +64,12 @@ class StatParams:
     as_of: date | None = None
     run_id: int | None = None
 
+    def __post_init__(self) -> None:
+        # Accept the plain string forms too ("calendar", a list of categories).
+        object.__setattr__(self, "period", PeriodKind(self.period))
+        for k in ("by", "categories", "roles", "outcomes"):
+            object.__setattr__(self, k, tuple(getattr(self, k)))
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["period"] = self.period.value

@@ -1,0 +1,326 @@
+"""`datawash foi …`: the FOI request register, answers, letters and the disclosure log."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from datawash.cli.common import actor_from, console, handled_errors, settings_from
+from datawash.db import session_scope
+from datawash.errors import InputError
+from datawash.foi import service
+from datawash.foi.catalogue import catalogue
+from datawash.foi.deadlines import due_date
+from datawash.foi.letter import build_letter, write_letter
+from datawash.foi.log import write_disclosure_log
+from datawash.foi.seed import build_seed_response
+
+foi_app = typer.Typer(help="Freedom of Information requests, answers, letters and the log.")
+
+
+def _date(value: str | None, what: str) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@foi_app.command("receive")
+def receive_cmd(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option(help="short title for the disclosure log")],
+    requester: Annotated[str, typer.Option(help="requester's name (kept apart, never published)")],
+    text_file: Annotated[Path | None, typer.Option(help="file holding the request text")] = None,
+    text: Annotated[str | None, typer.Option(help="the request text")] = None,
+    contact: Annotated[str | None, typer.Option(help="requester's address or email")] = None,
+    received: Annotated[str | None, typer.Option(help="date received (default today)")] = None,
+    hours: Annotated[float | None, typer.Option(help="s12 estimate in hours")] = None,
+) -> None:
+    """Log a request: its questions are split out (edit them after) and the due date set."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        if text_file is not None:
+            try:
+                body = text_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"{text_file}: cannot read the request text ({exc})") from None
+        elif text is not None:
+            body = text
+        else:
+            raise InputError("give the request with --text-file or --text")
+        req = service.receive_request(
+            s,
+            actor_from(ctx, s),
+            received_on=_date(received, "--received"),
+            title=title,
+            text=body,
+            requester_name=requester,
+            requester_contact=contact,
+            hours_estimate=hours,
+        )
+        console.print(
+            f"{req.reference}: {len(req.questions)} question(s), due {req.due_on:%d/%m/%Y} "
+            f"({req.due_explanation})",
+            markup=False,
+        )
+
+
+@foi_app.command("list")
+def list_cmd(
+    ctx: typer.Context, status: Annotated[str | None, typer.Option(help="only this status")] = None
+) -> None:
+    """Requests with their status and due date."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        table = Table("reference", "received", "title", "status", "due", "sent", "answered")
+        for r in service.list_requests(s, actor_from(ctx, s), status=status):
+            answered = sum(q.answer is not None for q in r.questions)
+            table.add_row(
+                r.reference,
+                f"{r.received_on:%d/%m/%Y}",
+                r.title,
+                r.status,
+                f"{r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped",
+                f"{r.sent_on:%d/%m/%Y}" if r.sent_on else "",
+                f"{answered}/{len(r.questions)}",
+            )
+        console.print(table)
+
+
+@foi_app.command("show")
+def show_cmd(ctx: typer.Context, reference: str) -> None:
+    """One request: questions, answers, the clock."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        r = service.get_request(s, actor, reference)
+        due = f"{r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped"
+        console.print(f"{r.reference} [{r.status}] {r.title}", markup=False)
+        console.print(f"received {r.received_on:%d/%m/%Y}; due {due} ({r.due_explanation})")
+        if r.hours_estimate is not None:
+            est = service.s12_estimate(
+                r.hours_estimate, limit=settings.s12_limit_pounds, rate=settings.s12_hourly_rate
+            )
+            over = "over" if est.exceeds else "within"
+            console.print(
+                f"s12 estimate: {est.hours} h = £{est.cost:,.2f}, {over} £{est.limit:,.0f}"
+            )
+        for stop in r.clock_stops:
+            console.print(
+                f"clock stop: {stop.kind} from {stop.started_on} to {stop.ended_on or '-'}"
+            )
+        for q in r.questions:
+            console.print(f"\n{q.number}. {q.text}", markup=False, style="bold")
+            if q.answer is None:
+                console.print("   not answered", style="yellow")
+                continue
+            from datawash.foi.letter import answer_text
+
+            console.print(f"   {answer_text(q.answer)}", markup=False)
+            for d in q.answer.disclosure:
+                console.print(
+                    f"   disclosure control ({d['statistic']}): threshold {d['threshold']}, "
+                    f"{len(d['primary'])} suppressed, {len(d['secondary'])} withheld "
+                    f"{'' if d['applied'] else '- NOT APPLIED: ' + d['reason']}",
+                    markup=False,
+                    style="dim",
+                )
+
+
+@foi_app.command("question")
+def question_cmd(
+    ctx: typer.Context,
+    reference: str,
+    action: Annotated[str, typer.Argument(help="edit, add or remove")],
+    number: Annotated[int | None, typer.Option(help="question number (edit, remove)")] = None,
+    text: Annotated[str | None, typer.Option(help="question text (edit, add)")] = None,
+) -> None:
+    """Edit, add or remove a question (the automatic split is a starting point)."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        if action == "add" and text:
+            q = service.add_question(s, actor, reference=reference, text=text)
+            console.print(f"added question {q.number}")
+        elif action == "edit" and number is not None and text:
+            service.edit_question(s, actor, reference=reference, number=number, text=text)
+            console.print(f"question {number} changed")
+        elif action == "remove" and number is not None:
+            service.remove_question(s, actor, reference=reference, number=number)
+            console.print(f"question {number} removed; the others renumbered")
+        else:
+            raise InputError(
+                "use: question REF add --text T | edit --number N --text T | remove --number N"
+            )
+
+
+@foi_app.command("clock")
+def clock_cmd(
+    ctx: typer.Context,
+    reference: str,
+    action: Annotated[str, typer.Argument(help="clarify, fee or resume")],
+    on: Annotated[str | None, typer.Option(help="date (default today)")] = None,
+    note: Annotated[str | None, typer.Option(help="clarification received (resume)")] = None,
+) -> None:
+    """Stop the clock for clarification (s1(3): restarts on reply) or a fee (s10(2): paused),
+    or resume it."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        day = _date(on, "--on")
+        if action in ("clarify", "fee"):
+            kind = "clarification" if action == "clarify" else "fee"
+            r = service.stop_clock(s, actor, reference=reference, kind=kind, on=day, note=note)
+        elif action == "resume":
+            r = service.restart_clock(s, actor, reference=reference, on=day, clarification=note)
+        else:
+            raise InputError("the clock action is clarify, fee or resume")
+        due = f"due {r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped"
+        console.print(f"{r.reference}: {r.status}, {due} ({r.due_explanation})", markup=False)
+
+
+@foi_app.command("answer")
+def answer_cmd(
+    ctx: typer.Context,
+    reference: str,
+    number: int,
+    statistic: Annotated[str | None, typer.Option(help="a named statistic")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option(help="statistic parameter k=v (from_period=2018/19 …)")
+    ] = None,
+    chart: Annotated[bool, typer.Option(help="add a chart of the statistic")] = False,
+    exempt: Annotated[list[str] | None, typer.Option(help="FOIA section, e.g. 30(3)")] = None,
+    ncnd: Annotated[bool, typer.Option(help="neither confirm nor deny")] = False,
+    text: Annotated[str | None, typer.Option(help="free text")] = None,
+    disclose_small_counts: Annotated[
+        str | None,
+        typer.Option(help="publish small counts unsuppressed; give the reason (recorded)"),
+    ] = None,
+) -> None:
+    """Answer a question with a statistic, an exemption (or NCND) and/or text."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        params: dict[str, object] = {}
+        for item in param or []:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise InputError(f"--param {item!r}: write it as key=value")
+            params[key.strip()] = value.strip()
+        stats = [service.StatisticAnswer(statistic, params, chart)] if statistic else []
+        answer = service.answer_question(
+            s,
+            actor_from(ctx, s),
+            reference=reference,
+            number=number,
+            statistics=stats,
+            exemptions=exempt or [],
+            ncnd=ncnd,
+            text=text,
+            threshold=settings.disclosure_threshold,
+            authority=settings.authority_name,
+            disclose_small_counts_reason=disclose_small_counts,
+        )
+        for d in answer.disclosure:
+            console.print(
+                f"disclosure control: {len(d['primary'])} small count(s) shown as 'fewer than "
+                f"{d['threshold']}', {len(d['secondary'])} more withheld"
+            )
+        console.print(f"question {number} answered")
+
+
+@foi_app.command("letter")
+def letter_cmd(
+    ctx: typer.Context,
+    reference: str,
+    out: Annotated[Path, typer.Option(help="folder for the letter files")] = Path("."),
+    fmt: Annotated[str, typer.Option("--format", help="html,pdf,docx")] = "html,pdf,docx",
+    addressed: Annotated[bool, typer.Option(help="name the requester (the copy sent)")] = False,
+) -> None:
+    """Render the response letter (HTML, PDF, DOCX)."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        letter = build_letter(
+            s, actor_from(ctx, s), reference, authority=settings.authority_name, addressed=addressed
+        )
+        for path in write_letter(letter, out, [f.strip() for f in fmt.split(",") if f.strip()]):
+            console.print(f"wrote {path}")
+
+
+@foi_app.command("send")
+def send_cmd(
+    ctx: typer.Context,
+    reference: str,
+    on: Annotated[str | None, typer.Option(help="date sent (default today)")] = None,
+) -> None:
+    """Mark the response sent; it joins the disclosure log."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        r = service.send_response(s, actor_from(ctx, s), reference=reference, on=_date(on, "--on"))
+        late = r.due_on is not None and r.sent_on is not None and r.sent_on > r.due_on
+        console.print(f"{r.reference} sent {r.sent_on:%d/%m/%Y}" + (" (LATE)" if late else ""))
+
+
+@foi_app.command("log")
+def log_cmd(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="folder for the disclosure log")] = Path("foi-log"),
+) -> None:
+    """Write the disclosure log: CSV, an HTML index and each response (no requester)."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        paths = write_disclosure_log(s, actor_from(ctx, s), out, authority=settings.authority_name)
+        console.print(f"wrote {len(paths)} files to {out}")
+
+
+@foi_app.command("exemptions")
+def exemptions_cmd() -> None:
+    """The catalogue of FOIA sections: kind, NCND subsection, wording."""
+    table = Table("section", "title", "kind", "NCND", "reason")
+    for e in catalogue().values():
+        table.add_row(e.section, e.title, e.kind, e.ncnd or "-", e.reason)
+    console.print(table)
+
+
+@foi_app.command("due")
+def due_cmd(received: str) -> None:
+    """The statutory due date for a request received on RECEIVED (YYYY-MM-DD)."""
+    with handled_errors():
+        d = due_date(_date(received, "RECEIVED"))
+        console.print(f"due {d.due_on:%d/%m/%Y} ({d.explanation})")
+
+
+@foi_app.command("seed")
+def seed_cmd(
+    ctx: typer.Context,
+    received: Annotated[str | None, typer.Option(help="date received (default today)")] = None,
+    as_of: Annotated[str | None, typer.Option(help="figures as at (default today)")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the letter here")] = None,
+) -> None:
+    """Answer the seed request (the reference FOI response) from this register and wash."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        ref = build_seed_response(
+            s,
+            actor,
+            authority=settings.authority_name,
+            received_on=_date(received, "--received"),
+            as_of=_date(as_of, "--as-of"),
+            threshold=settings.disclosure_threshold,
+        )
+        console.print(f"{ref}: the seed request, answered")
+        if out is not None:
+            s.flush()
+            letter = build_letter(s, actor, ref, authority=settings.authority_name)
+            for path in write_letter(letter, out, ["html", "pdf", "docx"]):
+                console.print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(foi_app, name="foi")

@@ -1,0 +1,94 @@
+"""Primary and secondary suppression, and the decision recorded."""
+
+from __future__ import annotations
+
+from datawash.foi.disclosure import WITHHELD, apply_disclosure_control, disclose_count
+from datawash.stats.tables import Cell, StatTable
+
+
+def _table(rows: list[list[Cell]], total_row: bool = True) -> StatTable:
+    return StatTable(
+        name="t", title="t", columns=["category", "cases", "people"], rows=rows, total_row=total_row
+    )
+
+
+def test_small_counts_become_fewer_than_threshold_and_zero_stays() -> None:
+    t = StatTable(
+        name="t",
+        title="t",
+        columns=["year", "n"],
+        rows=[["2018/19", 0], ["2019/20", 3], ["2020/21", 7]],
+    )
+    safe, decision = apply_disclosure_control(t, 5)
+    assert [r[1] for r in safe.rows] == [0, "fewer than 5", 7]
+    assert decision.primary == ["2019/20: n"] and decision.secondary == []
+    assert "fewer than 5" in " ".join(safe.notes)
+    # The threshold is a setting.
+    safe10, _ = apply_disclosure_control(t, 10)
+    assert safe10.rows[2][1] == "fewer than 10"
+
+
+def test_one_hidden_cell_in_a_total_forces_a_second() -> None:
+    # sexual 3 would be total 20 - 17 if only it were hidden.
+    t = _table([["sexual", 3, 3], ["domestic_abuse", 17, 12], ["Total", 20, 15]])
+    safe, decision = apply_disclosure_control(t, 5)
+    col = [r[1] for r in safe.rows]
+    assert col[0] == "fewer than 5"
+    # Only one other part: hiding it leaves the total; the two hidden then sum to 20 >= 5.
+    assert col[1] == WITHHELD and col[2] == 20
+    assert "domestic_abuse: cases" in decision.secondary
+
+
+def test_hidden_cells_that_sum_to_a_small_number_force_more() -> None:
+    # 3 and 1 hidden: total - visible = 4, which gives away that both are small -> hide 50.
+    t = StatTable(
+        name="t",
+        title="t",
+        columns=["category", "n"],
+        rows=[["a", 3], ["b", 1], ["c", 50], ["d", 60], ["Total", 114]],
+        total_row=True,
+    )
+    safe, decision = apply_disclosure_control(t, 5)
+    assert [r[1] for r in safe.rows] == ["fewer than 5", "fewer than 5", WITHHELD, 60, 114]
+    assert decision.secondary == ["c: n"]
+    # No reader can now work any hidden cell out: hidden sum is 54, split unknown.
+    hidden = [r for r in t.rows[:-1] if not isinstance(safe.rows[t.rows.index(r)][1], int)]
+    assert sum(int(r[1] or 0) for r in hidden) == 54
+
+
+def test_a_total_with_nothing_left_to_hide_is_itself_withheld() -> None:
+    t = _table([["sexual", 3, 2], ["Total", 9, 2]])
+    safe, decision = apply_disclosure_control(t, 5)
+    # cases: the only part is hidden, so the total 9 would reveal it -> withheld.
+    assert safe.rows[0][1] == "fewer than 5" and safe.rows[1][1] == WITHHELD
+    # people: the total is itself small -> primary.
+    assert safe.rows[1][2] == "fewer than 5"
+    assert decision.suppressed == 4
+
+
+def test_additive_lines_beyond_a_total_row() -> None:
+    # finished + remaining = all: hiding 'finished' alone would be undone by subtraction.
+    t = StatTable(
+        name="wash_progress",
+        title="w",
+        columns=["measure", "number"],
+        rows=[["all", 100], ["finished", 2], ["remaining", 98]],
+        lines=[[(0, 1), (1, 1), (2, 1)]],
+    )
+    safe, decision = apply_disclosure_control(t, 5)
+    assert safe.rows[1][1] == "fewer than 5"
+    assert safe.rows[2][1] == WITHHELD
+    assert decision.secondary == ["remaining: number"]
+
+
+def test_nothing_to_suppress_is_recorded_too() -> None:
+    t = _table([["sexual", 30, 20], ["Total", 30, 20]])
+    safe, decision = apply_disclosure_control(t, 5)
+    assert safe.rows == t.rows
+    assert decision.suppressed == 0 and "nothing suppressed" in decision.summary()
+
+
+def test_running_text_counts() -> None:
+    assert disclose_count(3, 5) == "fewer than 5"
+    assert disclose_count(0, 5) == "0"
+    assert disclose_count(12225, 5) == "12,225"
