@@ -430,6 +430,7 @@ def send_response(session: Session, actor: Actor, *, reference: str, on: date) -
     """Mark the response sent (every question answered); it then appears in the log."""
     require(actor, "foi.publish")
     req = _get(session, reference)
+    check_transition(Status(req.status), Status.SENT)
     missing = [q.number for q in req.questions if q.answer is None]
     if missing:
         raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")

@@ -1,0 +1,300 @@
+"""The FOI register: receipt, questions, the clock, answers, NCND, sending, the log."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from datawash.audit.models import AuditEvent
+from datawash.auth.service import Actor, Role
+from datawash.cases import service as cases
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.errors import ForbiddenTransition, InputError, PermissionDenied
+from datawash.foi import service
+from datawash.foi.letter import build_letter, to_html
+from datawash.foi.log import log_csv, write_disclosure_log
+from datawash.foi.workflow import ALLOWED, Status, check_transition
+from tests.stats.test_registry import ALLEGATIONS, CASES
+
+FOI = Actor("fran", Role.FOI_OFFICER)
+PSD = Actor("pat", Role.PSD_INVESTIGATOR)
+TODAY = date(2023, 2, 20)
+REQUEST = """Dear FOI team,
+Please tell me:
+1. How many officers are under live investigation for sexual offences?
+2) How many were dismissed in each of the last five financial years?
+Q3: Do you publish this anywhere?
+Thanks
+"""
+NCND = ["30(3)", "31(3)", "38(2)", "40(5)"]
+
+
+def _receive(s, **kw):  # type: ignore[no-untyped-def]
+    args = {
+        "received_on": date(2023, 2, 6),
+        "title": "Officers investigated for sexual offences",
+        "text": REQUEST,
+        "requester_name": "Ada Example",
+        "requester_contact": "ada@example.invalid",
+        "today": TODAY,
+    }
+    args.update(kw)
+    return service.receive_request(s, FOI, **args)
+
+
+def test_split_questions_forms() -> None:
+    assert service.split_questions(REQUEST) == [
+        "How many officers are under live investigation for sexual offences?",
+        "How many were dismissed in each of the last five financial years?",
+        "Do you publish this anywhere?\nThanks",
+    ]
+    assert service.split_questions("- one\n- two\n") == ["one", "two"]
+    assert service.split_questions("Just one thing please.") == ["Just one thing please."]
+    # "1." inside a sentence is not a question mark-up.
+    assert len(service.split_questions("See section 1. of the act and (2) more")) == 1
+
+
+def test_receive_sets_reference_questions_due_date_and_keeps_requester_apart(
+    settings: Settings,
+) -> None:
+    with session_scope(settings) as s:
+        req = _receive(s)
+        assert req.reference == "FOI-2023-0001"
+        assert [q.number for q in req.questions] == [1, 2, 3]
+        assert req.due_on == date(2023, 3, 6)
+        assert service.get_requester(s, FOI, req.reference).name == "Ada Example"
+        with pytest.raises(PermissionDenied):
+            service.get_requester(s, Actor("sam", Role.SUPERVISOR), req.reference)
+        with pytest.raises(PermissionDenied):
+            service.receive_request(
+                s,
+                Actor("alex", Role.ANALYST),
+                received_on=date(2023, 2, 6),
+                title="t",
+                text="q",
+                requester_name="n",
+            )
+        second = _receive(s)
+        assert second.reference == "FOI-2023-0002"
+    with session_scope(settings) as s, pytest.raises(InputError, match="future"):
+        _receive(s, received_on=date(2023, 3, 1))
+
+
+def test_questions_are_editable_and_audited(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        service.edit_question(s, FOI, reference=ref, number=3, text="Do you publish this anywhere?")
+        service.add_question(s, FOI, reference=ref, text="And for police staff?")
+        service.remove_question(s, FOI, reference=ref, number=1)
+    with session_scope(settings) as s:
+        req = service.get_request(s, FOI, ref)
+        assert [(q.number, q.text) for q in req.questions] == [
+            (1, "How many were dismissed in each of the last five financial years?"),
+            (2, "Do you publish this anywhere?"),
+            (3, "And for police staff?"),
+        ]
+        actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == ref)))
+        assert {
+            "foi.received",
+            "foi.question_edited",
+            "foi.question_added",
+            "foi.question_removed",
+        } <= actions
+
+
+def test_clarification_restarts_clock_and_workflow_is_enforced(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        req = service.stop_clock(s, FOI, reference=ref, kind="clarification", on=date(2023, 2, 8))
+        assert req.status == "awaiting_clarification" and req.due_on is None
+        with pytest.raises(ForbiddenTransition):
+            service.send_response(s, FOI, reference=ref, on=date(2023, 2, 9))
+        req = service.restart_clock(
+            s, FOI, reference=ref, on=date(2023, 2, 13), clarification="Officers only."
+        )
+        assert req.status == "open" and req.due_on == date(2023, 3, 13)
+        assert "Officers only." in req.request_text
+        with pytest.raises(InputError, match="not waiting"):
+            service.restart_clock(s, FOI, reference=ref, on=date(2023, 2, 14))
+
+
+def test_every_workflow_edge() -> None:
+    for a in Status:
+        for b in Status:
+            if (a, b) in ALLOWED:
+                check_transition(a, b)
+            else:
+                with pytest.raises(ForbiddenTransition):
+                    check_transition(a, b)
+
+
+def test_s12_cost_limit() -> None:
+    assert not service.s12_estimate(18).exceeds
+    over = service.s12_estimate(18.5)
+    assert over.exceeds and over.cost == 462.5 and over.limit == 450
+
+
+def _register(settings: Settings, tmp_path: Path, allegations: str = ALLEGATIONS) -> None:
+    c, a = tmp_path / "cases.csv", tmp_path / "allegations.csv"
+    c.write_text(CASES)
+    a.write_text(allegations)
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=c, allegations_path=a)
+
+
+def test_statistic_answer_is_frozen_and_disclosure_controlled(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        answer = service.answer_question(
+            s,
+            FOI,
+            reference=ref,
+            number=2,
+            statistics=[
+                service.StatisticAnswer(
+                    "outcomes_by_year",
+                    {"from_period": "2018/19", "to_period": "2022/23", "as_of": "2023-02-20"},
+                )
+            ],
+        )
+        table = answer.blocks[0]["table"]
+        assert table["parameters"]["from_period"] == "2018/19"
+        assert [r[1] for r in table["rows"]] == ["fewer than 5"] * 3 + [0, "fewer than 5"]
+        assert answer.disclosure[0]["threshold"] == 5 and len(answer.disclosure[0]["primary"]) == 5
+    # The register changes afterwards; the answer given does not.
+    _register(
+        settings,
+        tmp_path,
+        ALLEGATIONS.replace(
+            "A2,C1,P2,staff,sexual,closed,final_written_warning",
+            "A2,C1,P2,staff,sexual,closed,dismissed",
+        ),
+    )
+    with session_scope(settings) as s:
+        q = service.get_request(s, FOI, ref).questions[1]
+        assert q.answer is not None and q.answer.blocks[0]["table"] == table
+        # A case-by-case decision to publish small counts is recorded with its reason.
+        again = service.answer_question(
+            s,
+            FOI,
+            reference=ref,
+            number=2,
+            statistics=[
+                service.StatisticAnswer(
+                    "outcomes_by_year",
+                    {"from_period": "2020/21", "to_period": "2020/21", "as_of": "2023-02-20"},
+                )
+            ],
+            disclose_small_counts_reason="already published by the misconduct hearing",
+        )
+        assert again.blocks[0]["table"]["rows"] == [["2020/21", 2, 0]]
+        assert again.disclosure[0]["applied"] is False
+
+
+def test_ncnd_rules(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        with pytest.raises(InputError, match="does not remove the duty"):
+            service.answer_question(
+                s, FOI, reference=ref, number=1, exemptions=["30(1)"], ncnd=True
+            )
+        with pytest.raises(InputError, match="cannot also give figures"):
+            service.answer_question(
+                s,
+                FOI,
+                reference=ref,
+                number=1,
+                exemptions=["30(3)"],
+                ncnd=True,
+                statistics=[service.StatisticAnswer("live_investigations")],
+            )
+        with pytest.raises(InputError, match="not a section"):
+            service.answer_question(s, FOI, reference=ref, number=1, exemptions=["99"])
+
+
+def _ncnd_letter(settings: Settings) -> tuple[str, str]:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        service.answer_question(
+            s, FOI, reference=ref, number=1, exemptions=NCND, ncnd=True, authority="Test Police"
+        )
+        service.answer_question(s, FOI, reference=ref, number=2, text="See below.")
+        service.answer_question(s, FOI, reference=ref, number=3, text="No.")
+        s.flush()
+        letter = build_letter(s, FOI, ref, authority="Test Police", letter_date=TODAY)
+        q1 = letter.questions[0]
+        return " ".join(b.text for b in q1.blocks), to_html(letter)
+
+
+def test_ncnd_worded_identically_whether_or_not_held(settings: Settings, tmp_path: Path) -> None:
+    _register(settings, tmp_path)  # live investigations exist here
+    held_q1, held_html = _ncnd_letter(settings)
+    empty = Settings(data_dir=tmp_path / "empty")  # no case at all
+    not_held_q1, not_held_html = _ncnd_letter(empty)
+    assert held_q1 == not_held_q1
+    assert held_html == not_held_html
+    assert "neither confirm nor deny" in held_q1
+    for cited in ("s30(3)", "s31(3)", "s38(2)", "s40(5)"):
+        assert cited in held_q1
+
+
+def test_refusal_notice_is_complete(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        service.answer_question(s, FOI, reference=ref, number=1, exemptions=NCND, ncnd=True)
+        service.answer_question(
+            s, FOI, reference=ref, number=2, exemptions=["21"], text="It is on our website."
+        )
+        service.answer_question(s, FOI, reference=ref, number=3, text="No.")
+        s.flush()
+        letter = build_letter(s, FOI, ref, authority="Test Police", letter_date=TODAY)
+    kinds = {r.label.split()[0]: r for r in letter.refusal}
+    assert set(kinds) == {"s21", "s30(3)", "s31(3)", "s38(2)", "s40(5)"}
+    # Qualified: the public interest test both ways and the balance; absolute: none needed.
+    for qualified in ("s30(3)", "s31(3)", "s38(2)"):
+        heads = [h for h, text in kinds[qualified].public_interest if text]
+        assert heads == [
+            "Factors favouring disclosure",
+            "Factors favouring the exemption",
+            "Balance",
+        ]
+    assert "absolute exemption" in kinds["s40(5)"].public_interest[0][1]
+    assert kinds["s30(3)"].ncnd and not kinds["s21"].ncnd
+    assert (
+        "internal review" in letter.internal_review
+        and "Information Commissioner" in letter.ico_rights
+    )
+
+
+def test_send_and_disclosure_log_without_requester(settings: Settings, tmp_path: Path) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        service.answer_question(s, FOI, reference=ref, number=1, exemptions=NCND, ncnd=True)
+        with pytest.raises(InputError, match="not answered"):
+            service.send_response(s, FOI, reference=ref, on=date(2023, 3, 1))
+        service.answer_question(s, FOI, reference=ref, number=2, text="Please see the table.")
+        service.answer_question(
+            s, FOI, reference=ref, number=3, exemptions=["21"], text="Yes, online."
+        )
+        req = service.send_response(s, FOI, reference=ref, on=date(2023, 3, 1))
+        assert req.status == "sent"
+    with session_scope(settings) as s:
+        entries = service.disclosure_log(s, FOI)
+        assert [(e.reference, e.exemptions) for e in entries] == [
+            (ref, ["s21", "s30(3)", "s31(3)", "s38(2)", "s40(5)"])
+        ]
+        paths = write_disclosure_log(s, FOI, tmp_path / "log", authority="Test Police")
+        csv_text = log_csv(entries)
+    assert csv_text.splitlines()[0] == "reference,date,title,request,response,exemptions"
+    for path in paths:
+        body = path.read_text()
+        assert "Ada Example" not in body and "ada@example.invalid" not in body
+    assert {p.name for p in paths} == {"disclosure-log.csv", "index.html", f"{ref}.html"}
+    assert "Dear Requester" in (tmp_path / "log" / f"{ref}.html").read_text()
