@@ -135,6 +135,23 @@ def test_dual_control(settings: Settings) -> None:
         assert review._item(s, "P1").state == "assessed"  # rejected: no change
 
 
+def test_countersign_in_the_same_session_as_the_decision(settings: Settings) -> None:
+    """A session that has already read the item's decisions (show) still sees the new one."""
+    with session_scope(settings) as s:
+        _run(s, {("P1", "R1"): "a"})
+    with session_scope(settings) as s:
+        # Held, as a caller working down the queue holds it: the session keeps this object.
+        waiting = review.queue(s, REV1, state="new")
+        assert [i.person_id for i in waiting] == ["P1"]
+        assert review.show(s, REV1, "P1").decisions == []
+        review.decide(
+            s, REV1, person_id="P1", decision="identity_confirmed", reason="dob", settings=settings
+        )
+        row = review.countersign(s, REV2, person_id="P1", reason="agree")
+        assert row.status == "effective"
+        assert waiting[0].state == "identity_confirmed"
+
+
 def test_dual_control_can_be_switched_off(settings: Settings) -> None:
     off = settings.model_copy(update={"dual_control": False})
     with session_scope(off) as s:

@@ -312,7 +312,8 @@ def decide(
         decided_by=actor.username,
         status="pending" if needs_second else "effective",
     )
-    session.add(row)
+    # Through the relationship, so a countersignature later in the same session sees it.
+    item.decisions.append(row)
     if not needs_second:
         _apply(session, actor, item, row)
     audit.record(
