@@ -1,17 +1,24 @@
-"""The end-to-end demonstration on synthetic data: the same services a team would use."""
+"""The end-to-end demonstration on synthetic data, through the same services a team would
+use: synthesise a force and an extract, wash them, import the misconduct register, let two
+reviewers work part of the queue under dual control against a deadline, and answer the
+seed FOI request from what is then in the system, as HTML, PDF and DOCX."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from datawash.auth.models import User
 from datawash.auth.service import Actor, Role, add_user, get_actor
+from datawash.cases.service import import_register
 from datawash.config import Settings
 from datawash.db import session_scope
+from datawash.review import service as review
 from datawash.synth import generate
+from datawash.triage.classify import EventTriage
 from datawash.wash.service import WashSummary, run_wash
 
 Progress = Callable[[str, float], None]
@@ -27,11 +34,37 @@ DEMO_USERS = {
 }
 
 
+# The demo's reviewers finish this share of the queue, so progress and the burn-down
+# have something to show; the rest is left for a real team.
+REVIEWED_SHARE = 0.4
+# The deadline the demo sets: about six months after the wash, as the national one was
+# (January to 29 September 2023).
+DEADLINE_AFTER = timedelta(days=182)
+
+
+@dataclass
+class ReviewTally:
+    reviewed: int = 0
+    confirmed: int = 0
+    not_the_person: int = 0
+    referred: int = 0
+    no_further_action: int = 0
+
+
+@dataclass
+class FoiOutcome:
+    reference: str
+    due_on: date | None
+    files: list[Path]
+
+
 @dataclass
 class DemoResult:
     wash: WashSummary
     inputs: Path
     notes: list[str] = field(default_factory=list)
+    review: ReviewTally | None = None
+    foi: FoiOutcome | None = None
 
 
 def ensure_demo_users(settings: Settings) -> dict[str, Actor]:
@@ -74,13 +107,165 @@ def run_demo(
     )
     notes = [f"inputs: {inputs}", f"candidate pairs exported to {summary.export}"]
     notes += _against_truth(inputs / "truth.csv", settings.data_dir / "demo-pairs.csv")
-    return DemoResult(wash=summary, inputs=inputs, notes=notes)
+    today = datetime.now(UTC).date()
+    step("register", 0.0)
+    with session_scope(settings) as session:
+        imported = import_register(
+            session,
+            team["pat.psd"],
+            cases_path=inputs / "cases.csv",
+            allegations_path=inputs / "allegations.csv",
+        )
+    notes.append(
+        f"misconduct register: {imported.cases_inserted + imported.cases_updated:,} cases new or "
+        f"updated, {imported.allegations_inserted + imported.allegations_updated:,} allegations"
+    )
+    step("register", 1.0)
+    step("review", 0.0)
+    tally = review_part_of_queue(
+        settings, team, run_id=summary.run_id, truth=inputs / "truth.csv", today=today
+    )
+    step("review", 1.0)
+    step("FOI response", 0.0)
+    foi = answer_seed_request(settings, team["fran.foi"], today=today)
+    step("FOI response", 1.0)
+    return DemoResult(wash=summary, inputs=inputs, notes=notes, review=tally, foi=foi)
+
+
+def _true_pairs(truth_path: Path) -> set[tuple[str, str]]:
+    with truth_path.open(newline="") as fh:
+        return {(r["person_id"], r["record_id"]) for r in csv.DictReader(fh)}
+
+
+def _calls_for_referral(triage: EventTriage) -> bool:
+    return triage.is_integrity and bool(triage.categories & {"sexual", "domestic_abuse"})
+
+
+def review_part_of_queue(
+    settings: Settings, team: dict[str, Actor], *, run_id: int, truth: Path, today: date
+) -> ReviewTally:
+    """Two reviewers work the most urgent share of the queue under dual control. On
+    synthetic data the truth stands in for the reviewer's judgement of identity; what
+    follows from a confirmed identity (referral or not) is decided from the triage."""
+    true_pairs = _true_pairs(truth)
+    riley, robin = team["riley.reviewer"], team["robin.reviewer"]
+    tally = ReviewTally()
+    with session_scope(settings) as session:
+        review.set_deadline(
+            session, team["sam.supervisor"], run_id=run_id, due_on=today + DEADLINE_AFTER
+        )
+        waiting = review.queue(session, riley, state="new", limit=1_000_000)
+        for item in waiting[: round(len(waiting) * REVIEWED_SHARE)]:
+            view = review.show(session, riley, item.person_id)
+            ours = [
+                c
+                for c in view.candidates
+                if c.candidate.status != "disappeared"
+                and (item.person_id, c.candidate.record_id) in true_pairs
+            ]
+            tally.reviewed += 1
+            if not ours:
+                review.decide(
+                    session,
+                    riley,
+                    person_id=item.person_id,
+                    decision="not_the_person",
+                    reason="Demo: date of birth and address history do not fit; a namesake.",
+                    settings=settings,
+                )
+                tally.not_the_person += 1
+                continue
+            review.decide(
+                session,
+                riley,
+                person_id=item.person_id,
+                decision="identity_confirmed",
+                reason="Demo: name, date of birth and address history agree.",
+                settings=settings,
+            )
+            if settings.dual_control:
+                review.countersign(
+                    session, robin, person_id=item.person_id, reason="Demo: agreed on the evidence."
+                )
+            tally.confirmed += 1
+            review.decide(
+                session,
+                riley,
+                person_id=item.person_id,
+                decision="assessed",
+                reason="Demo: linked events read.",
+                settings=settings,
+            )
+            if any(_calls_for_referral(t) for c in ours for _e, t in c.events):
+                review.decide(
+                    session,
+                    riley,
+                    person_id=item.person_id,
+                    decision="referred",
+                    referral="misconduct_investigation",
+                    reason="Demo: suspect in a sexual or domestic abuse matter.",
+                    settings=settings,
+                )
+                if settings.dual_control:
+                    review.countersign(
+                        session, robin, person_id=item.person_id, reason="Demo: referral agreed."
+                    )
+                tally.referred += 1
+            else:
+                review.decide(
+                    session,
+                    riley,
+                    person_id=item.person_id,
+                    decision="no_further_action",
+                    reason="Demo: nothing that affects integrity or vetting.",
+                    settings=settings,
+                )
+                tally.no_further_action += 1
+    return tally
+
+
+def answer_seed_request(settings: Settings, foi_officer: Actor, *, today: date) -> FoiOutcome:
+    """Receive the seed request today, answer it from the register and the wash, send it,
+    and write the letter (HTML, PDF, DOCX) and the disclosure log. Everything is rendered
+    inside the transaction and written to disk only once it has committed."""
+    from datawash.foi.letter import RENDERERS, build_letter
+    from datawash.foi.log import render_disclosure_log
+    from datawash.foi.seed import build_seed_response
+    from datawash.foi.service import get_request, send_response
+
+    authority = settings.authority_name
+    with session_scope(settings) as session:
+        reference = build_seed_response(
+            session,
+            foi_officer,
+            authority=authority,
+            received_on=today,
+            as_of=today,
+            threshold=settings.disclosure_threshold,
+        )
+        send_response(session, foi_officer, reference=reference, on=today)
+        session.flush()
+        due_on = get_request(session, foi_officer, reference).due_on
+        letter = build_letter(session, foi_officer, reference, authority=authority, addressed=True)
+        rendered = {f"{reference}.{fmt}": render(letter) for fmt, render in RENDERERS.items()}
+        published = render_disclosure_log(session, foi_officer, authority=authority)
+    out = settings.data_dir / "foi"
+    files = []
+    for name, data in rendered.items():
+        files.append(out / name)
+        files[-1].parent.mkdir(parents=True, exist_ok=True)
+        files[-1].write_bytes(data)
+    for name, text in published.items():
+        path = out / "disclosure-log" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+    return FoiOutcome(reference=reference, due_on=due_on, files=files)
 
 
 def _against_truth(truth_path: Path, pairs_path: Path) -> list[str]:
     """On synthetic data the truth is known: say how the wash did, and show evidence."""
-    with truth_path.open(newline="") as fh:
-        truth = {(r["person_id"], r["record_id"]) for r in csv.DictReader(fh)}
+    truth = _true_pairs(truth_path)
     with pairs_path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     found = {(r["person_id"], r["record_id"]) for r in rows}

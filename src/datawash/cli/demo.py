@@ -20,8 +20,10 @@ def register(app: typer.Typer) -> None:
         records: Annotated[int, typer.Option(help="Records in the synthetic extract.")] = 60_000,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     ) -> None:
-        """Synthesise a small force and extract, wash them, open the review items, and
-        report the quality of the wash against the synthetic truth."""
+        """Synthesise a small force and extract, wash them, open the review items, report
+        the quality of the wash against the synthetic truth, import the misconduct register,
+        review part of the queue under dual control, and answer the seed FOI request (HTML,
+        PDF, DOCX and the disclosure log)."""
         from datawash.demo import DemoResult, run_demo
 
         settings = settings_from(ctx)
@@ -33,4 +35,16 @@ def register(app: typer.Typer) -> None:
         print_summary(result.wash)
         for line in result.notes:
             console.print(line)
+        if result.review is not None:
+            t = result.review
+            console.print(
+                f"review: {t.reviewed:,} people reviewed - {t.confirmed:,} identity confirmed "
+                f"(countersigned), {t.not_the_person:,} not the person, {t.referred:,} referred "
+                f"to PSD, {t.no_further_action:,} no further action"
+            )
+        if result.foi is not None:
+            due = f"{result.foi.due_on:%d/%m/%Y}" if result.foi.due_on else "not set"
+            console.print(f"FOI response {result.foi.reference} sent (statutory due date {due}):")
+            for path in result.foi.files:
+                console.print(f"  {path}")
         console.print(f"[bold green]demo finished in {time.perf_counter() - started:.1f} s[/]")

@@ -17,6 +17,9 @@ STAGE_TITLES = {
     "train": "Train model (unsupervised)",
     "score": "Score candidate pairs",
     "save": "Save the run",
+    "register": "Import the misconduct register",
+    "review": "Review part of the queue (dual control)",
+    "FOI response": "Answer the seed FOI request",
 }
 
 

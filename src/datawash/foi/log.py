@@ -34,25 +34,34 @@ def log_csv(entries: list[LogEntry]) -> str:
     return buf.getvalue()
 
 
-def write_disclosure_log(
-    session: Session, actor: Actor, out_dir: Path, *, authority: str
-) -> list[Path]:
-    """Write disclosure-log.csv, index.html and one anonymised letter per response."""
+def render_disclosure_log(session: Session, actor: Actor, *, authority: str) -> dict[str, str]:
+    """The log's files by name: disclosure-log.csv, index.html and one anonymised letter
+    ("Dear Requester") per response sent. Rendered in full before anything is written."""
     require(actor, "foi.publish")
     entries = disclosure_log(session, actor)
     letters = {
-        e.reference: to_html(build_letter(session, actor, e.reference, authority=authority))
+        f"{e.reference}.html": to_html(
+            build_letter(session, actor, e.reference, authority=authority)
+        )
         for e in entries
     }
     index = ENV.get_template("log.html.j2").render(
-        authority=authority, entries=entries, letters={r: f"{r}.html" for r in letters}
+        authority=authority,
+        entries=entries,
+        letters={e.reference: f"{e.reference}.html" for e in entries},
     )
+    return {"disclosure-log.csv": log_csv(entries), "index.html": index, **letters}
+
+
+def write_disclosure_log(
+    session: Session, actor: Actor, out_dir: Path, *, authority: str
+) -> list[Path]:
+    """Write the rendered log into ``out_dir``."""
+    files = render_disclosure_log(session, actor, authority=authority)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [out_dir / "disclosure-log.csv", out_dir / "index.html"]
-    written[0].write_text(log_csv(entries), encoding="utf-8")
-    written[1].write_text(index, encoding="utf-8")
-    for ref, html in letters.items():
-        path = out_dir / f"{ref}.html"
-        path.write_text(html, encoding="utf-8")
+    written = []
+    for name, text in files.items():
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
