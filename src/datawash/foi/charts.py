@@ -27,7 +27,7 @@ def _png(fig: Any) -> bytes:
 def bars_by_year(table: StatTable, threshold: int) -> bytes:
     """One group of bars per year, one bar per count column."""
     years = [str(r[0]) for r in table.rows]
-    series = table.columns[1:]
+    series = table.display_columns[1:]
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     width = 0.8 / max(len(series), 1)
     for k, name in enumerate(series):
@@ -63,7 +63,9 @@ def burn_down(table: StatTable, due_on: date | None) -> bytes:
     first = days[0] if days else date.today()
     x = [(d - first).days for d in days]
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
-    ax.plot(x, remaining, color="C0", label="reviews remaining")
+    # Markers while there are few days, so a wash reviewed for one day still shows a point.
+    marker = "o" if len(x) <= 31 else None
+    ax.plot(x, remaining, color="C0", marker=marker, label="reviews remaining")
     last = x[-1] if x else 0
     if due_on is not None and days:
         due = (due_on - first).days

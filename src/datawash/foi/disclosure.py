@@ -79,7 +79,7 @@ def apply_disclosure_control(
     def name(cell: tuple[int, int]) -> str:
         r, c = cell
         labels = [str(x) for x in values[r][: table.label_columns] if x not in (None, "")]
-        return f"{' / '.join(labels)}: {table.columns[c]}"
+        return f"{' / '.join(labels)}: {table.display_columns[c]}"
 
     for r, row in enumerate(values):
         for c in table.count_columns:
@@ -137,6 +137,7 @@ def apply_disclosure_control(
         parameters=dict(table.parameters),
         notes=notes,
         lines=[list(line) for line in table.lines],
+        headings=list(table.headings),
     )
     return safe, decision
 

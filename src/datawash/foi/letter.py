@@ -154,7 +154,7 @@ def answer_text(answer: FoiAnswer | None) -> str:
         if b["kind"] == "statistic":
             t = StatTable.from_dict(b["table"])
             rows = "; ".join(
-                ", ".join(f"{col} {val}" for col, val in zip(t.columns, row, strict=True))
+                ", ".join(f"{col} {val}" for col, val in zip(t.display_columns, row, strict=True))
                 for row in t.rows
             )
             parts.append(f"{t.title}: {rows}.")
@@ -277,7 +277,7 @@ def to_pdf(letter: Letter) -> bytes:
                     headings_style=FontFace(emphasis="BOLD"),
                     line_height=5,
                 ) as grid:
-                    grid.row(t.columns)
+                    grid.row(t.display_columns)
                     for row in t.rows:
                         grid.row([_cell(c) for c in row])
                 pdf.ln(1)
@@ -333,7 +333,7 @@ def to_docx(letter: Letter) -> bytes:
                 doc.add_paragraph(t.title).runs[0].italic = True
                 grid = doc.add_table(rows=1, cols=len(t.columns))
                 grid.style = "Table Grid"
-                for k, col in enumerate(t.columns):
+                for k, col in enumerate(t.display_columns):
                     grid.rows[0].cells[k].text = col
                 for row in t.rows:
                     cells = grid.add_row().cells

@@ -67,7 +67,7 @@ def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: 
             f"volunteers. {n('people checked')} people have been checked against the national "
             f"records and {n('people with records to review')} have records that need a "
             f"review. At {as_of:%d/%m/%Y}, {n('reviews finished')} reviews are finished and "
-            f"{n('reviews remaining')} remain, against the national deadline of {due_text}."
+            f"{n('reviews remaining')} remain, against the deadline of {due_text}."
         )
     review = completed_case_review(session, StatParams(as_of=as_of))
     cases, people = (int(review.rows[-1][-2] or 0), int(review.rows[-1][-1] or 0))

@@ -267,6 +267,7 @@ def _grouped_table(
         name=name,
         title=title,
         columns=[*(by or ["scope"]), "cases", "people"],
+        headings=[*(b.capitalize() for b in by or ["scope"]), "Cases", "People (distinct)"],
         rows=rows if by else [["all in scope", int(cases_t), int(people_t)]],
         label_columns=max(len(by), 1),
         total_row=bool(by),
@@ -320,10 +321,15 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
         if p.period is PeriodKind.FINANCIAL
         else "calendar year"
     )
+    label_of = CATEGORY_LABELS if by == "category" else ROLE_LABELS if by == "role" else {}
     return StatTable(
         name="outcomes_by_year",
         title=f"{p.count.capitalize()} with the outcome {outcomes}, by {kind} of the outcome",
         columns=["year", *labels],
+        headings=[
+            "Financial year" if p.period is PeriodKind.FINANCIAL else "Calendar year",
+            *[label_of.get(v, "all in scope").capitalize() for v in labels],
+        ],
         rows=rows,
         parameters=p.as_dict(),
         notes=[
@@ -361,6 +367,7 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         name="wash_progress",
         title=f"Data wash progress at {p.today():%d/%m/%Y}",
         columns=["measure", "number"],
+        headings=["Measure", "Number"],
         rows=rows,
         parameters=params,
         notes=notes,

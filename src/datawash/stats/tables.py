@@ -29,6 +29,13 @@ class StatTable:
     # Additive relations beyond a total row, for disclosure control: each line is
     # [total cell, part cell, ...] as (row, column) pairs, e.g. finished + remaining = all.
     lines: list[list[tuple[int, int]]] = field(default_factory=list)
+    # What a reader sees above each column (letters, Markdown, charts); ``columns`` stay
+    # the machine names (CSV, JSON keys). Empty: the column names themselves.
+    headings: list[str] = field(default_factory=list)
+
+    @property
+    def display_columns(self) -> list[str]:
+        return list(self.headings) if len(self.headings) == len(self.columns) else self.columns
 
     def all_lines(self) -> list[list[tuple[int, int]]]:
         """Every (total, parts...) relation a reader could use to work out a hidden cell."""
@@ -54,6 +61,7 @@ class StatTable:
             "parameters": self.parameters,
             "notes": self.notes,
             "lines": [[list(cell) for cell in line] for line in self.lines],
+            "headings": self.headings,
         }
 
     @classmethod
@@ -68,6 +76,7 @@ class StatTable:
             parameters=dict(data.get("parameters", {})),
             notes=list(data.get("notes", [])),
             lines=[[(int(r), int(c)) for r, c in line] for line in data.get("lines", [])],
+            headings=list(data.get("headings", [])),
         )
 
     def to_json(self) -> str:
@@ -86,7 +95,7 @@ class StatTable:
 
         align = ["---"] * self.label_columns + ["---:"] * len(self.count_columns)
         lines = [f"**{self.title}**", ""]
-        lines.append("| " + " | ".join(self.columns) + " |")
+        lines.append("| " + " | ".join(self.display_columns) + " |")
         lines.append("|" + "|".join(align) + "|")
         lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in self.rows]
         lines += [f"\n_{n}_" for n in self.notes]
