@@ -298,3 +298,43 @@ def test_send_and_disclosure_log_without_requester(settings: Settings, tmp_path:
         assert "Ada Example" not in body and "ada@example.invalid" not in body
     assert {p.name for p in paths} == {"disclosure-log.csv", "index.html", f"{ref}.html"}
     assert "Dear Requester" in (tmp_path / "log" / f"{ref}.html").read_text()
+
+
+def test_redact_requester_takes_out_name_contact_email_and_phone() -> None:
+    text = (
+        "How many officers were dismissed?\nRegards,\nADA Example (Ms Example), "
+        "ada@example.invalid, other@example.invalid, 07700 900123, +44 20 7946 0000\n"
+        "1 Example Street"
+    )
+    out = service.redact_requester(text, "Ada Example", "1 Example Street")
+    assert out == (
+        "How many officers were dismissed?\nRegards,\n[name removed] (Ms [name removed]), "
+        "[contact details removed], [contact details removed], [contact details removed], "
+        "[contact details removed]\n[contact details removed]"
+    )
+    # Ordinary words and figures stay: only the name's parts as names are taken out.
+    kept = "For example, 12,225 records by 29/09/2023 (ref 2023/0042)."
+    assert service.redact_requester(kept, "Ada Example", None) == kept
+
+
+def test_a_signed_off_request_is_published_without_the_requester(
+    settings: Settings, tmp_path: Path
+) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(
+            s,
+            text="How many officers were dismissed in 2022?\nRegards,\nAda Example\n"
+            "ada@example.invalid",
+        ).reference
+        service.answer_question(s, FOI, reference=ref, number=1, text="None.")
+        service.send_response(s, FOI, reference=ref, on=date(2023, 3, 1))
+    with session_scope(settings) as s:
+        paths = write_disclosure_log(s, FOI, tmp_path / "log", authority="Test Police")
+        addressed = to_html(build_letter(s, FOI, ref, authority="Test Police", addressed=True))
+    for path in paths:
+        body = path.read_text()
+        assert "Ada" not in body and "ada@example.invalid" not in body, path.name
+        assert "How many officers were dismissed in 2022?" in body or path.suffix == ".html"
+    assert "[name removed]" in (tmp_path / "log" / "disclosure-log.csv").read_text()
+    # The copy sent to the requester is theirs: nothing is taken out of it.
+    assert "Ada Example" in addressed and "ada@example.invalid" in addressed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from datawash.auth.service import Actor, require
 from datawash.foi.catalogue import Citation, cite
 from datawash.foi.charts import bars_by_year, burn_down
 from datawash.foi.models import FoiAnswer, FoiRequest
-from datawash.foi.service import get_request, get_requester
+from datawash.foi.service import get_request, get_requester, requester_redactor
 from datawash.stats.tables import StatTable
 
 INTERNAL_REVIEW = (
@@ -124,7 +125,7 @@ def _refusal_item(c: Citation) -> RefusalItem:
     )
 
 
-def _blocks(answer: FoiAnswer) -> list[Block]:
+def _blocks(answer: FoiAnswer, redact: Callable[[str], str]) -> list[Block]:
     out: list[Block] = []
     for b in answer.blocks:
         if b["kind"] == "statistic":
@@ -141,7 +142,7 @@ def _blocks(answer: FoiAnswer) -> list[Block]:
                 png = burn_down(burn, date.fromisoformat(due) if due else None)
                 out.append(Block(kind="chart", text=burn.title, png=png))
         else:
-            out.append(Block(kind=b["kind"], text=b["text"]))
+            out.append(Block(kind=b["kind"], text=redact(b["text"])))
     return out
 
 
@@ -177,8 +178,12 @@ def build_letter(
     require(actor, "foi.view")
     req: FoiRequest = get_request(session, actor, reference)
     salutation = "Dear Requester"
+    # The copy for the disclosure log carries nothing of the requester, even where the
+    # request quoted their name or address back.
+    redact = requester_redactor(session, req)
     if addressed:
         salutation = f"Dear {get_requester(session, actor, reference).name}"
+        redact = str
     citations: dict[str, Citation] = {}
     questions = []
     for q in req.questions:
@@ -188,8 +193,10 @@ def build_letter(
         questions.append(
             LetterQuestion(
                 number=q.number,
-                text=q.text,
-                blocks=_blocks(q.answer) if q.answer else [Block("text", "Not yet answered.")],
+                text=redact(q.text),
+                blocks=_blocks(q.answer, redact)
+                if q.answer
+                else [Block("text", "Not yet answered.")],
             )
         )
     ordered = sorted(citations.values(), key=lambda c: (int(c.exemption.section), c.cited))
@@ -198,7 +205,7 @@ def build_letter(
         reference=req.reference,
         letter_date=letter_date or req.sent_on or date.today(),
         received_on=req.received_on,
-        title=req.title,
+        title=redact(req.title),
         salutation=salutation,
         questions=questions,
         refusal=[_refusal_item(c) for c in ordered],

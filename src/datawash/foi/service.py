@@ -6,7 +6,7 @@ actor's permission and writes its audit event in the same transaction."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -132,6 +132,40 @@ def receive_request(
 def get_request(session: Session, actor: Actor, reference: str) -> FoiRequest:
     require(actor, "foi.view")
     return _get(session, reference)
+
+
+# What identifies a requester in their own words: an email address or a UK phone number.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:\+44\s?|\b0)(?:\d[\s-]?){9,10}\b")
+NAME_REMOVED = "[name removed]"
+CONTACT_REMOVED = "[contact details removed]"
+
+
+def redact_requester(text: str, name: str | None, contact: str | None) -> str:
+    """The request's words as they may be published: the requester's name (in full, and
+    each part of it of three letters or more, as a capitalised word), their contact, and
+    any email address or phone number taken out. Requests are often signed off, and the
+    disclosure log publishes the request, so this runs on everything published. It errs
+    towards removing too much: a published name is a breach, a removed word is not."""
+    out = text
+    if contact and contact.strip():
+        out = re.sub(re.escape(contact.strip()), CONTACT_REMOVED, out, flags=re.I)
+    out = _EMAIL.sub(CONTACT_REMOVED, out)
+    out = _PHONE.sub(CONTACT_REMOVED, out)
+    if name and name.strip():
+        out = re.sub(re.escape(name.strip()), NAME_REMOVED, out, flags=re.I)
+        for part in re.findall(r"[^\W\d_]{3,}", name):
+            word = part[0].upper() + part[1:]
+            out = re.sub(rf"\b(?:{re.escape(word)}|{re.escape(part.upper())})\b", NAME_REMOVED, out)
+    return out
+
+
+def requester_redactor(session: Session, req: FoiRequest) -> Callable[[str], str]:
+    """``redact_requester`` bound to this request's requester (read here without the
+    foi.manage check: nothing of the requester leaves this function but their removal)."""
+    who = session.scalars(select(FoiRequester).where(FoiRequester.request_id == req.id)).first()
+    name, contact = (who.name, who.contact) if who else (None, None)
+    return lambda text: redact_requester(text, name, contact)
 
 
 def get_requester(session: Session, actor: Actor, reference: str) -> FoiRequester:
@@ -488,6 +522,7 @@ def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
             {e for q in req.questions if q.answer for e in q.answer.exemptions},
             key=lambda s: (int(re.match(r"\d+", s).group()), s),  # type: ignore[union-attr]
         )
+        redact = requester_redactor(session, req)
         response = "\n\n".join(
             f"{q.number}. {answer_text(q.answer)}" for q in req.questions if q.answer
         )
@@ -495,9 +530,9 @@ def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
             LogEntry(
                 reference=req.reference,
                 date=req.sent_on,
-                title=req.title,
-                request="\n\n".join(f"{q.number}. {q.text}" for q in req.questions),
-                response=response,
+                title=redact(req.title),
+                request=redact("\n\n".join(f"{q.number}. {q.text}" for q in req.questions)),
+                response=redact(response),
                 exemptions=[f"s{e}" for e in cited],
             )
         )
