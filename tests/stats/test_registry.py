@@ -106,6 +106,15 @@ def test_outcomes_by_financial_year_with_zero_years(register: Settings) -> None:
         categories=("sexual",),
     )
     assert cal == [["2019", 2], ["2020", 1]]
+    # Counted at a day: an outcome dated later is not yet known (P3, 1 December 2022).
+    before = _run(
+        register,
+        "outcomes_by_year",
+        from_period="2022/23",
+        to_period="2022/23",
+        as_of=date(2022, 11, 30),
+    )
+    assert before == [["2022/23", 0, 0]]
 
 
 def test_completed_case_review(register: Settings) -> None:
@@ -117,8 +126,10 @@ def test_completed_case_review(register: Settings) -> None:
 
 
 def test_parameters_are_checked(register: Settings) -> None:
-    with pytest.raises(InputError, match="unknown categorie"):
+    with pytest.raises(InputError, match="unknown category"):
         StatParams.from_dict({"categories": ["sexy"]})
+    with pytest.raises(InputError, match="unknown outcome 'sacked'"):
+        StatParams.from_dict({"outcomes": ["sacked"]})
     with pytest.raises(InputError, match="unknown statistic parameter"):
         StatParams.from_dict({"colour": "red"})
     with pytest.raises(InputError, match="no statistic called"):

@@ -44,6 +44,11 @@ def seed_request_text() -> str:
     return "\n".join(f"{k + 1}. {q}" for k, q in enumerate(SEED_QUESTIONS))
 
 
+def _sentence(start: str) -> str:
+    """A figure that opens a sentence ("fewer than 5" -> "Fewer than 5")."""
+    return start[:1].upper() + start[1:]
+
+
 def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: int) -> str:
     """Question 4's answer, in words, from the wash and the register as they stand."""
     progress = wash_progress(session, StatParams(as_of=as_of))
@@ -64,7 +69,8 @@ def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: 
         wash = (
             f"{authority} is carrying out the national Historical Data Wash of all Police "
             "National Database records for its officers, staff, special constables and "
-            f"volunteers. {n('people checked')} people have been checked against the national "
+            f"volunteers. {_sentence(n('people checked'))} people have been checked against the "
+            "national "
             f"records and {n('people with records to review')} have records that need a "
             f"review. At {as_of:%d/%m/%Y}, {n('reviews finished')} reviews are finished and "
             f"{n('reviews remaining')} remain, against the deadline of {due_text}."
@@ -74,7 +80,8 @@ def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: 
     if cases:
         completed = (
             "In relation to the question: yes, the force is reviewing completed cases. "
-            f"{disclose_count(cases, threshold)} completed cases of alleged sexual offences or "
+            f"{_sentence(disclose_count(cases, threshold))} completed cases of alleged sexual "
+            "offences or "
             f"domestic abuse, involving {disclose_count(people, threshold)} officers and staff, "
             "are within the scope of that review."
         )

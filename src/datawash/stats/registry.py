@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from datawash.cases.models import Allegation, Case
 from datawash.errors import DatawashError, InputError
-from datawash.ingest.schema import CATEGORIES, ROLES
+from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
 from datawash.review.models import ReviewDeadline, ReviewDecision, ReviewItem
 from datawash.review.service import compute_progress
 from datawash.review.workflow import DONE
@@ -100,10 +100,14 @@ class StatParams:
         return params
 
     def check(self) -> None:
-        for k, allowed in (("categories", CATEGORIES), ("roles", ROLES)):
+        for k, one, allowed in (
+            ("categories", "category", CATEGORIES),
+            ("roles", "role", ROLES),
+            ("outcomes", "outcome", OUTCOMES),
+        ):
             bad = [v for v in getattr(self, k) if v not in allowed]
             if bad:
-                raise InputError(f"unknown {k[:-1]} {bad[0]!r}; one of {', '.join(allowed)}")
+                raise InputError(f"unknown {one} {bad[0]!r}; one of {', '.join(allowed)}")
         if self.count not in ("people", "cases"):
             raise InputError(f"count must be people or cases, not {self.count!r}")
 
@@ -210,6 +214,8 @@ def outcomes_by_period_sql(p: StatParams, periods: Sequence[Period], by: str) ->
             Allegation.outcome.in_(p.outcomes),
             Allegation.outcome_on >= periods[0].start,
             Allegation.outcome_on <= periods[-1].end,
+            # An outcome recorded after the day counted at is not yet known then.
+            Allegation.outcome_on <= p.today(),
             Allegation.category.in_(p.categories),
             Allegation.role_at_time.in_(p.roles),
         )
