@@ -126,8 +126,8 @@ def show_cmd(ctx: typer.Context, reference: str) -> None:
             for d in q.answer.disclosure:
                 console.print(
                     f"   disclosure control ({d['statistic']}): threshold {d['threshold']}, "
-                    f"{len(d['primary'])} suppressed, {len(d['secondary'])} withheld "
-                    f"{'' if d['applied'] else '- NOT APPLIED: ' + d['reason']}",
+                    f"{len(d['primary'])} suppressed, {len(d['secondary'])} withheld"
+                    f"{'' if d['applied'] else ' - NOT APPLIED: ' + d['reason']}",
                     markup=False,
                     style="dim",
                 )
@@ -314,10 +314,14 @@ def seed_cmd(
             as_of=_date(as_of, "--as-of"),
             threshold=settings.disclosure_threshold,
         )
-        console.print(f"{ref}: the seed request, answered")
+        letter = None
         if out is not None:
             s.flush()
             letter = build_letter(s, actor, ref, authority=settings.authority_name)
+    # Files only once the answers have committed (a failed run leaves nothing behind).
+    console.print(f"{ref}: the seed request, answered")
+    if letter is not None and out is not None:
+        with handled_errors():
             for path in write_letter(letter, out, ["html", "pdf", "docx"]):
                 console.print(f"wrote {path}")
 

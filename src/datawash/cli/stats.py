@@ -13,8 +13,9 @@ from datawash.cli.common import actor_from, console, handled_errors, settings_fr
 from datawash.db import session_scope
 from datawash.errors import InputError
 from datawash.foi.disclosure import apply_disclosure_control
+from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
 from datawash.stats import service
-from datawash.stats.periods import PeriodKind
+from datawash.stats.periods import PeriodKind, parse_period
 from datawash.stats.registry import StatParams
 from datawash.stats.tables import StatTable
 
@@ -57,10 +58,28 @@ def params_from_options(
             values["as_of"] = date.fromisoformat(as_of)
         except ValueError:
             raise InputError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
-    for key, opt in (("by", by), ("categories", category), ("roles", role), ("outcomes", outcome)):
+    # Check each option here so that the message names the option that is wrong.
+    for flag, text in (("--from", from_), ("--to", to)):
+        if text is not None:
+            try:
+                parse_period(text, PeriodKind(period))
+            except InputError as exc:
+                raise InputError(f"{flag}: {exc}") from None
+    if count not in ("people", "cases"):
+        raise InputError(f"--count: must be people or cases, not {count!r}")
+    for key, flag, opt, allowed in (
+        ("by", "--by", by, None),
+        ("categories", "--category", category, CATEGORIES),
+        ("roles", "--role", role, ROLES),
+        ("outcomes", "--outcome", outcome, OUTCOMES),
+    ):
         split = _split(opt)
-        if split is not None:
-            values[key] = split
+        if split is None:
+            continue
+        bad = [v for v in split if allowed is not None and v not in allowed]
+        if bad:
+            raise InputError(f"{flag}: unknown value {bad[0]!r}; one of {', '.join(allowed or ())}")
+        values[key] = split
     params = StatParams(**values)
     params.check()
     return params
@@ -74,7 +93,7 @@ def print_table(table: StatTable, fmt: Format) -> None:
     elif fmt is Format.MD:
         print(table.to_markdown(), end="")
     else:
-        out = Table(*table.columns, title=table.title)
+        out = Table(*table.display_columns, title=table.title)
         for row in table.rows:
             out.add_row(
                 *("" if c is None else f"{c:,}" if isinstance(c, int) else str(c) for c in row)
