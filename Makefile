@@ -29,6 +29,7 @@ test: lint typecheck unit
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/foi_bench.py
 
 docs: $(BIN)/.installed
 	COLUMNS=100 $(BIN)/python -m datawash.cli.reference > docs/cli.md
