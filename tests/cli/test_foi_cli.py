@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from datawash.errors import (
     NotFound,
     PermissionDenied,
 )
+from datawash.foi.deadlines import working_days_between
 from tests.stats.test_registry import ALLEGATIONS, CASES
 
 runner = CliRunner()
@@ -438,3 +440,42 @@ def test_seed_answers_the_reference_request_from_the_register(
 
     refused(foi(base, "seed", "--as-of", "2023-02-30"), InputError)
     refused(foi(base, "seed", user="alex.analyst"), PermissionDenied)
+
+
+def test_list_shows_working_days_left_and_overdue(base: list[str], tmp_path: Path) -> None:
+    today = date.today()
+    old = ok(
+        foi(
+            base,
+            "receive",
+            "--received",
+            "2023-02-06",
+            "--title",
+            "Old",
+            "--requester",
+            REQUESTER,
+            "--text",
+            "How many?",
+        )
+    )
+    assert "FOI-2023-0001" in old
+    ok(
+        foi(
+            base,
+            "receive",
+            "--received",
+            today.isoformat(),
+            "--title",
+            "New",
+            "--requester",
+            REQUESTER,
+            "--text",
+            "How many?",
+        )
+    )
+    listed = " ".join(re.sub(r"[│┃]", " ", ok(foi(base, "list"))).split())
+    # Due 06/03/2023; overdue by every working day since.
+    overdue = working_days_between(date(2023, 3, 6), today)
+    assert f"06/03/2023 OVERDUE by {overdue}" in listed
+    # Received today: all 20 working days are left (counted from today to the due date).
+    assert re.search(r"New open \d\d/\d\d/\d{4} 20 ", listed), listed

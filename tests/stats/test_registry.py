@@ -155,3 +155,59 @@ def test_params_round_trip() -> None:
         from_period="2018/19", to_period="2022/23", categories=("sexual",), as_of=date(2023, 1, 2)
     )
     assert StatParams.from_dict(p.as_dict()) == p
+
+
+def test_foi_timeliness_by_year_of_receipt(settings: Settings) -> None:
+    from datawash.foi import service as foi
+
+    officer = Actor("fran", Role.FOI_OFFICER)
+
+    def receive(s: object, on: date) -> str:
+        return foi.receive_request(
+            s,  # type: ignore[arg-type]
+            officer,
+            received_on=on,
+            title="t",
+            text="How many?",
+            requester_name="Synthetic Person",
+            today=date(2023, 4, 30),
+        ).reference
+
+    def send(s: object, ref: str, on: date) -> None:
+        foi.answer_question(s, officer, reference=ref, number=1, text="None.")  # type: ignore[arg-type]
+        foi.send_response(s, officer, reference=ref, on=on)  # type: ignore[arg-type]
+
+    with session_scope(settings) as s:
+        send(s, receive(s, date(2023, 2, 6)), date(2023, 3, 6))  # due 06/03: on time
+        send(s, receive(s, date(2023, 2, 6)), date(2023, 3, 7))  # a day late
+        receive(s, date(2023, 2, 20))  # due 20/03, still open on 31/03: overdue
+        receive(s, date(2023, 3, 27))  # due after Easter: open, in time
+        foi.withdraw(s, officer, reference=receive(s, date(2023, 1, 10)), reason="withdrawn")
+        receive(s, date(2023, 4, 3))  # 2023/24
+    rows = _run(
+        settings,
+        "foi_timeliness",
+        from_period="2022/23",
+        to_period="2023/24",
+        as_of=date(2023, 3, 31),
+    )
+    # Nothing received after the day counted at is counted.
+    assert rows == [["2022/23", 5, 1, 1, 1, 1, 1], ["2023/24", 0, 0, 0, 0, 0, 0]]
+    later = _run(
+        settings,
+        "foi_timeliness",
+        from_period="2022/23",
+        to_period="2023/24",
+        as_of=date(2023, 4, 30),
+    )
+    # By 30/04 the March request is overdue too (due 26/04, after Good Friday and Easter Monday).
+    assert later == [["2022/23", 5, 1, 1, 2, 0, 1], ["2023/24", 1, 0, 0, 0, 1, 0]]
+    # A response sent after the day counted at is still open on that day.
+    before_sent = _run(
+        settings,
+        "foi_timeliness",
+        from_period="2022/23",
+        to_period="2022/23",
+        as_of=date(2023, 3, 5),
+    )
+    assert before_sent == [["2022/23", 4, 0, 0, 0, 3, 1]]

@@ -14,7 +14,7 @@ from datawash.db import session_scope
 from datawash.errors import InputError
 from datawash.foi import service
 from datawash.foi.catalogue import catalogue
-from datawash.foi.deadlines import due_date
+from datawash.foi.deadlines import due_date, working_days_between
 from datawash.foi.letter import build_letter, write_letter
 from datawash.foi.log import write_disclosure_log
 from datawash.foi.seed import build_seed_response
@@ -75,10 +75,20 @@ def receive_cmd(
 def list_cmd(
     ctx: typer.Context, status: Annotated[str | None, typer.Option(help="only this status")] = None
 ) -> None:
-    """Requests with their status and due date."""
+    """Requests with their status, due date and working days left (overdue in red)."""
     settings = settings_from(ctx)
+    today = date.today()
     with handled_errors(), session_scope(settings) as s:
-        table = Table("reference", "received", "title", "status", "due", "sent", "answered")
+        table = Table(
+            "reference",
+            "received",
+            "title",
+            "status",
+            "due",
+            "working days left",
+            "sent",
+            "answered",
+        )
         for r in service.list_requests(s, actor_from(ctx, s), status=status):
             answered = sum(q.answer is not None for q in r.questions)
             table.add_row(
@@ -87,10 +97,22 @@ def list_cmd(
                 r.title,
                 r.status,
                 f"{r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped",
+                _days_left(r.status, r.due_on, r.sent_on, today),
                 f"{r.sent_on:%d/%m/%Y}" if r.sent_on else "",
                 f"{answered}/{len(r.questions)}",
             )
         console.print(table)
+
+
+def _days_left(status: str, due_on: date | None, sent_on: date | None, today: date) -> str:
+    if sent_on is not None:
+        return "late" if due_on is not None and sent_on > due_on else "on time"
+    if status != "open" or due_on is None:
+        return ""
+    if due_on < today:
+        return f"[red]OVERDUE by {working_days_between(due_on, today)}[/]"
+    left = working_days_between(today, due_on)
+    return f"[yellow]{left}[/]" if left <= 5 else str(left)
 
 
 @foi_app.command("show")

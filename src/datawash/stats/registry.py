@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from datawash.cases.models import Allegation, Case
 from datawash.errors import DatawashError, InputError
+from datawash.foi.models import FoiRequest
 from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
 from datawash.review.models import ReviewDeadline, ReviewDecision, ReviewItem
 from datawash.review.service import compute_progress
@@ -235,6 +236,47 @@ def done_dates_sql() -> Query:
     )
 
 
+def foi_timeliness_sql(p: StatParams, periods: Sequence[Period]) -> Query:
+    """FOI requests by the period they were received in, as they stood at ``as_of``: sent
+    on time, sent late, still open and overdue, still open in time, withdrawn (the
+    register keeps no date of withdrawal, so a withdrawal counts whenever it happened)."""
+    day = p.today()
+    period = case(
+        *[
+            (and_(FoiRequest.received_on >= q.start, FoiRequest.received_on <= q.end), q.label)
+            for q in periods
+        ],
+        else_=None,
+    ).label("period")
+    sent = and_(
+        FoiRequest.status == "sent", FoiRequest.sent_on.is_not(None), FoiRequest.sent_on <= day
+    )
+    on_time = and_(sent, FoiRequest.due_on.is_not(None), FoiRequest.sent_on <= FoiRequest.due_on)
+    withdrawn = FoiRequest.status == "withdrawn"
+    still_open = and_(~sent, ~withdrawn)
+    overdue = and_(still_open, FoiRequest.due_on.is_not(None), FoiRequest.due_on < day)
+
+    def n(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    return (
+        select(
+            period,
+            func.count().label("received"),
+            n(on_time).label("on_time"),
+            n(and_(sent, ~on_time)).label("late"),
+            n(overdue).label("open_overdue"),
+            n(and_(still_open, ~overdue)).label("open_in_time"),
+            n(withdrawn).label("withdrawn"),
+        )
+        .where(
+            FoiRequest.received_on >= periods[0].start,
+            FoiRequest.received_on <= min(periods[-1].end, day),
+        )
+        .group_by(period)
+    )
+
+
 # --- shaping -------------------------------------------------------------------------
 
 
@@ -333,7 +375,7 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
         title=f"{p.count.capitalize()} with the outcome {outcomes}, by {kind} of the outcome",
         columns=["year", *labels],
         headings=[
-            "Financial year" if p.period is PeriodKind.FINANCIAL else "Calendar year",
+            _year_heading(p),
             *[label_of.get(v, "all in scope").capitalize() for v in labels],
         ],
         rows=rows,
@@ -380,6 +422,52 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         # finished + remaining = all; the states add up to all too.
         lines=[[(1, 1), (2, 1), (3, 1)], [(1, 1), *[(r, 1) for r in states]]],
     )
+
+
+def foi_timeliness(session: Session, p: StatParams) -> StatTable:
+    periods = p.periods()
+    found = {
+        r[0]: [int(v or 0) for v in r[1:]] for r in execute(session, foi_timeliness_sql(p, periods))
+    }
+    columns = ["received", "on_time", "late", "open_overdue", "open_in_time", "withdrawn"]
+    rows: list[list[Cell]] = [[q.label, *found.get(q.label, [0] * len(columns))] for q in periods]
+    answered = sum(int(r[2] or 0) + int(r[3] or 0) for r in rows)
+    in_time = sum(int(r[2] or 0) for r in rows)
+    notes = [
+        "A request is on time when the response was sent by the 20th working day after "
+        "receipt (weekends and the bank holidays of every UK nation left out; the clock "
+        "restarted on clarification and paused for a fees notice)."
+    ]
+    if answered:
+        notes.append(f"{in_time / answered:.0%} of the responses sent were on time.")
+    n_rows = len(rows)
+    return StatTable(
+        name="foi_timeliness",
+        title=f"FOI requests by {_kind(p)} of receipt, as at {p.today():%d/%m/%Y}",
+        columns=["year", *columns],
+        headings=[
+            _year_heading(p),
+            "Received",
+            "Sent on time",
+            "Sent late",
+            "Open, overdue",
+            "Open, in time",
+            "Withdrawn",
+        ],
+        rows=rows,
+        parameters=p.as_dict(),
+        notes=notes,
+        # Each year's received = the five ways it can stand.
+        lines=[[(r, 1), (r, 2), (r, 3), (r, 4), (r, 5), (r, 6)] for r in range(n_rows)],
+    )
+
+
+def _kind(p: StatParams) -> str:
+    return "financial year" if p.period is PeriodKind.FINANCIAL else "calendar year"
+
+
+def _year_heading(p: StatParams) -> str:
+    return "Financial year" if p.period is PeriodKind.FINANCIAL else "Calendar year"
 
 
 def wash_burn_down(session: Session, p: StatParams) -> StatTable:
@@ -463,6 +551,18 @@ STATISTICS: dict[str, Statistic] = {
             uses=("as_of", "run_id"),
             by_options=(),
             compute=wash_progress,
+        ),
+        Statistic(
+            name="foi_timeliness",
+            title="FOI requests answered within the statutory 20 working days, by year",
+            description=(
+                "FOI requests by financial (or --period calendar) year of receipt, --from/--to "
+                "(default the last five years), as they stood at --as-of: received, sent on "
+                "time, sent late, open and overdue, open in time, withdrawn."
+            ),
+            uses=("as_of", "from_period", "to_period", "period"),
+            by_options=(),
+            compute=foi_timeliness,
         ),
         Statistic(
             name="wash_burn_down",
