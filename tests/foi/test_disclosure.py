@@ -92,3 +92,41 @@ def test_running_text_counts() -> None:
     assert disclose_count(3, 5) == "fewer than 5"
     assert disclose_count(0, 5) == "0"
     assert disclose_count(12225, 5) == "12,225"
+
+
+def test_small_cells_pinned_by_their_bounds_force_more() -> None:
+    # 4 and 4 hidden, total 18 - 10 = 8: both must be 4 (each is at most 4) -> hide more.
+    t = StatTable(
+        name="t",
+        title="t",
+        columns=["category", "n"],
+        rows=[["a", 4], ["b", 4], ["c", 10], ["Total", 18]],
+        total_row=True,
+    )
+    safe, decision = apply_disclosure_control(t, 5)
+    assert [r[1] for r in safe.rows] == ["fewer than 5", "fewer than 5", WITHHELD, 18]
+    assert decision.secondary == ["c: n"]
+    # Hidden zeros too: 0 and 0 beside a visible 7 that equals the total are given away.
+    z = StatTable(
+        name="t",
+        title="t",
+        columns=["category", "n"],
+        rows=[["a", 0], ["b", 0], ["c", 7], ["Total", 7]],
+        total_row=True,
+    )
+    safe_z, _ = apply_disclosure_control(z, 5, suppress_zero=True)
+    assert [r[1] for r in safe_z.rows] == ["fewer than 5", "fewer than 5", WITHHELD, 7]
+
+
+def test_hidden_cells_that_can_still_vary_are_left() -> None:
+    # 2 and 3 hidden, remainder 5: (1,4), (2,3), (3,2), (4,1) all fit -> nothing more.
+    t = StatTable(
+        name="t",
+        title="t",
+        columns=["category", "n"],
+        rows=[["a", 2], ["b", 3], ["c", 10], ["Total", 15]],
+        total_row=True,
+    )
+    safe, decision = apply_disclosure_control(t, 5)
+    assert [r[1] for r in safe.rows] == ["fewer than 5", "fewer than 5", 10, 15]
+    assert decision.secondary == []

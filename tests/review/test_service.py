@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -216,6 +216,31 @@ def test_progress_and_forecast(settings: Settings) -> None:
         assert p.achieved_per_day == round(4 / 7, 2)
         assert p.forecast_done_on == date.today() + timedelta(days=11)  # ceil(6 / (4/7))
         assert p.on_track is False
+
+
+def test_progress_as_at_a_past_day_is_rebuilt_from_history(settings: Settings) -> None:
+    from datawash.review.models import ReviewDecision
+
+    past = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    with session_scope(settings) as s:
+        _run(s, {("P1", "R1"): "a", ("P2", "R2"): "b"})
+        for item in s.scalars(select(ReviewItem)):
+            item.opened_at = past - timedelta(days=9)
+        review.decide(
+            s, REV1, person_id="P1", decision="not_the_person", reason="namesake", settings=settings
+        )
+        row = s.scalars(select(ReviewDecision)).one()
+        row.decided_at = row.effective_at = past
+    with session_scope(settings) as s:
+        before = review.compute_progress(s, as_of=date(2026, 1, 9))
+        on_the_day = review.compute_progress(s, as_of=date(2026, 1, 10))
+        assert (before.total, before.done, before.by_state) == (2, 0, {"new": 2})
+        assert (on_the_day.done, on_the_day.by_state) == (1, {"new": 1, "not_the_person": 1})
+        assert review.compute_progress(s, as_of=date(2025, 12, 31)).total == 0  # not yet open
+        # A later wash changes P1's record: reopened now, so new again today, done back then.
+        _run(s, {("P1", "R1"): "changed", ("P2", "R2"): "b"})
+        assert review.compute_progress(s).by_state == {"new": 2}
+        assert review.compute_progress(s, as_of=date(2026, 1, 10)).done == 1
 
 
 def test_referral_opens_a_case_linked_to_the_item(settings: Settings) -> None:

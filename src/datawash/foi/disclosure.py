@@ -61,6 +61,29 @@ def _is_count(value: Cell) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _pinned(
+    cells: list[tuple[int, int]],
+    hidden: dict[tuple[int, int], str],
+    remainder: int,
+    threshold: int,
+    suppress_zero: bool,
+) -> bool:
+    """Whether a reader who knows the line's remainder (total minus the visible parts) and
+    what "fewer than N" means can work out any hidden cell exactly: each hidden count lies
+    in [1, N-1] (from 0 when zeros are hidden too), a withheld one in [0, unbounded); a
+    cell whose feasible interval, given the others', closes to one value is given away
+    (e.g. two cells shown as "fewer than 5" that must add up to 8 are both 4)."""
+    unbounded = 10**12
+    low = {c: (0 if suppress_zero else 1) if hidden[c] == "primary" else 0 for c in cells}
+    high = {c: threshold - 1 if hidden[c] == "primary" else unbounded for c in cells}
+    for c in cells:
+        others_low = sum(low[o] for o in cells if o != c)
+        others_high = sum(high[o] for o in cells if o != c)
+        if max(low[c], remainder - others_high) >= min(high[c], remainder - others_low):
+            return True
+    return False
+
+
 def apply_disclosure_control(
     table: StatTable, threshold: int, *, suppress_zero: bool = False
 ) -> tuple[StatTable, DisclosureDecision]:
@@ -69,8 +92,10 @@ def apply_disclosure_control(
     Primary: a count from 1 to threshold-1 (and 0 if ``suppress_zero``) becomes
     "fewer than N". Secondary, over every line (total, parts) of the table, until nothing
     changes: if a line with a visible total has hidden parts and either only one part is
-    hidden or the hidden parts sum (total minus visible parts) to fewer than N, hide the
-    smallest visible part; when no part is left to hide, hide the total.
+    hidden, or the hidden parts sum (total minus visible parts) to fewer than N, or any
+    hidden part can be worked out exactly from the others' bounds (``_pinned``), hide the
+    smallest visible part; when no part is left to hide, hide the total. Totals of distinct
+    people are not sums; treating them as sums only ever hides more.
     """
     decision = DisclosureDecision(threshold=threshold)
     values = [list(r) for r in table.rows]
@@ -102,7 +127,11 @@ def apply_disclosure_control(
             remainder = int(values[total[0]][total[1]] or 0) - sum(
                 int(values[p[0]][p[1]] or 0) for p in visible
             )
-            if len(hidden_parts) >= 2 and not 0 < remainder < threshold:
+            if (
+                len(hidden_parts) >= 2
+                and not 0 < remainder < threshold
+                and not _pinned(hidden_parts, hidden, remainder, threshold, suppress_zero)
+            ):
                 continue
             target = (
                 min(visible, key=lambda p: (int(values[p[0]][p[1]] or 0) == 0, values[p[0]][p[1]]))

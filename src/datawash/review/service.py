@@ -500,38 +500,105 @@ def progress(
     return compute_progress(session, run_id=run_id, as_of=as_of)
 
 
+@dataclass
+class ItemHistory:
+    """One review item's states over time, for counting as at a past day: when it was
+    opened, and each change (a decision taking effect, or a reopening by a later wash,
+    which the audit log holds) in time order."""
+
+    opened_at: datetime
+    changes: list[tuple[datetime, str]]
+
+    def state_before(self, end: datetime) -> str | None:
+        """The state at ``end`` (None if not yet opened)."""
+        if self.opened_at >= end:
+            return None
+        state = State.NEW.value
+        for at, to_state in self.changes:
+            if at >= end:
+                break
+            state = to_state
+        return state
+
+
+def review_histories(session: Session) -> dict[int, ItemHistory]:
+    from datawash.audit.models import AuditEvent
+
+    out = {
+        i.id: ItemHistory(opened_at=i.opened_at, changes=[])
+        for i in session.scalars(select(ReviewItem))
+    }
+    for d in session.scalars(
+        select(ReviewDecision).where(
+            ReviewDecision.status == "effective", ReviewDecision.effective_at.is_not(None)
+        )
+    ):
+        assert d.effective_at is not None
+        out[d.item_id].changes.append((d.effective_at, d.to_state))
+    for e in session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "review.reopened", AuditEvent.entity_type == "review_item"
+        )
+    ):
+        history = out.get(int(e.entity_id))
+        if history is not None:
+            history.changes.append((e.at, State.NEW.value))
+    for history in out.values():
+        history.changes.sort(key=lambda change: change[0])
+    return out
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
 def compute_progress(
     session: Session, *, run_id: int | None = None, as_of: date | None = None
 ) -> Progress:
     """The figures behind progress(), for services that check their own permission (the
-    wash_progress statistic): aggregates only, no person named."""
+    wash_progress statistic): aggregates only, no person named. With ``as_of`` before
+    today the figures are those at the end of that day, rebuilt from the decisions and
+    the reopenings in the audit log."""
     today = as_of or datetime.now(UTC).date()
+    end = end_of(today)
     if run_id is None:
         run_id = session.scalar(select(func.max(WashRun.id)))
-    items = list(session.scalars(select(ReviewItem)))
-    by_state = Counter(i.state for i in items)
+    states = [
+        state
+        for history in review_histories(session).values()
+        if (state := history.state_before(end)) is not None
+    ]
+    by_state = Counter(states)
     done_states = {s.value for s in DONE}
     done = sum(n for s, n in by_state.items() if s in done_states)
     decisions = list(session.scalars(select(ReviewDecision)))
     referrals = Counter(
-        d.referral for d in decisions if d.status == "effective" and d.referral is not None
+        d.referral
+        for d in decisions
+        if d.referral is not None and d.effective_at is not None and d.effective_at < end
     )
-    pending = sum(1 for d in decisions if d.status == "pending")
-    # Achieved: items that reached a done state in the last 7 days.
-    week_ago = datetime.combine(today - timedelta(days=7), datetime.min.time(), tzinfo=UTC)
+    pending = sum(
+        1
+        for d in decisions
+        if d.decided_at < end
+        and (d.effective_at is None or d.effective_at >= end)
+        and not (
+            d.status == "rejected" and (d.countersigned_at is None or d.countersigned_at < end)
+        )
+    )
+    # Achieved: items that reached a done state in the last 7 days (this one included).
+    week_start = end - timedelta(days=7)
     recent = {
         d.item_id
         for d in decisions
-        if d.status == "effective"
-        and d.to_state in done_states
+        if d.to_state in done_states
         and d.effective_at is not None
-        and week_ago <= d.effective_at
-        and d.effective_at.date() <= today
+        and week_start <= d.effective_at < end
     }
     achieved = len(recent) / 7.0
     result = Progress(
         run_id=run_id,
-        total=len(items),
+        total=len(states),
         done=done,
         by_state=dict(sorted(by_state.items())),
         by_referral=dict(sorted(referrals.items())),

@@ -18,8 +18,8 @@ from datawash.cases.models import Allegation, Case
 from datawash.errors import DatawashError, InputError
 from datawash.foi.models import FoiRequest
 from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
-from datawash.review.models import ReviewDeadline, ReviewDecision, ReviewItem
-from datawash.review.service import compute_progress
+from datawash.review.models import ReviewDeadline
+from datawash.review.service import compute_progress, end_of, review_histories
 from datawash.review.workflow import DONE
 from datawash.stats.periods import Period, PeriodKind, parse_period, periods_between, recent_periods
 from datawash.stats.tables import Cell, StatTable
@@ -221,18 +221,6 @@ def outcomes_by_period_sql(p: StatParams, periods: Sequence[Period], by: str) ->
             Allegation.role_at_time.in_(p.roles),
         )
         .group_by(*group)
-    )
-
-
-def done_dates_sql() -> Query:
-    """For each review item, the first time it reached a finished state."""
-    return (
-        select(ReviewDecision.item_id, func.min(ReviewDecision.effective_at).label("done_at"))
-        .where(
-            ReviewDecision.status == "effective",
-            ReviewDecision.to_state.in_([s.value for s in DONE]),
-        )
-        .group_by(ReviewDecision.item_id)
     )
 
 
@@ -472,22 +460,22 @@ def _year_heading(p: StatParams) -> str:
 
 def wash_burn_down(session: Session, p: StatParams) -> StatTable:
     run_id = p.run_id or session.scalar(select(func.max(WashRun.id)))
-    total = session.scalar(select(func.count()).select_from(ReviewItem)) or 0
     run = session.get(WashRun, run_id) if run_id is not None else None
     deadline = (
         session.scalars(select(ReviewDeadline).where(ReviewDeadline.run_id == run_id)).first()
         if run_id is not None
         else None
     )
-    done_on = sorted(r[1].date() for r in execute(session, done_dates_sql()) if r[1] is not None)
+    # Each day's figure is the day's end, counted as compute_progress counts (reopened
+    # items are remaining again), so the last point is the progress table's "remaining".
+    histories = list(review_histories(session).values())
+    done_states = {s.value for s in DONE}
     start = run.started_at.date() if run else p.today()
-    end = p.today()
     rows: list[list[Cell]] = []
-    day, k = start, 0
-    while day <= end:
-        while k < len(done_on) and done_on[k] <= day:
-            k += 1
-        rows.append([day.isoformat(), total - k])
+    day = start
+    while day <= p.today():
+        states = [h.state_before(end_of(day)) for h in histories]
+        rows.append([day.isoformat(), sum(1 for s in states if s and s not in done_states)])
         day += timedelta(days=1)
     params = replace(p, run_id=run_id).as_dict()
     params["due_on"] = deadline.due_on.isoformat() if deadline else None
