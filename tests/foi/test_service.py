@@ -338,3 +338,41 @@ def test_a_signed_off_request_is_published_without_the_requester(
     assert "[name removed]" in (tmp_path / "log" / "disclosure-log.csv").read_text()
     # The copy sent to the requester is theirs: nothing is taken out of it.
     assert "Ada Example" in addressed and "ada@example.invalid" in addressed
+
+
+def test_wash_figures_withheld_in_the_table_stay_withheld_in_chart_and_words(
+    settings: Settings,
+) -> None:
+    from datawash.foi.seed import wash_narrative
+    from datawash.review import service as review
+    from tests.review.test_service import REV1, SUP, _run
+
+    quick = settings.model_copy(update={"dual_control": False})
+    people = [f"P{k}" for k in range(9)]
+    with session_scope(quick) as s:
+        run_id = _run(s, {(pid, f"R{pid}"): "a" for pid in people})
+        review.set_deadline(s, SUP, run_id=run_id, due_on=date(2099, 1, 1))
+        for pid in people[:6]:  # 6 finished, 3 remaining: "fewer than 5"
+            review.decide(
+                s, REV1, person_id=pid, decision="not_the_person", reason="r", settings=quick
+            )
+    with session_scope(quick) as s:
+        ref = _receive(s).reference
+        answer = service.answer_question(
+            s,
+            FOI,
+            reference=ref,
+            number=1,
+            statistics=[service.StatisticAnswer("wash_progress", chart=True)],
+        )
+        block = answer.blocks[0]
+        shown = {r[0]: r[1] for r in block["table"]["rows"]}
+        assert shown["reviews remaining"] == "fewer than 5"
+        # The burn-down's last point is "remaining": no chart at all.
+        assert block["burn_down"] is None
+        assert not any("a day needed" in n for n in block["table"]["notes"])
+        words = wash_narrative(s, authority="Test Police", as_of=date.today(), threshold=5)
+    # The text says what the table says, never the exact figure or one that gives it away.
+    assert "fewer than 5 remain" in words
+    assert "an undisclosed number of reviews are finished" in words
+    assert " 3 remain" not in words

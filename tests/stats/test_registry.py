@@ -3,7 +3,7 @@ date, outcomes by financial year with zero years, completed cases, SQLite and Po
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from datawash.cases import service as cases
 from datawash.config import Settings
 from datawash.db import session_scope
 from datawash.errors import InputError, PermissionDenied
+from datawash.review import service as review
 from datawash.stats import service
 from datawash.stats.registry import STATISTICS, StatParams
 
@@ -211,3 +212,54 @@ def test_foi_timeliness_by_year_of_receipt(settings: Settings) -> None:
         as_of=date(2023, 3, 5),
     )
     assert before_sent == [["2022/23", 4, 0, 0, 0, 3, 1]]
+
+
+def test_wash_progress_declares_every_sum_so_nothing_withheld_can_be_worked_out(
+    settings: Settings,
+) -> None:
+    from datawash.foi.disclosure import apply_disclosure_control
+    from tests.review.test_service import REV1, SUP, _run
+
+    # 20 people: 9 not the person, 3 referred, 8 still new (finished 12, remaining 8).
+    quick = settings.model_copy(update={"dual_control": False})
+    people = [f"P{k:02d}" for k in range(20)]
+    with session_scope(quick) as s:
+        run_id = _run(s, {(pid, f"R{pid}"): "a" for pid in people})
+        review.set_deadline(s, SUP, run_id=run_id, due_on=date.today() + timedelta(days=30))
+        for pid in people[:9]:
+            review.decide(
+                s, REV1, person_id=pid, decision="not_the_person", reason="r", settings=quick
+            )
+        for pid in people[9:12]:
+            for step in ("identity_confirmed", "assessed"):
+                review.decide(s, REV1, person_id=pid, decision=step, reason="r", settings=quick)
+            review.decide(
+                s,
+                REV1,
+                person_id=pid,
+                decision="referred",
+                referral="vetting_review",
+                reason="r",
+                settings=quick,
+            )
+    with session_scope(quick) as s:
+        table = service.run_statistic(s, ANALYST, "wash_progress", StatParams())
+    assert any("reviews a day needed" in n for n in table.shown_notes)
+    figures = {r[0]: r[1] for r in table.rows}
+    assert figures["reviews finished"] == 12 and figures["state: referred"] == 3
+    safe, decision = apply_disclosure_control(table, 5)
+    shown = {r[0]: r[1] for r in safe.rows}
+    assert shown["state: referred"] == "fewer than 5"
+    # finished - not the person = referred, so one of them must go too; and whatever goes
+    # from "finished", "remaining" and the states must not be recoverable from the rest.
+    assert not isinstance(shown["reviews finished"], int) or not isinstance(
+        shown["state: not the person"], int
+    )
+    assert decision.secondary
+    # Every declared line: a line with a visible total never has exactly one hidden part.
+    for total, *parts in safe.all_lines():
+        hidden = [p for p in parts if not isinstance(safe.rows[p[0]][p[1]], int)]
+        if isinstance(safe.rows[total[0]][total[1]], int):
+            assert len(hidden) != 1, (total, parts)
+    # The pace note would give "remaining" away: dropped when anything is withheld.
+    assert not any("reviews a day needed" in n for n in safe.shown_notes)

@@ -99,7 +99,7 @@ def print_table(table: StatTable, fmt: Format) -> None:
                 *("" if c is None else f"{c:,}" if isinstance(c, int) else str(c) for c in row)
             )
         console.print(out)
-        for note in table.notes:
+        for note in table.shown_notes:
             console.print(note, style="dim", markup=False)
 
 

@@ -56,16 +56,27 @@ def bars_by_year(table: StatTable, threshold: int) -> bytes:
     return _png(fig)
 
 
-def burn_down(table: StatTable, due_on: date | None) -> bytes:
-    """Reviews remaining by day, with the straight line to zero at the deadline."""
+def burn_down(table: StatTable, due_on: date | None, threshold: int = 5) -> bytes:
+    """Reviews remaining by day, with the straight line to zero at the deadline. A day
+    withheld by disclosure control is drawn at N as a hollow marker ("fewer than N")."""
     days = [date.fromisoformat(str(r[0])) for r in table.rows]
-    remaining = [int(r[1]) if isinstance(r[1], int) else 0 for r in table.rows]
+    remaining = [int(r[1]) if isinstance(r[1], int) else threshold for r in table.rows]
+    withheld = [k for k, r in enumerate(table.rows) if not isinstance(r[1], int)]
     first = days[0] if days else date.today()
     x = [(d - first).days for d in days]
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     # Markers while there are few days, so a wash reviewed for one day still shows a point.
     marker = "o" if len(x) <= 31 else None
     ax.plot(x, remaining, color="C0", marker=marker, label="reviews remaining")
+    if withheld:
+        ax.plot(
+            [x[k] for k in withheld],
+            [threshold] * len(withheld),
+            "o",
+            mfc="white",
+            color="C0",
+            label=f"fewer than {threshold} (not drawn to scale)",
+        )
     last = x[-1] if x else 0
     if due_on is not None and days:
         due = (due_on - first).days

@@ -146,6 +146,10 @@ def apply_disclosure_control(
     for (r, c), kind in hidden.items():
         out_rows[r][c] = fewer_than(threshold) if kind == "primary" else WITHHELD
     notes = list(table.notes)
+    if hidden and table.count_notes:
+        notes.append("Rates and shares are not given: they would reveal the figures withheld.")
+    elif table.count_notes:
+        notes += table.count_notes
     if decision.primary:
         notes.append(
             f"Counts from 1 to {threshold - 1} are shown as '{fewer_than(threshold)}' so that no "

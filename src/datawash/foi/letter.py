@@ -139,7 +139,8 @@ def _blocks(answer: FoiAnswer, redact: Callable[[str], str]) -> list[Block]:
             if b.get("burn_down"):
                 burn = StatTable.from_dict(b["burn_down"])
                 due = burn.parameters.get("due_on")
-                png = burn_down(burn, date.fromisoformat(due) if due else None)
+                threshold = int(b["disclosure"]["threshold"])
+                png = burn_down(burn, date.fromisoformat(due) if due else None, threshold)
                 out.append(Block(kind="chart", text=burn.title, png=png))
         else:
             out.append(Block(kind=b["kind"], text=redact(b["text"])))
@@ -288,7 +289,7 @@ def to_pdf(letter: Letter) -> bytes:
                     for row in t.rows:
                         grid.row([_cell(c) for c in row])
                 pdf.ln(1)
-                for note in t.notes:
+                for note in t.shown_notes:
                     para(note, "I", 8, 1)
                 pdf.ln(2)
             elif b.kind == "chart" and b.png:
@@ -346,7 +347,7 @@ def to_docx(letter: Letter) -> bytes:
                     cells = grid.add_row().cells
                     for k, value in enumerate(row):
                         cells[k].text = _cell(value)
-                for note in t.notes:
+                for note in t.shown_notes:
                     doc.add_paragraph(note).runs[0].italic = True
             elif b.kind == "chart" and b.png:
                 doc.add_picture(io.BytesIO(b.png), width=Inches(6))

@@ -11,9 +11,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from datawash.auth.service import Actor
-from datawash.foi.disclosure import disclose_count
+from datawash.foi.disclosure import WITHHELD, apply_disclosure_control
 from datawash.foi.service import StatisticAnswer, answer_question, receive_request
 from datawash.stats.registry import StatParams, completed_case_review, wash_progress
+from datawash.stats.tables import Cell
 
 SEED_QUESTIONS = [
     "How many cases of alleged sexual offences or domestic violence involving your force's "
@@ -44,6 +45,13 @@ def seed_request_text() -> str:
     return "\n".join(f"{k + 1}. {q}" for k, q in enumerate(SEED_QUESTIONS))
 
 
+def _figure(cell: Cell) -> str:
+    """A controlled table cell in running text: a count, or what replaced it."""
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    return "an undisclosed number of" if cell == WITHHELD else str(cell or 0)
+
+
 def _sentence(start: str) -> str:
     """A figure that opens a sentence ("fewer than 5" -> "Fewer than 5")."""
     return start[:1].upper() + start[1:]
@@ -51,13 +59,17 @@ def _sentence(start: str) -> str:
 
 def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: int) -> str:
     """Question 4's answer, in words, from the wash and the register as they stand."""
-    progress = wash_progress(session, StatParams(as_of=as_of))
-    figures = {str(r[0]): int(r[1]) for r in progress.rows if isinstance(r[1], int)}
+    # Words from the same controlled figures as the table beside them, so the text cannot
+    # give back what the table withholds (a difference of two figures, say).
+    progress, _ = apply_disclosure_control(
+        wash_progress(session, StatParams(as_of=as_of)), threshold
+    )
+    figures = {str(r[0]): r[1] for r in progress.rows}
     due = progress.parameters.get("due_on")
     due_text = f"{date.fromisoformat(due):%d/%m/%Y}" if due else "not yet set"
 
     def n(key: str) -> str:
-        return disclose_count(figures.get(key, 0), threshold)
+        return _figure(figures.get(key, 0))
 
     if progress.parameters.get("run_id") is None:
         wash = (
@@ -75,15 +87,15 @@ def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: 
             f"review. At {as_of:%d/%m/%Y}, {n('reviews finished')} reviews are finished and "
             f"{n('reviews remaining')} remain, against the deadline of {due_text}."
         )
-    review = completed_case_review(session, StatParams(as_of=as_of))
-    cases, people = (int(review.rows[-1][-2] or 0), int(review.rows[-1][-1] or 0))
-    if cases:
+    raw_review = completed_case_review(session, StatParams(as_of=as_of))
+    review, _ = apply_disclosure_control(raw_review, threshold)
+    if raw_review.rows[-1][-2]:
+        cases, people = review.rows[-1][-2], review.rows[-1][-1]
         completed = (
             "In relation to the question: yes, the force is reviewing completed cases. "
-            f"{_sentence(disclose_count(cases, threshold))} completed cases of alleged sexual "
-            "offences or "
-            f"domestic abuse, involving {disclose_count(people, threshold)} officers and staff, "
-            "are within the scope of that review."
+            f"{_sentence(_figure(cases))} completed cases of alleged sexual offences or "
+            f"domestic abuse, involving {_figure(people)} officers and staff, are within the "
+            "scope of that review."
         )
     else:
         completed = (

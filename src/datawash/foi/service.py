@@ -398,8 +398,7 @@ def answer_question(
             "chart": st.chart,
         }
         if st.chart and st.name == "wash_progress":
-            burn = get_statistic("wash_burn_down").compute(session, params)
-            block["burn_down"] = burn.as_dict()
+            block["burn_down"] = _burn_down_for(session, params, decision, threshold)
         blocks.append(block)
         decisions.append({"statistic": st.name, **decision.as_dict()})
     if citations and not ncnd:
@@ -440,6 +439,21 @@ def answer_question(
         reason=disclose_small_counts_reason,
     )
     return answer
+
+
+def _burn_down_for(
+    session: Session, params: StatParams, progress: DisclosureDecision, threshold: int
+) -> dict[str, Any] | None:
+    """The burn-down chart's table, or None when it cannot be shown: its last point is the
+    number remaining, so it is left out whenever the progress table withheld anything.
+    Days with fewer than N remaining are drawn as "fewer than N", never their height."""
+    burn = get_statistic("wash_burn_down").compute(session, params)
+    if not progress.applied:
+        return burn.as_dict()
+    if progress.suppressed:
+        return None
+    safe, _ = apply_disclosure_control(burn, threshold)
+    return safe.as_dict()
 
 
 def _disclosure_summary(decision: dict[str, Any]) -> str:

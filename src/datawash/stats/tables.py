@@ -32,6 +32,13 @@ class StatTable:
     # What a reader sees above each column (letters, Markdown, charts); ``columns`` stay
     # the machine names (CSV, JSON keys). Empty: the column names themselves.
     headings: list[str] = field(default_factory=list)
+    # Notes worked out from the counts (rates, shares): they could give a withheld count
+    # away, so disclosure control drops them when it withholds anything.
+    count_notes: list[str] = field(default_factory=list)
+
+    @property
+    def shown_notes(self) -> list[str]:
+        return [*self.notes, *self.count_notes]
 
     @property
     def display_columns(self) -> list[str]:
@@ -62,6 +69,7 @@ class StatTable:
             "notes": self.notes,
             "lines": [[list(cell) for cell in line] for line in self.lines],
             "headings": self.headings,
+            "count_notes": self.count_notes,
         }
 
     @classmethod
@@ -77,6 +85,7 @@ class StatTable:
             notes=list(data.get("notes", [])),
             lines=[[(int(r), int(c)) for r, c in line] for line in data.get("lines", [])],
             headings=list(data.get("headings", [])),
+            count_notes=list(data.get("count_notes", [])),
         )
 
     def to_json(self) -> str:
@@ -98,5 +107,5 @@ class StatTable:
         lines.append("| " + " | ".join(self.display_columns) + " |")
         lines.append("|" + "|".join(align) + "|")
         lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in self.rows]
-        lines += [f"\n_{n}_" for n in self.notes]
+        lines += [f"\n_{n}_" for n in self.shown_notes]
         return "\n".join(lines) + "\n"
