@@ -159,11 +159,12 @@ def test_due_date_across_easter_and_the_may_bank_holidays_2023() -> None:
 def test_exemptions_lists_the_catalogue() -> None:
     result = runner.invoke(app, ["foi", "exemptions"], env=WIDE)
     assert result.exit_code == 0, result.output
-    rows = re.findall(r"^│ (\d+) +│.*│ ([\d()]+|-) +│", result.stdout, re.M)
+    rows = re.findall(r"^│ (\d+) +│.*│ ([\dA-Z(), ]+?|-) +│", result.stdout, re.M)
     sections = [section for section, _ncnd in rows]
     assert sections == ["12", "14", "21", "22", "23", "24", "30", "31", "38", "40", "41", "43"]
     ncnd = dict(rows)
-    assert ncnd["30"] == "30(3)" and ncnd["40"] == "40(5)" and ncnd["31"] == "31(3)"
+    assert ncnd["30"] == "30(3)" and ncnd["31"] == "31(3)"
+    assert ncnd["40"] == "40(5), 40(5A), 40(5B)"
     assert ncnd["14"] == "-" and ncnd["21"] == "-"
 
 
@@ -322,7 +323,7 @@ def test_answer_letter_send_and_disclosure_log(base: list[str], ref: str, tmp_pa
     assert entry["title"] == "Dismissals for sexual misconduct"
     assert entry["request"].startswith(f"1. {Q1}")
     assert "neither confirm nor deny" in entry["response"]
-    assert entry["exemptions"] == "s30(3); s40(5)"
+    assert entry["exemptions"] == "s30(3); s40(2); s40(5)"
     assert f'href="{ref}.html"' in files["index.html"]
     for name, content in files.items():
         assert REQUESTER not in content and CONTACT not in content, name
@@ -479,3 +480,11 @@ def test_list_shows_working_days_left_and_overdue(base: list[str], tmp_path: Pat
     assert f"06/03/2023 OVERDUE by {overdue}" in listed
     # Received today: all 20 working days are left (counted from today to the due date).
     assert re.search(r"New open \d\d/\d\d/\d{4} 20 ", listed), listed
+
+
+def test_estimate_then_refuse_on_cost(base: list[str], ref: str) -> None:
+    assert ok(foi(base, "estimate", ref, "12")) == f"{ref}: 12 h = £300.00, within the limit"
+    shown = ok(foi(base, "estimate", ref, "20"))
+    assert shown == f"{ref}: 20 h = £500.00, over the limit: s12 applies"
+    ok(foi(base, "answer", ref, "1", "--exempt", "12"))
+    assert "£500.00" in ok(foi(base, "show", ref))

@@ -376,3 +376,58 @@ def test_wash_figures_withheld_in_the_table_stay_withheld_in_chart_and_words(
     assert "fewer than 5 remain" in words
     assert "an undisclosed number of reviews are finished" in words
     assert " 3 remain" not in words
+
+
+def test_withholding_and_ncnd_subsections_are_not_mixed(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        with pytest.raises(InputError, match="neither-confirm-nor-deny subsection"):
+            service.answer_question(s, FOI, reference=ref, number=1, exemptions=["30(3)"])
+        answer = service.answer_question(
+            s, FOI, reference=ref, number=1, exemptions=["30(1)"], text="Some is withheld."
+        )
+        assert answer.exemptions == ["30(1)"] and not answer.ncnd
+        s.flush()
+        letter = build_letter(s, FOI, ref, authority="Test Police", letter_date=TODAY)
+        (refusal,) = letter.refusal
+        assert not refusal.ncnd and "exempt under section 30(1)" in refusal.reason
+
+
+def test_s12_refusal_quotes_the_estimate_and_offers_advice(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        with pytest.raises(InputError, match="estimate of hours"):
+            service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12"])
+        service.set_hours_estimate(s, FOI, reference=ref, hours=30)
+        with pytest.raises(InputError, match="refuses the whole request"):
+            service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12", "40(2)"])
+        answer = service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12"])
+        text = answer.blocks[0]["text"]
+        assert "30 hours" in text and "£750.00" in text and "£450" in text
+        assert "section 16" in text
+        with pytest.raises(InputError, match="negative"):
+            service.set_hours_estimate(s, FOI, reference=ref, hours=-1)
+
+
+def test_an_answer_freezes_the_day_and_the_years_it_counted(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        answer = service.answer_question(
+            s,
+            FOI,
+            reference=ref,
+            number=1,
+            statistics=[service.StatisticAnswer("outcomes_by_year")],
+            today=date(2023, 2, 20),
+        )
+        params = answer.blocks[0]["params"]
+        # "The last five years" as they were on the day: written in, so it can be re-run.
+        assert (params["as_of"], params["from_period"], params["to_period"]) == (
+            "2023-02-20",
+            "2018/19",
+            "2022/23",
+        )
+        assert "40(2)" in answer.exemptions  # small counts withheld: a refusal under s40(2)

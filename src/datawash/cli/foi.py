@@ -182,6 +182,23 @@ def question_cmd(
             )
 
 
+@foi_app.command("estimate")
+def estimate_cmd(
+    ctx: typer.Context,
+    reference: str,
+    hours: Annotated[float, typer.Argument(help="hours to locate, retrieve and extract")],
+) -> None:
+    """Record the s12 estimate (police limit £450 = 18 hours at £25)."""
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        r = service.set_hours_estimate(s, actor_from(ctx, s), reference=reference, hours=hours)
+        est = service.s12_estimate(
+            hours, limit=settings.s12_limit_pounds, rate=settings.s12_hourly_rate
+        )
+        over = "over the limit: s12 applies" if est.exceeds else "within the limit"
+        console.print(f"{r.reference}: {hours:g} h = £{est.cost:,.2f}, {over}")
+
+
 @foi_app.command("clock")
 def clock_cmd(
     ctx: typer.Context,
@@ -305,7 +322,7 @@ def exemptions_cmd() -> None:
     """The catalogue of FOIA sections: kind, NCND subsection, wording."""
     table = Table("section", "title", "kind", "NCND", "reason")
     for e in catalogue().values():
-        table.add_row(e.section, e.title, e.kind, e.ncnd or "-", e.reason)
+        table.add_row(e.section, e.title, e.kind, ", ".join(e.ncnd_forms) or "-", e.reason)
     console.print(table)
 
 

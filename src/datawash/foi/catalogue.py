@@ -17,8 +17,9 @@ class Exemption:
     section: str
     title: str
     kind: str  # absolute | qualified | procedural
-    ncnd: str | None
-    reason: str
+    ncnd_forms: tuple[str, ...]  # subsections that remove the duty to confirm or deny
+    reason: str  # when information is withheld
+    ncnd_reason: str | None = None  # when the force neither confirms nor denies
     for_disclosure: str | None = None
     for_exemption: str | None = None
     balance: str | None = None
@@ -27,22 +28,33 @@ class Exemption:
     def qualified(self) -> bool:
         return self.kind == "qualified"
 
+    @property
+    def ncnd(self) -> str | None:
+        """The usual NCND subsection (30(3), 40(5) ...), None if the section has none."""
+        return self.ncnd_forms[0] if self.ncnd_forms else None
+
 
 @dataclass(frozen=True)
 class Citation:
     """One section as cited in an answer, e.g. ``30(3)``: ``ncnd`` when the subsection
-    cited is the one that removes the duty to confirm or deny."""
+    cited is one that removes the duty to confirm or deny."""
 
     exemption: Exemption
     cited: str
 
     @property
     def ncnd(self) -> bool:
-        return self.exemption.ncnd is not None and self.cited == self.exemption.ncnd
+        return self.cited in self.exemption.ncnd_forms
 
     @property
     def label(self) -> str:
         return f"s{self.cited} {self.exemption.title}"
+
+    @property
+    def reason(self) -> str:
+        if self.ncnd and self.exemption.ncnd_reason:
+            return self.exemption.ncnd_reason
+        return self.exemption.reason
 
 
 @cache
@@ -51,9 +63,16 @@ def catalogue() -> dict[str, Exemption]:
         resources.files("datawash.foi").joinpath("data/exemptions.json").read_text("utf-8")
     )
     return {
-        e["section"]: Exemption(**{k: v for k, v in e.items() if k != "cite_ncnd_as"})
+        e["section"]: Exemption(**{**e, "ncnd_forms": tuple(e.get("ncnd_forms", ()))})
         for e in raw["sections"]
     }
+
+
+def _statutory(parts: str) -> str:
+    """Subsections as the Act spells them: inserted ones with a capital ("(5B)"),
+    paragraphs and sub-paragraphs in lower case ("(2)(b)", "(1)(a)(ii)")."""
+    groups = re.findall(r"\((\w+)\)", parts)
+    return "".join(f"({g.upper() if g[0].isdigit() else g.lower()})" for g in groups)
 
 
 _REF = re.compile(r"^\s*(?:s(?:ection)?\.?\s*)?(\d+)((?:\(\w+\))*)\s*$", re.IGNORECASE)
@@ -65,7 +84,7 @@ def cite(reference: str) -> Citation:
     if not m or m.group(1) not in catalogue():
         known = ", ".join(sorted(catalogue(), key=int))
         raise InputError(f"{reference!r} is not a section in the catalogue ({known})")
-    return Citation(catalogue()[m.group(1)], f"{m.group(1)}{m.group(2).lower()}")
+    return Citation(catalogue()[m.group(1)], f"{m.group(1)}{_statutory(m.group(2))}")
 
 
 def cite_for_ncnd(section: str) -> Citation:

@@ -121,7 +121,7 @@ def _refusal_item(c: Citation) -> RefusalItem:
             ("Public interest", f"Section {e.section} is not subject to a public interest test.")
         ]
     return RefusalItem(
-        label=c.label, kind=e.kind, ncnd=c.ncnd, reason=e.reason, public_interest=pit
+        label=c.label, kind=e.kind, ncnd=c.ncnd, reason=c.reason, public_interest=pit
     )
 
 

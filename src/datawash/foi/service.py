@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -22,7 +22,7 @@ from datawash.foi.deadlines import ClockStop, due_date
 from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.foi.workflow import EDITABLE, Status, check_transition
-from datawash.stats.registry import StatParams, get_statistic
+from datawash.stats.registry import Statistic, StatParams, get_statistic
 from datawash.stats.tables import StatTable
 
 # Numbered questions: "1.", "1)", "(1)", "Q1", "Question 1:" at the start of a line.
@@ -257,6 +257,28 @@ def remove_question(session: Session, actor: Actor, *, reference: str, number: i
     )
 
 
+def set_hours_estimate(
+    session: Session, actor: Actor, *, reference: str, hours: float
+) -> FoiRequest:
+    """Record the s12 estimate: hours to locate, retrieve and extract the information."""
+    require(actor, "foi.manage")
+    req = _get(session, reference)
+    if hours < 0:
+        raise InputError(f"an estimate of hours cannot be negative ({hours})")
+    before = req.hours_estimate
+    req.hours_estimate = hours
+    audit.record(
+        session,
+        actor,
+        "foi.estimated",
+        entity_type="foi_request",
+        entity_id=reference,
+        before={"hours": before},
+        after={"hours": hours, "over_s12_limit": s12_estimate(hours).exceeds},
+    )
+    return req
+
+
 def stop_clock(
     session: Session, actor: Actor, *, reference: str, kind: str, on: date, note: str | None = None
 ) -> FoiRequest:
@@ -351,6 +373,7 @@ def answer_question(
     authority: str = "The force",
     disclose_small_counts_reason: str | None = None,
     text_first: bool = False,
+    today: date | None = None,
 ) -> FoiAnswer:
     """Answer one question (replacing an earlier answer). Statistic tables are computed
     now and frozen with their parameters, after disclosure control. With ``ncnd`` the
@@ -377,6 +400,23 @@ def answer_question(
             )
         if statistics:
             raise InputError("a neither-confirm-nor-deny answer cannot also give figures")
+    else:
+        given_away = [c.cited for c in citations if c.ncnd]
+        if given_away:
+            # Citing 30(3) beside an answer that says information is withheld would confirm
+            # that it is held: the NCND subsection goes only with an NCND answer.
+            raise InputError(
+                f"s{given_away[0]} is the neither-confirm-nor-deny subsection: answer with "
+                "ncnd, or cite the exemption that withholds information (e.g. 30(1), 40(2))"
+            )
+    procedural = [c for c in citations if c.exemption.kind == "procedural"]
+    if procedural and (statistics or len(citations) > len(procedural)):
+        raise InputError(
+            f"s{procedural[0].cited} refuses the whole request: it is not given beside figures "
+            "or other exemptions"
+        )
+    if any(c.exemption.section == "12" for c in procedural) and req.hours_estimate is None:
+        raise InputError(f"{reference}: record the estimate of hours (s12) before refusing on cost")
     if not (statistics or citations or (text and text.strip())):
         raise InputError("an answer needs a statistic, an exemption or some text")
 
@@ -385,9 +425,9 @@ def answer_question(
     if ncnd:
         blocks.append({"kind": "ncnd", "text": ncnd_statement(citations, authority)})
     for st in statistics:
-        get_statistic(st.name)
-        params = StatParams.from_dict(st.params)
-        table = get_statistic(st.name).compute(session, params)
+        statistic = get_statistic(st.name)
+        params = _frozen(statistic, StatParams.from_dict(st.params), today or date.today())
+        table = statistic.compute(session, params)
         safe, decision = _controlled(table, threshold, disclose_small_counts_reason)
         block: dict[str, Any] = {
             "kind": "statistic",
@@ -402,13 +442,7 @@ def answer_question(
         blocks.append(block)
         decisions.append({"statistic": st.name, **decision.as_dict()})
     if citations and not ncnd:
-        names = "; ".join(c.label for c in citations)
-        blocks.append(
-            {
-                "kind": "exemption",
-                "text": f"Some information is withheld under {names}; see the refusal notice.",
-            }
-        )
+        blocks.append({"kind": "exemption", "text": _refusal_sentence(req, citations)})
     if text and text.strip():
         block = {"kind": "text", "text": text.strip()}
         blocks.insert(0, block) if text_first else blocks.append(block)
@@ -417,6 +451,11 @@ def answer_question(
     before = {"blocks": len(answer.blocks or []), "exemptions": answer.exemptions or []}
     answer.blocks = blocks
     answer.exemptions = [c.cited for c in citations]
+    # Withholding exact small counts is a refusal of that information under s40(2): the
+    # refusal notice must say so (s17).
+    withheld = any(d["applied"] and (d["primary"] or d["secondary"]) for d in decisions)
+    if withheld and "40(2)" not in answer.exemptions:
+        answer.exemptions.append("40(2)")
     answer.ncnd = ncnd
     answer.disclosure = decisions
     answer.answered_by = actor.username
@@ -454,6 +493,33 @@ def _burn_down_for(
         return None
     safe, _ = apply_disclosure_control(burn, threshold)
     return safe.as_dict()
+
+
+def _frozen(statistic: Statistic, params: StatParams, today: date) -> StatParams:
+    """The parameters as they are answered: the day counted at, and the years a default
+    stands for, written in, so the same table can be computed again and explained."""
+    frozen = params if params.as_of else replace(params, as_of=today)
+    if statistic.default_periods and (frozen.from_period is None or frozen.to_period is None):
+        spans = frozen.periods()
+        frozen = replace(frozen, from_period=spans[0].label, to_period=spans[-1].label)
+    return frozen
+
+
+def _refusal_sentence(req: FoiRequest, citations: Sequence[Citation]) -> str:
+    names = "; ".join(c.label for c in citations)
+    sections = {c.exemption.section for c in citations}
+    if "12" in sections:
+        est = s12_estimate(req.hours_estimate or 0.0)
+        return (
+            f"We estimate that complying with this request would take {est.hours:g} hours, "
+            f"which at £25 an hour is £{est.cost:,.2f}, above the appropriate limit of "
+            f"£{est.limit:,.0f} (18 hours), so it is refused under {names}. Under section 16 "
+            "we would be glad to help you narrow it (for example to fewer years, or to one "
+            "category) so that it can be answered within the limit; see the refusal notice."
+        )
+    if "14" in sections:
+        return f"This request is refused under {names}; see the refusal notice."
+    return f"Some information is withheld under {names}; see the refusal notice."
 
 
 def _disclosure_summary(decision: dict[str, Any]) -> str:

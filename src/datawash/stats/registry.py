@@ -134,6 +134,8 @@ class Statistic:
     by_options: tuple[str, ...]
     compute: Callable[[Session, StatParams], StatTable]
     defaults: dict[str, Any] = field(default_factory=dict)
+    # Without --from/--to it counts the last five years (so an answer writes them in).
+    default_periods: bool = False
 
 
 def execute(session: Session, stmt: Query) -> list[Any]:
@@ -529,6 +531,7 @@ STATISTICS: dict[str, Statistic] = {
             uses=("from_period", "to_period", "period", "categories", "roles", "outcomes", "by"),
             by_options=("category", "role", "none"),
             compute=outcomes_by_year,
+            default_periods=True,
         ),
         Statistic(
             name="completed_case_review",
@@ -565,6 +568,7 @@ STATISTICS: dict[str, Statistic] = {
             uses=("as_of", "from_period", "to_period", "period"),
             by_options=(),
             compute=foi_timeliness,
+            default_periods=True,
         ),
         Statistic(
             name="wash_burn_down",
