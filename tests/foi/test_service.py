@@ -431,3 +431,42 @@ def test_an_answer_freezes_the_day_and_the_years_it_counted(
             "2022/23",
         )
         assert "40(2)" in answer.exemptions  # small counts withheld: a refusal under s40(2)
+
+
+def test_redaction_covers_postcodes_and_international_numbers() -> None:
+    text = "Write to 12 High Street, Leeds LS1 4AB or call +44 (0)20 7946 0000."
+    out = service.redact_requester(text, "Someone Else", None)
+    assert "LS1 4AB" not in out and "7946" not in out
+    assert out.count("[contact details removed]") == 2
+
+
+def test_dates_in_the_future_and_fee_with_clarification_text_are_refused(
+    settings: Settings,
+) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        with pytest.raises(InputError, match="in the future"):
+            service.stop_clock(s, FOI, reference=ref, kind="fee", on=date(2023, 3, 1), today=TODAY)
+        service.stop_clock(s, FOI, reference=ref, kind="fee", on=date(2023, 2, 10), today=TODAY)
+        with pytest.raises(InputError, match="waiting for a fee"):
+            service.restart_clock(
+                s, FOI, reference=ref, on=date(2023, 2, 14), clarification="x", today=TODAY
+            )
+        service.restart_clock(s, FOI, reference=ref, on=date(2023, 2, 14), today=TODAY)
+        for number in (1, 2, 3):
+            service.answer_question(s, FOI, reference=ref, number=number, text="No.")
+        with pytest.raises(InputError, match="in the future"):
+            service.send_response(s, FOI, reference=ref, on=date(2023, 2, 21), today=TODAY)
+
+
+def test_the_log_csv_cannot_carry_a_formula() -> None:
+    entry = service.LogEntry(
+        reference="FOI-2023-0001",
+        date=date(2023, 3, 1),
+        title="=HYPERLINK(1)",
+        request="+1 officers",
+        response="@SUM",
+        exemptions=[],
+    )
+    row = log_csv([entry]).splitlines()[1]
+    assert "'=HYPERLINK(1)" in row and "'+1 officers" in row and "'@SUM" in row

@@ -16,6 +16,12 @@ from datawash.foi.service import LogEntry, disclosure_log
 COLUMNS = ["reference", "date", "title", "request", "response", "exemptions"]
 
 
+def _cell(text: str) -> str:
+    """A cell a spreadsheet will not run: the request is the public's own words, and a
+    cell starting =, +, - or @ is a formula to Excel (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def log_csv(entries: list[LogEntry]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -25,9 +31,9 @@ def log_csv(entries: list[LogEntry]) -> str:
             [
                 e.reference,
                 e.date.isoformat(),
-                e.title,
-                e.request,
-                e.response,
+                _cell(e.title),
+                _cell(e.request),
+                _cell(e.response),
                 "; ".join(e.exemptions),
             ]
         )

@@ -28,7 +28,7 @@ class FoiRequest(Base):
     sent_on: Mapped[date | None] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     questions: Mapped[list[FoiQuestion]] = relationship(
         back_populates="request", order_by="FoiQuestion.number", cascade="all, delete-orphan"

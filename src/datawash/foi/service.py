@@ -136,7 +136,8 @@ def get_request(session: Session, actor: Actor, reference: str) -> FoiRequest:
 
 # What identifies a requester in their own words: an email address or a UK phone number.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?:\+44\s?|\b0)(?:\d[\s-]?){9,10}\b")
+_PHONE = re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|\b0)(?:\d[\s-]?){9,10}\b")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I)
 NAME_REMOVED = "[name removed]"
 CONTACT_REMOVED = "[contact details removed]"
 
@@ -144,14 +145,17 @@ CONTACT_REMOVED = "[contact details removed]"
 def redact_requester(text: str, name: str | None, contact: str | None) -> str:
     """The request's words as they may be published: the requester's name (in full, and
     each part of it of three letters or more, as a capitalised word), their contact, and
-    any email address or phone number taken out. Requests are often signed off, and the
-    disclosure log publishes the request, so this runs on everything published. It errs
-    towards removing too much: a published name is a breach, a removed word is not."""
+    any email address, phone number or postcode taken out. Requests are often signed off,
+    and the disclosure log publishes the request, so this runs on everything published. It
+    errs towards removing too much: a published name is a breach, a removed word is not. A
+    street address without its postcode can still get through: the FOI officer edits the
+    questions (sign-offs included) before answering."""
     out = text
     if contact and contact.strip():
         out = re.sub(re.escape(contact.strip()), CONTACT_REMOVED, out, flags=re.I)
     out = _EMAIL.sub(CONTACT_REMOVED, out)
     out = _PHONE.sub(CONTACT_REMOVED, out)
+    out = _POSTCODE.sub(CONTACT_REMOVED, out)
     if name and name.strip():
         out = re.sub(re.escape(name.strip()), NAME_REMOVED, out, flags=re.I)
         for part in re.findall(r"[^\W\d_]{3,}", name):
@@ -279,8 +283,20 @@ def set_hours_estimate(
     return req
 
 
+def _not_future(on: date, today: date | None) -> None:
+    if on > (today or date.today()):
+        raise InputError(f"{on} is in the future: record what has happened, when it happens")
+
+
 def stop_clock(
-    session: Session, actor: Actor, *, reference: str, kind: str, on: date, note: str | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    reference: str,
+    kind: str,
+    on: date,
+    note: str | None = None,
+    today: date | None = None,
 ) -> FoiRequest:
     """Ask for clarification (kind=clarification) or send a fees notice (kind=fee)."""
     require(actor, "foi.manage")
@@ -289,6 +305,7 @@ def stop_clock(
         raise InputError(f"the clock stops for clarification or a fee, not {kind!r}")
     if on < req.received_on:
         raise InputError(f"{on} is before the request was received ({req.received_on})")
+    _not_future(on, today)
     _move(req, Status.AWAITING_CLARIFICATION if kind == "clarification" else Status.AWAITING_FEE)
     req.clock_stops.append(FoiClockStop(kind=kind, started_on=on, note=note))
     _refresh_due(req)
@@ -310,6 +327,7 @@ def restart_clock(
     reference: str,
     on: date,
     clarification: str | None = None,
+    today: date | None = None,
 ) -> FoiRequest:
     """The clarification or the fee has arrived; clarification text is added to the request."""
     require(actor, "foi.manage")
@@ -318,8 +336,11 @@ def restart_clock(
     if not waiting:
         raise InputError(f"{reference} is not waiting for clarification or a fee")
     stop = waiting[-1]
+    _not_future(on, today)
     if on < stop.started_on:
         raise InputError(f"{on} is before the clock was stopped ({stop.started_on})")
+    if clarification and stop.kind != "clarification":
+        raise InputError(f"{reference} was waiting for a fee, not a clarification")
     stop.ended_on = on
     if clarification:
         req.request_text += f"\n\nClarification received {on:%d/%m/%Y}:\n{clarification.strip()}"
@@ -540,7 +561,9 @@ def _controlled(
     return safe, decision
 
 
-def send_response(session: Session, actor: Actor, *, reference: str, on: date) -> FoiRequest:
+def send_response(
+    session: Session, actor: Actor, *, reference: str, on: date, today: date | None = None
+) -> FoiRequest:
     """Mark the response sent (every question answered); it then appears in the log."""
     require(actor, "foi.publish")
     req = _get(session, reference)
@@ -550,6 +573,7 @@ def send_response(session: Session, actor: Actor, *, reference: str, on: date) -
         raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")
     if on < req.received_on:
         raise InputError(f"{on} is before the request was received ({req.received_on})")
+    _not_future(on, today)
     _move(req, Status.SENT)
     req.sent_on = on
     late = req.due_on is not None and on > req.due_on

@@ -299,7 +299,8 @@ def _grouped_table(
     rows.append(["Total"] + [""] * (len(by) - 1) + [int(cases_t), int(people_t)])
     notes = [
         "Cases and people are counted separately: one case can concern several people and "
-        "one person can be in several cases, so the total of people is of distinct people."
+        "one person can be in several cases. Totals are of distinct cases and distinct "
+        "people, so they can be less than the sum of the rows above them."
     ]
     return StatTable(
         name=name,
