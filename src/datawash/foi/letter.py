@@ -279,8 +279,12 @@ def to_pdf(letter: Letter) -> bytes:
                 t = b.table
                 para(t.title, "I", 9, 1)
                 pdf.set_font("DejaVu", "", 9)
+                # Labels get twice a count's width, so "people with records to review"
+                # fits on one line.
+                weights = [2] * t.label_columns + [1] * len(t.count_columns)
                 with pdf.table(
-                    width=min(width, 40 * len(t.columns)),
+                    width=min(width, 32 * sum(weights)),
+                    col_widths=weights,
                     align="LEFT",
                     headings_style=FontFace(emphasis="BOLD"),
                     line_height=5,
