@@ -21,7 +21,6 @@ from datawash.audit.models import AuditEvent
 from datawash.cli.main import app
 from datawash.config import Settings
 from datawash.db import session_scope
-from datawash.demo import ensure_demo_users
 from datawash.errors import (
     DatawashError,
     ForbiddenTransition,
@@ -30,7 +29,6 @@ from datawash.errors import (
     PermissionDenied,
 )
 from datawash.foi.deadlines import working_days_between
-from tests.stats.test_registry import ALLEGATIONS, CASES
 
 runner = CliRunner()
 # Wide enough that rich never wraps or truncates a table cell or a line.
@@ -61,33 +59,6 @@ FIGURES = [
     "--param",
     "as_of=2023-04-06",
 ]
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> list[str]:
-    """Global options for a data directory holding the demo users and the register."""
-    data = tmp_path / "data"
-    ensure_demo_users(Settings(data_dir=data))
-    cases_csv, allegations_csv = tmp_path / "cases.csv", tmp_path / "allegations.csv"
-    cases_csv.write_text(CASES)
-    allegations_csv.write_text(ALLEGATIONS)
-    imported = runner.invoke(
-        app,
-        [
-            "--data-dir",
-            str(data),
-            "--user",
-            "pat.psd",
-            "cases",
-            "import",
-            "--cases",
-            str(cases_csv),
-            "--allegations",
-            str(allegations_csv),
-        ],
-    )
-    assert imported.exit_code == 0, imported.output
-    return ["--data-dir", str(data)]
 
 
 def foi(base: list[str], *args: str, user: str | None = "fran.foi") -> Result:

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from datawash.cli.main import app
-from datawash.config import Settings
-from datawash.demo import ensure_demo_users
 from datawash.errors import InputError, PermissionDenied
 from datawash.stats.registry import STATISTICS
-from tests.stats.test_registry import ALLEGATIONS, CASES
 
 runner = CliRunner()
 # Wide enough that rich never wraps or truncates a table cell or a message.
@@ -34,33 +30,6 @@ OUTCOMES_CSV = """year,sexual,domestic_abuse
 2021/22,0,0
 2022/23,1,1
 """
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> list[str]:
-    """Global options for a data directory holding the demo users and the register."""
-    data = tmp_path / "data"
-    ensure_demo_users(Settings(data_dir=data))
-    cases_csv, allegations_csv = tmp_path / "cases.csv", tmp_path / "allegations.csv"
-    cases_csv.write_text(CASES)
-    allegations_csv.write_text(ALLEGATIONS)
-    imported = runner.invoke(
-        app,
-        [
-            "--data-dir",
-            str(data),
-            "--user",
-            "pat.psd",
-            "cases",
-            "import",
-            "--cases",
-            str(cases_csv),
-            "--allegations",
-            str(allegations_csv),
-        ],
-    )
-    assert imported.exit_code == 0, imported.output
-    return ["--data-dir", str(data)]
 
 
 def stats(base: list[str], *args: str, user: str | None = "alex.analyst") -> Result:
