@@ -67,6 +67,10 @@ def test_receive_sets_reference_questions_due_date_and_keeps_requester_apart(
         assert [q.number for q in req.questions] == [1, 2, 3]
         assert req.due_on == date(2023, 3, 6)
         assert service.get_requester(s, FOI, req.reference).name == "Ada Example"
+        viewed = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "foi.requester_viewed")
+        ).one()
+        assert viewed.actor == "fran" and "Ada" not in str(viewed.after)
         with pytest.raises(PermissionDenied):
             service.get_requester(s, Actor("sam", Role.SUPERVISOR), req.reference)
         with pytest.raises(PermissionDenied):

@@ -179,6 +179,10 @@ def get_requester(session: Session, actor: Actor, reference: str) -> FoiRequeste
     found = session.scalars(select(FoiRequester).where(FoiRequester.request_id == req.id)).first()
     if found is None:
         raise NotFound("requester for FOI request", reference)
+    # Who read whose details is itself on the record (the details are not).
+    audit.record(
+        session, actor, "foi.requester_viewed", entity_type="foi_request", entity_id=reference
+    )
     return found
 
 
