@@ -402,6 +402,9 @@ def test_s12_refusal_quotes_the_estimate_and_offers_advice(settings: Settings) -
         ref = _receive(s).reference
         with pytest.raises(InputError, match="estimate of hours"):
             service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12"])
+        service.set_hours_estimate(s, FOI, reference=ref, hours=18)
+        with pytest.raises(InputError, match="within the"):
+            service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12"])
         service.set_hours_estimate(s, FOI, reference=ref, hours=30)
         with pytest.raises(InputError, match="refuses the whole request"):
             service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12", "40(2)"])

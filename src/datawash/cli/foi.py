@@ -264,6 +264,8 @@ def answer_cmd(
             threshold=settings.disclosure_threshold,
             authority=settings.authority_name,
             disclose_small_counts_reason=disclose_small_counts,
+            s12_limit=settings.s12_limit_pounds,
+            s12_rate=settings.s12_hourly_rate,
         )
         for d in answer.disclosure:
             console.print(

@@ -399,6 +399,8 @@ def answer_question(
     disclose_small_counts_reason: str | None = None,
     text_first: bool = False,
     today: date | None = None,
+    s12_limit: float = 450.0,
+    s12_rate: float = 25.0,
 ) -> FoiAnswer:
     """Answer one question (replacing an earlier answer). Statistic tables are computed
     now and frozen with their parameters, after disclosure control. With ``ncnd`` the
@@ -440,8 +442,17 @@ def answer_question(
             f"s{procedural[0].cited} refuses the whole request: it is not given beside figures "
             "or other exemptions"
         )
-    if any(c.exemption.section == "12" for c in procedural) and req.hours_estimate is None:
-        raise InputError(f"{reference}: record the estimate of hours (s12) before refusing on cost")
+    if any(c.exemption.section == "12" for c in procedural):
+        if req.hours_estimate is None:
+            raise InputError(
+                f"{reference}: record the estimate of hours (s12) before refusing on cost"
+            )
+        est = s12_estimate(req.hours_estimate, limit=s12_limit, rate=s12_rate)
+        if not est.exceeds:
+            raise InputError(
+                f"{reference}: the estimate ({est.hours:g} h, £{est.cost:,.2f}) is within the "
+                f"£{est.limit:,.0f} limit, so s12 does not apply"
+            )
     if not (statistics or citations or (text and text.strip())):
         raise InputError("an answer needs a statistic, an exemption or some text")
 
@@ -467,7 +478,12 @@ def answer_question(
         blocks.append(block)
         decisions.append({"statistic": st.name, **decision.as_dict()})
     if citations and not ncnd:
-        blocks.append({"kind": "exemption", "text": _refusal_sentence(req, citations)})
+        blocks.append(
+            {
+                "kind": "exemption",
+                "text": _refusal_sentence(req, citations, s12_limit=s12_limit, s12_rate=s12_rate),
+            }
+        )
     if text and text.strip():
         block = {"kind": "text", "text": text.strip()}
         blocks.insert(0, block) if text_first else blocks.append(block)
@@ -530,17 +546,20 @@ def _frozen(statistic: Statistic, params: StatParams, today: date) -> StatParams
     return frozen
 
 
-def _refusal_sentence(req: FoiRequest, citations: Sequence[Citation]) -> str:
+def _refusal_sentence(
+    req: FoiRequest, citations: Sequence[Citation], *, s12_limit: float, s12_rate: float
+) -> str:
     names = "; ".join(c.label for c in citations)
     sections = {c.exemption.section for c in citations}
     if "12" in sections:
-        est = s12_estimate(req.hours_estimate or 0.0)
+        est = s12_estimate(req.hours_estimate or 0.0, limit=s12_limit, rate=s12_rate)
         return (
             f"We estimate that complying with this request would take {est.hours:g} hours, "
-            f"which at £25 an hour is £{est.cost:,.2f}, above the appropriate limit of "
-            f"£{est.limit:,.0f} (18 hours), so it is refused under {names}. Under section 16 "
-            "we would be glad to help you narrow it (for example to fewer years, or to one "
-            "category) so that it can be answered within the limit; see the refusal notice."
+            f"which at £{s12_rate:g} an hour is £{est.cost:,.2f}, above the appropriate limit "
+            f"of £{est.limit:,.0f} ({est.limit / s12_rate:g} hours), so it is refused under "
+            f"{names}. Under section 16 we would be glad to help you narrow it (for example to "
+            "fewer years, or to one category) so that it can be answered within the limit; "
+            "see the refusal notice."
         )
     if "14" in sections:
         return f"This request is refused under {names}; see the refusal notice."
