@@ -50,7 +50,7 @@ def test_split_questions_forms() -> None:
     assert service.split_questions(REQUEST) == [
         "How many officers are under live investigation for sexual offences?",
         "How many were dismissed in each of the last five financial years?",
-        "Do you publish this anywhere?\nThanks",
+        "Do you publish this anywhere?",  # the sign-off ("Thanks") is not a question
     ]
     assert service.split_questions("- one\n- two\n") == ["one", "two"]
     assert service.split_questions("Just one thing please.") == ["Just one thing please."]
@@ -327,8 +327,8 @@ def test_a_signed_off_request_is_published_without_the_requester(
     with session_scope(settings) as s:
         ref = _receive(
             s,
-            text="How many officers were dismissed in 2022?\nRegards,\nAda Example\n"
-            "ada@example.invalid",
+            text="How many officers were dismissed in 2022? I am Ada Example, write to "
+            "ada@example.invalid.\nRegards,\nAda Example\n1 Example Street",
         ).reference
         service.answer_question(s, FOI, reference=ref, number=1, text="None.")
         service.send_response(s, FOI, reference=ref, on=date(2023, 3, 1))
@@ -477,3 +477,18 @@ def test_the_log_csv_cannot_carry_a_formula() -> None:
     )
     row = log_csv([entry]).splitlines()[1]
     assert "'=HYPERLINK(1)" in row and "'+1 officers" in row and "'@SUM" in row
+
+
+def test_sign_offs_and_salutations_are_not_questions() -> None:
+    assert service.split_questions(
+        "Dear Sir or Madam,\nHow many officers were dismissed in 2022?\n\nKind regards,\n"
+        "A. Person\n07700 900123"
+    ) == ["How many officers were dismissed in 2022?"]
+    # Only a line that is a sign-off and nothing else ends the request.
+    assert service.split_questions("- one\n- Best practice: is there any?\nBest wishes\nBo") == [
+        "one",
+        "Best practice: is there any?",
+    ]
+    assert service.split_questions("Thanks for your help. How many?") == [
+        "Thanks for your help. How many?"
+    ]

@@ -32,19 +32,39 @@ _NUMBERED = re.compile(
 _BULLET = re.compile(r"^[ \t]*[-*\u2022][ \t]+", re.M)
 
 
+# A sign-off ends the request: it and what follows (usually a name and an address) are not
+# part of any question. A salutation before an unnumbered request is not either.
+_SIGN_OFF = re.compile(
+    r"^[ \t]*(?:many thanks|thanks(?: again| very much)?|thank you(?: very much| in advance)?"
+    r"|(?:kind |best |warm )?regards|best wishes|best|cheers|sincerely"
+    r"|yours(?: sincerely| faithfully| truly)?)[ \t,.!]*$",
+    re.I | re.M,
+)
+_SALUTATION = re.compile(r"^[ \t]*(?:dear|hello|hi|to)\b[^\n]{0,60}\n", re.I)
+
+
+def _without_sign_off(text: str) -> str:
+    m = _SIGN_OFF.search(text)
+    return text[: m.start()].strip() if m else text.strip()
+
+
 def split_questions(text: str) -> list[str]:
     """Split a request into its questions: numbered items if there are any (text before
     the first is preamble), else bullet points, else the whole request as one question.
-    The FOI officer can edit the result."""
+    A sign-off and what follows it are left out of the last question, a salutation out of
+    a single one. The FOI officer can edit the result."""
     marks = list(_NUMBERED.finditer(text))
     if len(marks) < 2:
         marks = list(_BULLET.finditer(text))
     if len(marks) < 2:
-        return [text.strip()] if text.strip() else []
+        whole = _without_sign_off(_SALUTATION.sub("", text.strip(), count=1))
+        return [whole] if whole else ([text.strip()] if text.strip() else [])
     out = []
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
         chunk = text[m.end() : end].strip()
+        if k + 1 == len(marks):
+            chunk = _without_sign_off(chunk)
         if chunk:
             out.append(chunk)
     return out
