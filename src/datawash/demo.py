@@ -151,6 +151,21 @@ def review_part_of_queue(
     riley, robin = team["riley.reviewer"], team["robin.reviewer"]
     tally = ReviewTally()
     with session_scope(settings) as session:
+
+        def decide(person_id: str, decision: str, reason: str, referral: str | None = None) -> None:
+            """Riley decides; where dual control holds the decision, Robin countersigns."""
+            row = review.decide(
+                session,
+                riley,
+                person_id=person_id,
+                decision=decision,
+                reason=f"Demo: {reason}",
+                referral=referral,
+                settings=settings,
+            )
+            if row.status == "pending":
+                review.countersign(session, robin, person_id=person_id, reason="Demo: agreed.")
+
         review.set_deadline(
             session, team["sam.supervisor"], run_id=run_id, due_on=today + DEADLINE_AFTER
         )
@@ -165,61 +180,22 @@ def review_part_of_queue(
             ]
             tally.reviewed += 1
             if not ours:
-                review.decide(
-                    session,
-                    riley,
-                    person_id=item.person_id,
-                    decision="not_the_person",
-                    reason="Demo: date of birth and address history do not fit; a namesake.",
-                    settings=settings,
-                )
+                decide(item.person_id, "not_the_person", "dates of birth and addresses differ.")
                 tally.not_the_person += 1
                 continue
-            review.decide(
-                session,
-                riley,
-                person_id=item.person_id,
-                decision="identity_confirmed",
-                reason="Demo: name, date of birth and address history agree.",
-                settings=settings,
-            )
-            if settings.dual_control:
-                review.countersign(
-                    session, robin, person_id=item.person_id, reason="Demo: agreed on the evidence."
-                )
+            decide(item.person_id, "identity_confirmed", "name, birth date and addresses agree.")
             tally.confirmed += 1
-            review.decide(
-                session,
-                riley,
-                person_id=item.person_id,
-                decision="assessed",
-                reason="Demo: linked events read.",
-                settings=settings,
-            )
+            decide(item.person_id, "assessed", "linked events read.")
             if any(_calls_for_referral(t) for c in ours for _e, t in c.events):
-                review.decide(
-                    session,
-                    riley,
-                    person_id=item.person_id,
-                    decision="referred",
+                decide(
+                    item.person_id,
+                    "referred",
+                    "suspect in a sexual or domestic abuse matter.",
                     referral="misconduct_investigation",
-                    reason="Demo: suspect in a sexual or domestic abuse matter.",
-                    settings=settings,
                 )
-                if settings.dual_control:
-                    review.countersign(
-                        session, robin, person_id=item.person_id, reason="Demo: referral agreed."
-                    )
                 tally.referred += 1
             else:
-                review.decide(
-                    session,
-                    riley,
-                    person_id=item.person_id,
-                    decision="no_further_action",
-                    reason="Demo: nothing that affects integrity or vetting.",
-                    settings=settings,
-                )
+                decide(item.person_id, "no_further_action", "nothing affecting integrity.")
                 tally.no_further_action += 1
     return tally
 

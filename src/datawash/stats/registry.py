@@ -199,16 +199,16 @@ def completed_cases_sql(p: StatParams, by: Sequence[str], within: Period | None)
     )
 
 
+def _period_of(day: Any, periods: Sequence[Period]) -> Any:
+    """The label of the period ``day`` falls in (NULL outside them all), as a column."""
+    spans = [(and_(day >= q.start, day <= q.end), q.label) for q in periods]
+    return case(*spans, else_=None).label("period")
+
+
 def outcomes_by_period_sql(p: StatParams, periods: Sequence[Period], by: str) -> Query:
     """Distinct people (or cases) given one of ``outcomes``, by the period of the outcome
     date and by category or role."""
-    period = case(
-        *[
-            (and_(Allegation.outcome_on >= q.start, Allegation.outcome_on <= q.end), q.label)
-            for q in periods
-        ],
-        else_=None,
-    ).label("period")
+    period = _period_of(Allegation.outcome_on, periods)
     counted = Allegation.person_id if p.count == "people" else Allegation.case_id
     group = [period, *_group_columns([by] if by != "none" else [])]
     return (
@@ -231,13 +231,7 @@ def foi_timeliness_sql(p: StatParams, periods: Sequence[Period]) -> Query:
     on time, sent late, still open and overdue, still open in time, withdrawn (the
     register keeps no date of withdrawal, so a withdrawal counts whenever it happened)."""
     day = p.today()
-    period = case(
-        *[
-            (and_(FoiRequest.received_on >= q.start, FoiRequest.received_on <= q.end), q.label)
-            for q in periods
-        ],
-        else_=None,
-    ).label("period")
+    period = _period_of(FoiRequest.received_on, periods)
     sent = and_(
         FoiRequest.status == "sent", FoiRequest.sent_on.is_not(None), FoiRequest.sent_on <= day
     )
@@ -355,15 +349,10 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
         [q.label, *[found.get((q.label, v), 0) for v in labels]] for q in periods
     ]
     outcomes = " or ".join(o.replace("_", " ") for o in p.outcomes)
-    kind = (
-        "financial year (1 April - 31 March)"
-        if p.period is PeriodKind.FINANCIAL
-        else "calendar year"
-    )
     label_of = CATEGORY_LABELS if by == "category" else ROLE_LABELS if by == "role" else {}
     return StatTable(
         name="outcomes_by_year",
-        title=f"{p.count.capitalize()} with the outcome {outcomes}, by {kind} of the outcome",
+        title=f"{p.count.capitalize()} with the outcome {outcomes}, by {_kind(p)} of the outcome",
         columns=["year", *labels],
         headings=[
             _year_heading(p),
@@ -468,7 +457,9 @@ def foi_timeliness(session: Session, p: StatParams) -> StatTable:
 
 
 def _kind(p: StatParams) -> str:
-    return "financial year" if p.period is PeriodKind.FINANCIAL else "calendar year"
+    if p.period is PeriodKind.FINANCIAL:
+        return "financial year (1 April - 31 March)"
+    return "calendar year"
 
 
 def _year_heading(p: StatParams) -> str:
