@@ -27,6 +27,20 @@ def _fresh_postgres_schema(base_url: str, worker: str) -> str:
     return f"{base_url}{sep}options=-csearch_path%3D{schema}"
 
 
+TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest cost in tests (hundreds of users are made); production
+    keeps argon2-cffi's defaults, and a stored hash carries its own parameters."""
+    from argon2 import PasswordHasher
+
+    from datawash.auth import service as auth
+
+    monkeypatch.setattr(auth, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> Iterator[Settings]:
     """Settings pointing at an empty, migrated database: once on SQLite, once on PostgreSQL."""

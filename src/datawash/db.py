@@ -14,16 +14,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
+from datawash import clock
 from datawash.config import Settings, get_settings
+from datawash.errors import Conflict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current instant (UTC) from the one injectable clock."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -104,8 +109,26 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except StaleDataError:
+        # An optimistic lock failed: another session changed the row since we read it.
+        session.rollback()
+        raise Conflict() from None
+    except OperationalError as exc:
+        session.rollback()
+        if _is_contention(exc):
+            raise Conflict() from None
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _is_contention(exc: OperationalError) -> bool:
+    """A lock wait that timed out (SQLite), a serialisation failure or deadlock (PostgreSQL):
+    two writers met; the loser's transaction is rolled back whole."""
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in ("40001", "40P01", "55P03"):
+        return True
+    return "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig)

@@ -6,19 +6,24 @@ seed FOI request from what is then in the system, as HTML, PDF and DOCX."""
 from __future__ import annotations
 
 import csv
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from datawash import clock
 from datawash.auth.models import User
-from datawash.auth.service import Actor, Role, add_user, get_actor
+from datawash.auth.service import Actor, Role, add_user, get_actor, set_password
 from datawash.cases.service import import_register
 from datawash.config import Settings
 from datawash.db import session_scope
 from datawash.review import service as review
+from datawash.review.read import EventRead, QueueFilter
+from datawash.review.workflow import State
 from datawash.synth import generate
-from datawash.triage.classify import EventTriage
+from datawash.vocabulary import RecordIdentity
 from datawash.wash.service import WashSummary, run_wash
 
 Progress = Callable[[str, float], None]
@@ -65,10 +70,14 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
     review: ReviewTally | None = None
     foi: FoiOutcome | None = None
+    passwords: dict[str, str] = field(default_factory=dict)
 
 
-def ensure_demo_users(settings: Settings) -> dict[str, Actor]:
-    """Create the demo team once (the first is the administrator who adds the others)."""
+def ensure_demo_users(settings: Settings, *, password: str | None = None) -> DemoTeam:
+    """Create the demo team once (the first is the administrator who adds the others) and
+    give each a password: ``password`` for all (tests), or a fresh random one each, which
+    the demo prints so that the team can sign in. Re-running sets new passwords."""
+    passwords: dict[str, str] = {}
     with session_scope(settings) as session:
         if session.get(User, "admin") is None:
             add_user(session, None, username="admin", role=Role.ADMINISTRATOR.value)
@@ -77,8 +86,21 @@ def ensure_demo_users(settings: Settings) -> dict[str, Actor]:
         for name, role in DEMO_USERS.items():
             if session.get(User, name) is None:
                 add_user(session, admin, username=name, role=role.value)
+            passwords[name] = password or secrets.token_urlsafe(12)
+            set_password(session, admin, username=name, password=passwords[name])
         session.flush()
-        return {name: get_actor(session, name) for name in DEMO_USERS}
+        return DemoTeam(
+            actors={name: get_actor(session, name) for name in DEMO_USERS}, passwords=passwords
+        )
+
+
+@dataclass
+class DemoTeam:
+    actors: dict[str, Actor]
+    passwords: dict[str, str]
+
+    def __getitem__(self, name: str) -> Actor:
+        return self.actors[name]
 
 
 def run_demo(
@@ -107,7 +129,7 @@ def run_demo(
     )
     notes = [f"inputs: {inputs}", f"candidate pairs exported to {summary.export}"]
     notes += _against_truth(inputs / "truth.csv", settings.data_dir / "demo-pairs.csv")
-    today = datetime.now(UTC).date()
+    today = clock.today()
     step("register", 0.0)
     with session_scope(settings) as session:
         imported = import_register(
@@ -129,7 +151,14 @@ def run_demo(
     step("FOI response", 0.0)
     foi = answer_seed_request(settings, team["fran.foi"], today=today)
     step("FOI response", 1.0)
-    return DemoResult(wash=summary, inputs=inputs, notes=notes, review=tally, foi=foi)
+    return DemoResult(
+        wash=summary,
+        inputs=inputs,
+        notes=notes,
+        review=tally,
+        foi=foi,
+        passwords=team.passwords,
+    )
 
 
 def _true_pairs(truth_path: Path) -> set[tuple[str, str]]:
@@ -137,22 +166,26 @@ def _true_pairs(truth_path: Path) -> set[tuple[str, str]]:
         return {(r["person_id"], r["record_id"]) for r in csv.DictReader(fh)}
 
 
-def _calls_for_referral(triage: EventTriage) -> bool:
-    return triage.is_integrity and bool(triage.categories & {"sexual", "domestic_abuse"})
+def _calls_for_referral(event: EventRead) -> bool:
+    return event.role_kind == "integrity" and bool(
+        set(event.categories) & {"sexual", "domestic_abuse"}
+    )
 
 
 def review_part_of_queue(
-    settings: Settings, team: dict[str, Actor], *, run_id: int, truth: Path, today: date
+    settings: Settings, team: DemoTeam, *, run_id: int, truth: Path, today: date
 ) -> ReviewTally:
     """Two reviewers work the most urgent share of the queue under dual control. On
-    synthetic data the truth stands in for the reviewer's judgement of identity; what
-    follows from a confirmed identity (referral or not) is decided from the triage."""
+    synthetic data the truth stands in for the reviewer's judgement of each record's
+    identity; what follows from a confirmed identity (referral or not) is decided from
+    the triage, and a referral turns the confirmed records' sexual and domestic abuse
+    events into allegations."""
     true_pairs = _true_pairs(truth)
     riley, robin = team["riley.reviewer"], team["robin.reviewer"]
     tally = ReviewTally()
     with session_scope(settings) as session:
 
-        def decide(person_id: str, decision: str, reason: str, referral: str | None = None) -> None:
+        def decide(person_id: str, decision: str, reason: str, **extra: Any) -> None:
             """Riley decides; where dual control holds the decision, Robin countersigns."""
             row = review.decide(
                 session,
@@ -160,8 +193,7 @@ def review_part_of_queue(
                 person_id=person_id,
                 decision=decision,
                 reason=f"Demo: {reason}",
-                referral=referral,
-                settings=settings,
+                **extra,
             )
             if row.status == "pending":
                 review.countersign(session, robin, person_id=person_id, reason="Demo: agreed.")
@@ -169,33 +201,55 @@ def review_part_of_queue(
         review.set_deadline(
             session, team["sam.supervisor"], run_id=run_id, due_on=today + DEADLINE_AFTER
         )
-        waiting = review.queue(session, riley, state="new", limit=1_000_000)
-        for item in waiting[: round(len(waiting) * REVIEWED_SHARE)]:
-            view = review.show(session, riley, item.person_id)
-            ours = [
-                c
-                for c in view.candidates
-                if c.candidate.status != "disappeared"
-                and (item.person_id, c.candidate.record_id) in true_pairs
+        waiting = review.export_queue(
+            session, riley, QueueFilter(states=[State.NEW.value], run_id=run_id)
+        )
+        for row in waiting[: round(len(waiting) * REVIEWED_SHARE)]:
+            view = review.show(session, riley, row.person_id)
+            live = [c for c in view.candidates if c.status != "disappeared"]
+            ours = {c.record_id for c in live if (row.person_id, c.record_id) in true_pairs}
+            marks = [
+                review.RecordMark(
+                    c.record_id,
+                    RecordIdentity.THIS_PERSON
+                    if c.record_id in ours
+                    else RecordIdentity.NOT_THIS_PERSON,
+                )
+                for c in live
             ]
             tally.reviewed += 1
             if not ours:
-                decide(item.person_id, "not_the_person", "dates of birth and addresses differ.")
+                decide(
+                    row.person_id,
+                    "not_the_person",
+                    "dates of birth and addresses differ.",
+                    marks=marks,
+                )
                 tally.not_the_person += 1
                 continue
-            decide(item.person_id, "identity_confirmed", "name, birth date and addresses agree.")
+            decide(
+                row.person_id,
+                "identity_confirmed",
+                "name, birth date and addresses agree.",
+                marks=marks,
+            )
             tally.confirmed += 1
-            decide(item.person_id, "assessed", "linked events read.")
-            if any(_calls_for_referral(t) for c in ours for _e, t in c.events):
+            events = [
+                e
+                for e in review.show(session, riley, row.person_id).referral_options
+                if _calls_for_referral(e)
+            ]
+            if events:
                 decide(
-                    item.person_id,
+                    row.person_id,
                     "referred",
                     "suspect in a sexual or domestic abuse matter.",
                     referral="misconduct_investigation",
+                    allegations=[review.AllegationChoice(e.event_id) for e in events],
                 )
                 tally.referred += 1
             else:
-                decide(item.person_id, "no_further_action", "nothing affecting integrity.")
+                decide(row.person_id, "no_further_action", "nothing affecting integrity.")
                 tally.no_further_action += 1
     return tally
 

@@ -5,6 +5,8 @@ DatawashError
 │   └── ValidationFailed  many problems at once, each with file, row and column
 ├── NotFound              an unknown id
 ├── PermissionDenied      the actor's role may not do this
+│   └── AuthenticationFailed  no such active user with that password
+├── Conflict              someone else changed the same thing at the same moment
 ├── ForbiddenTransition   the workflow does not allow this change of state
 ├── DualControlError      a countersignature by the same person, or one missing
 └── BlockingExplosion     a blocking rule would generate too many comparisons
@@ -22,7 +24,14 @@ class DatawashError(Exception):
 
 
 class InputError(DatawashError):
+    """``field`` names the input the message is about (a column in a bulk file, a form
+    field on a page), when the raiser knows it."""
+
     exit_code = 2
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,23 @@ class NotFound(DatawashError):
 
 class PermissionDenied(DatawashError):
     exit_code = 4
+
+
+class AuthenticationFailed(PermissionDenied):
+    exit_code = 4
+
+
+class Conflict(DatawashError):
+    """Two people acted on the same item or case at once: this one lost, nothing of it
+    was written. Never names the person (the message may reach another role)."""
+
+    exit_code = 7
+
+    def __init__(self, what: str = "the same record") -> None:
+        super().__init__(
+            f"someone else changed {what} at the same moment; nothing was written - "
+            "look at it again and retry"
+        )
 
 
 class ForbiddenTransition(DatawashError):

@@ -5,6 +5,7 @@ from datawash.auth.models import User
 from datawash.cases.models import Allegation, Case, CaseSubject
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.review.models import ReviewCandidate, ReviewDeadline, ReviewDecision, ReviewItem
+from datawash.safeguards.models import SafeguardSetting
 from datawash.wash.models import (
     WashCandidate,
     WashEvent,
@@ -28,6 +29,7 @@ __all__ = [
     "ReviewDeadline",
     "ReviewDecision",
     "ReviewItem",
+    "SafeguardSetting",
     "User",
     "WashCandidate",
     "WashEvent",

@@ -12,7 +12,15 @@ from datawash.cli import common
 from datawash.cli.main import app
 from datawash.config import Settings
 from datawash.demo import ensure_demo_users
+from tests.conftest import TEST_PASSWORD
 from tests.stats.test_registry import ALLEGATIONS, CASES
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every CLI call in these tests authenticates with the demo users' test password."""
+    monkeypatch.setenv("DATAWASH_PASSWORD", TEST_PASSWORD)
+    return TEST_PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +34,7 @@ def base(tmp_path: Path) -> list[str]:
     """Global options for a data directory holding the demo users and the small hand-made
     register of tests/stats/test_registry.py, imported through the CLI."""
     data = tmp_path / "data"
-    ensure_demo_users(Settings(data_dir=data))
+    ensure_demo_users(Settings(data_dir=data), password=TEST_PASSWORD)
     cases_csv, allegations_csv = tmp_path / "cases.csv", tmp_path / "allegations.csv"
     cases_csv.write_text(CASES)
     allegations_csv.write_text(ALLEGATIONS)

@@ -5,13 +5,14 @@ from typer.testing import CliRunner
 from datawash.cli.main import app
 from datawash.config import Settings
 from datawash.demo import ensure_demo_users
+from tests.conftest import TEST_PASSWORD
 
 runner = CliRunner()
 
 
 def test_cases_import_count_and_audit(small_synth: Path, tmp_path: Path) -> None:
     data = tmp_path / "d"
-    ensure_demo_users(Settings(data_dir=data))
+    ensure_demo_users(Settings(data_dir=data), password=TEST_PASSWORD)
     base = ["--data-dir", str(data)]
     args = [
         "cases",

@@ -349,18 +349,15 @@ def test_wash_figures_withheld_in_the_table_stay_withheld_in_chart_and_words(
 ) -> None:
     from datawash.foi.seed import wash_narrative
     from datawash.review import service as review
-    from tests.review.test_service import REV1, SUP, _run
+    from tests.review.helpers import SUP, decided, make_run
 
-    quick = settings.model_copy(update={"dual_control": False})
     people = [f"P{k}" for k in range(9)]
-    with session_scope(quick) as s:
-        run_id = _run(s, {(pid, f"R{pid}"): "a" for pid in people})
+    with session_scope(settings) as s:
+        run_id = make_run(s, {(pid, f"R{pid}"): "a" for pid in people})
         review.set_deadline(s, SUP, run_id=run_id, due_on=date(2099, 1, 1))
         for pid in people[:6]:  # 6 finished, 3 remaining: "fewer than 5"
-            review.decide(
-                s, REV1, person_id=pid, decision="not_the_person", reason="r", settings=quick
-            )
-    with session_scope(quick) as s:
+            decided(s, pid, "not_the_person")
+    with session_scope(settings) as s:
         ref = _receive(s).reference
         answer = service.answer_question(
             s,

@@ -218,31 +218,18 @@ def test_wash_progress_declares_every_sum_so_nothing_withheld_can_be_worked_out(
     settings: Settings,
 ) -> None:
     from datawash.foi.disclosure import apply_disclosure_control
-    from tests.review.test_service import REV1, SUP, _run
+    from tests.review.helpers import SUP, decided, make_run
 
     # 20 people: 9 not the person, 3 referred, 8 still new (finished 12, remaining 8).
-    quick = settings.model_copy(update={"dual_control": False})
     people = [f"P{k:02d}" for k in range(20)]
-    with session_scope(quick) as s:
-        run_id = _run(s, {(pid, f"R{pid}"): "a" for pid in people})
+    with session_scope(settings) as s:
+        run_id = make_run(s, {(pid, f"R{pid}"): "a" for pid in people})
         review.set_deadline(s, SUP, run_id=run_id, due_on=date.today() + timedelta(days=30))
         for pid in people[:9]:
-            review.decide(
-                s, REV1, person_id=pid, decision="not_the_person", reason="r", settings=quick
-            )
+            decided(s, pid, "not_the_person")
         for pid in people[9:12]:
-            for step in ("identity_confirmed", "assessed"):
-                review.decide(s, REV1, person_id=pid, decision=step, reason="r", settings=quick)
-            review.decide(
-                s,
-                REV1,
-                person_id=pid,
-                decision="referred",
-                referral="vetting_review",
-                reason="r",
-                settings=quick,
-            )
-    with session_scope(quick) as s:
+            decided(s, pid, "identity_confirmed", "assessed", "referred")
+    with session_scope(settings) as s:
         table = service.run_statistic(s, ANALYST, "wash_progress", StatParams())
     assert any("reviews a day needed" in n for n in table.shown_notes)
     figures = {r[0]: r[1] for r in table.rows}

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from datawash.actor import Actor
+from datawash.audit.events import EventType
 from datawash.audit.models import AuditEvent
-
-if TYPE_CHECKING:
-    from datawash.auth.service import Actor
 
 
 def record(
     session: Session,
     actor: Actor,
-    action: str,
+    event: EventType,
     *,
-    entity_type: str,
     entity_id: str | int,
     person_id: str | None = None,
     case_id: str | None = None,
@@ -28,11 +26,13 @@ def record(
     reason: str | None = None,
 ) -> AuditEvent:
     """Add one event to the session: it commits or rolls back with the change it describes."""
-    event = AuditEvent(
+    row = AuditEvent(
         actor=actor.username,
         actor_role=str(actor.role),
-        action=action,
-        entity_type=entity_type,
+        channel=str(actor.channel),
+        os_account=actor.os_account,
+        action=event.action,
+        entity_type=event.entity_type,
         entity_id=str(entity_id),
         person_id=person_id,
         case_id=case_id,
@@ -40,8 +40,8 @@ def record(
         after=after,
         reason=reason,
     )
-    session.add(event)
-    return event
+    session.add(row)
+    return row
 
 
 def query(
@@ -55,7 +55,7 @@ def query(
     until: datetime | None = None,
     limit: int = 500,
 ) -> list[AuditEvent]:
-    from datawash.auth.service import require
+    from datawash.permissions import require
 
     require(actor, "audit.view")
     stmt = select(AuditEvent).order_by(AuditEvent.id)

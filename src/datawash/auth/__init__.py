@@ -1,5 +1,5 @@
-"""Actors, roles and the named actions each role may take."""
+"""Users, passwords and authentication: who may act, proven."""
 
-from datawash.auth.service import Actor, Role, add_user, get_actor, require
+from datawash.auth.service import Actor, Role, add_user, authenticate, require
 
-__all__ = ["Actor", "Role", "add_user", "get_actor", "require"]
+__all__ = ["Actor", "Role", "add_user", "authenticate", "require"]

@@ -1,10 +1,10 @@
-"""Users of datawash and their role."""
+"""Users of datawash: their role, their password hash (argon2id) and whether they may act."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from datawash.db import Base, UTCDateTime, utcnow
@@ -18,3 +18,11 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # argon2id hash (argon2-cffi's encoded form, parameters included); None = no password
+    # yet, and a user without one cannot act.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    password_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -1,42 +1,98 @@
-"""Who is acting, and whether their role allows an action (checked inside every service)."""
+"""Users and proof of who is acting: argon2id passwords, deactivation, roles.
+
+Every adapter turns a username and a password into an :class:`Actor` through
+:func:`authenticate`; nothing else makes an actor for a person. A wrong password, an
+unknown or deactivated user and a user with no password all get the same refusal, so the
+message does not tell an attacker which names exist.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from datawash import audit
+from datawash.actor import RESERVED_USERNAMES, SYSTEM, Actor, Channel, Role
+from datawash.audit import events
 from datawash.auth.models import User
-from datawash.auth.permissions import PERMISSIONS, Role
-from datawash.errors import InputError, PermissionDenied
+from datawash.clock import now
+from datawash.errors import AuthenticationFailed, InputError, NotFound, PermissionDenied
+from datawash.permissions import require
+from datawash.vocabulary import parse
 
-__all__ = ["Actor", "Role", "add_user", "get_actor", "require"]
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "Role",
+    "UserRead",
+    "add_user",
+    "authenticate",
+    "deactivate",
+    "get_actor",
+    "list_users",
+    "require",
+    "set_password",
+    "set_role",
+]
+
+# argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile). Tests swap in a
+# cheaper hasher; stored hashes carry their own parameters, so either verifies.
+hasher = PasswordHasher()
+# Verified against when the user is unknown, so a refusal takes as long either way.
+_DUMMY_HASH = hasher.hash("datawash: no such user")
+
+MIN_PASSWORD_LENGTH = 10
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+REFUSED = "unknown user, wrong password, no password set or deactivated user"
 
 
-@dataclass(frozen=True)
-class Actor:
+class UserRead(BaseModel):
     username: str
     role: Role
+    display_name: str | None
+    active: bool
+    has_password: bool
 
 
-# The actor used by automated jobs (a wash started from the command line by the system).
-SYSTEM = Actor("system", Role.ADMINISTRATOR)
+def _read(user: User) -> UserRead:
+    return UserRead(
+        username=user.username,
+        role=Role(user.role),
+        display_name=user.display_name,
+        active=user.active,
+        has_password=user.password_hash is not None,
+    )
 
 
-def require(actor: Actor, action: str) -> None:
-    """Raise PermissionDenied unless the actor's role may take the named action."""
-    allowed = PERMISSIONS.get(action)
-    if allowed is None:
-        raise KeyError(f"unknown action {action!r}: add it to auth/permissions.py")
-    if actor.role not in allowed:
-        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {action}")
+def _check_username(username: str) -> str:
+    if not _USERNAME.fullmatch(username):
+        raise InputError(
+            "a username is 1 to 64 characters: lower-case letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if username in RESERVED_USERNAMES:
+        raise InputError(f"{username!r} is reserved for datawash itself")
+    return username
 
 
-def get_actor(session: Session, username: str) -> Actor:
+def _check_password(password: str) -> str:
+    if "\x00" in password:
+        raise InputError("a password cannot hold a NUL character")
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def _user(session: Session, username: str) -> User:
     user = session.get(User, username)
-    if user is None or not user.active:
-        raise PermissionDenied(f"unknown or inactive user {username!r}")
-    return Actor(user.username, Role(user.role))
+    if user is None:
+        raise NotFound("user", username)
+    return user
 
 
 def add_user(
@@ -46,20 +102,19 @@ def add_user(
     username: str,
     role: str,
     display_name: str | None = None,
-) -> User:
-    """Create a user. The very first user must be an administrator and needs no actor."""
-    from datawash import audit
-
-    try:
-        role_ = Role(role)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise InputError(f"unknown role {role!r}; one of: {allowed}") from None
-    first = session.query(User).count() == 0
+    password: str | None = None,
+) -> UserRead:
+    """Create a user. The very first user must be an administrator and needs no actor;
+    after that only an administrator adds users."""
+    role_ = parse(Role, role, what="role")
+    _check_username(username)
+    if password is not None:
+        _check_password(password)
+    first = session.scalar(select(func.count()).select_from(User)) == 0
     if first:
         if role_ is not Role.ADMINISTRATOR:
             raise InputError("the first user must be an administrator")
-        actor = Actor(username, role_)
+        actor = Actor(username, role_, actor.channel if actor else Channel.SERVICE)
     elif actor is None:
         raise PermissionDenied("adding a user needs an administrator")
     else:
@@ -67,13 +122,125 @@ def add_user(
     if session.get(User, username) is not None:
         raise InputError(f"user {username!r} already exists")
     user = User(username=username, role=role_.value, display_name=display_name)
+    if password is not None:
+        user.password_hash, user.password_set_at = hasher.hash(password), now()
     session.add(user)
     audit.record(
         session,
         actor,
-        "users.add",
-        entity_type="user",
+        events.USER_ADDED,
         entity_id=username,
-        after={"username": username, "role": role_.value},
+        after={"username": username, "role": role_.value, "password": password is not None},
     )
-    return user
+    session.flush()
+    return _read(user)
+
+
+def set_password(session: Session, actor: Actor, *, username: str, password: str) -> None:
+    """A user sets their own password; an administrator sets anyone's."""
+    if actor.username != username:
+        require(actor, "users.manage")
+    user = _user(session, username)
+    _check_password(password)
+    user.password_hash, user.password_set_at = hasher.hash(password), now()
+    user.failed_attempts = 0
+    audit.record(session, actor, events.USER_PASSWORD_SET, entity_id=username)
+    session.flush()
+
+
+def deactivate(session: Session, actor: Actor, *, username: str, reason: str) -> None:
+    """An administrator stops a user from acting (never deleted: the audit log names them)."""
+    require(actor, "users.manage")
+    if not reason.strip():
+        raise InputError("deactivating a user needs a reason")
+    if username == actor.username:
+        raise InputError("an administrator cannot deactivate themselves")
+    user = _user(session, username)
+    user.active = False
+    audit.record(session, actor, events.USER_DEACTIVATED, entity_id=username, reason=reason)
+    session.flush()
+
+
+def set_role(session: Session, actor: Actor, *, username: str, role: str, reason: str) -> None:
+    require(actor, "users.manage")
+    if not reason.strip():
+        raise InputError("changing a role needs a reason")
+    role_ = parse(Role, role, what="role")
+    user = _user(session, username)
+    if username == actor.username and role_ is not Role.ADMINISTRATOR:
+        raise InputError("an administrator cannot take away their own role")
+    before = user.role
+    user.role = role_.value
+    audit.record(
+        session,
+        actor,
+        events.USER_ROLE_CHANGED,
+        entity_id=username,
+        before={"role": before},
+        after={"role": role_.value},
+        reason=reason,
+    )
+    session.flush()
+
+
+def list_users(session: Session, actor: Actor) -> list[UserRead]:
+    require(actor, "users.manage")
+    return [_read(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def any_user(session: Session) -> bool:
+    return session.scalar(select(User.username).limit(1)) is not None
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str | None,
+    *,
+    channel: Channel,
+    os_account: str | None = None,
+) -> Actor:
+    """The actor for a username proven by its password, or AuthenticationFailed."""
+    user = session.get(User, username)
+    stored = user.password_hash if user is not None else None
+    try:
+        hasher.verify(stored or _DUMMY_HASH, password or "")
+        ok = stored is not None and password is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.active:
+        raise AuthenticationFailed(REFUSED)
+    if stored is not None and hasher.check_needs_rehash(stored) and password is not None:
+        user.password_hash = hasher.hash(password)
+    if user.failed_attempts:
+        user.failed_attempts = 0
+    return Actor(user.username, Role(user.role), channel, os_account)
+
+
+def record_failed_attempt(
+    session: Session, username: str, *, channel: Channel, os_account: str | None
+) -> None:
+    """Count and audit a refused attempt (in its own transaction: the refused one rolls
+    back). The username is recorded only if it exists, so typos of passwords into the
+    username field are not kept."""
+    user = session.get(User, username)
+    known = user is not None
+    if user is not None:
+        user.failed_attempts += 1
+    who = Actor(username if known else "unknown", Role.REVIEWER, channel, os_account)
+    audit.record(session, who, events.SIGN_IN_FAILED, entity_id=username if known else "unknown")
+
+
+def job_actor(session: Session) -> Actor | None:
+    """The system actor, for an automated job on a fresh install (no user exists yet);
+    None once there are users, when a job must be run as one of them."""
+    return None if any_user(session) else SYSTEM
+
+
+def get_actor(session: Session, username: str) -> Actor:
+    """The actor of an active user, without a password: for jobs and tests that run
+    services directly in Python, never for an adapter acting for a person."""
+    user = session.get(User, username)
+    if user is None or not user.active:
+        raise PermissionDenied(f"unknown or inactive user {username!r}")
+    return Actor(user.username, Role(user.role))

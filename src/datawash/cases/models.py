@@ -24,6 +24,10 @@ class Case(Base):
     origin_review_item_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic lock (two people updating one case at once: exactly one wins).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     subjects: Mapped[list[CaseSubject]] = relationship(
         back_populates="case", order_by="CaseSubject.id"
@@ -74,5 +78,8 @@ class Allegation(Base):
     severity_assessed_on: Mapped[date | None] = mapped_column(Date)
     investigation_started_on: Mapped[date | None] = mapped_column(Date)
     investigation_ended_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     case: Mapped[Case] = relationship(back_populates="allegations")

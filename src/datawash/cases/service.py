@@ -13,13 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datawash import audit
-from datawash.auth.service import Actor, require
+from datawash.actor import Actor
+from datawash.audit import events as ev
+from datawash.audit.events import EventType
 from datawash.cases.models import Allegation, Case, CaseSubject
 from datawash.cases.workflow import check_outcome, check_stage
 from datawash.db import utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import load_table
+from datawash.permissions import require
+from datawash.vocabulary import Outcome, Stage, parse
 
 CASE_FIELDS = ("recorded_on", "source", "severity", "closed_on")
 ALLEGATION_FIELDS = (
@@ -118,7 +122,7 @@ def import_register(
             c,
             CASE_FIELDS,
             new=c["case_id"] not in existing_cases,
-            action="cases.imported",
+            event=ev.CASE_IMPORTED,
             entity_id=c["case_id"],
             case_id=c["case_id"],
         )
@@ -145,7 +149,7 @@ def import_register(
             a,
             ALLEGATION_FIELDS,
             new=a["allegation_id"] not in existing,
-            action="cases.allegation_imported",
+            event=ev.ALLEGATION_IMPORTED,
             entity_id=a["allegation_id"],
             case_id=a["case_id"],
             person_id=a["person_id"],
@@ -165,7 +169,7 @@ def _upsert(
     fields: tuple[str, ...],
     *,
     new: bool,
-    action: str,
+    event: EventType,
     entity_id: str,
     case_id: str,
     person_id: str | None = None,
@@ -183,8 +187,7 @@ def _upsert(
     audit.record(
         session,
         actor,
-        action,
-        entity_type="case" if isinstance(row, Case) else "allegation",
+        event,
         entity_id=entity_id,
         case_id=case_id,
         person_id=person_id,
@@ -213,14 +216,14 @@ def move_stage(
     a = session.get(Allegation, allegation_id)
     if a is None:
         raise NotFound("allegation", allegation_id)
+    stage = parse(Stage, stage, what="stage").value
     check_stage(a.stage, stage)
     before = a.stage
     a.stage = stage
     audit.record(
         session,
         actor,
-        "cases.stage_moved",
-        entity_type="allegation",
+        ev.STAGE_MOVED,
         entity_id=allegation_id,
         case_id=a.case_id,
         person_id=a.person_id,
@@ -247,6 +250,7 @@ def record_outcome(
     if a is None:
         raise NotFound("allegation", allegation_id)
     case = a.case
+    outcome = parse(Outcome, outcome, what="outcome").value
     check_outcome(outcome=outcome, stage=a.stage, role=a.role_at_time, recorded_on=case.recorded_on)
     if outcome_on < case.recorded_on:
         raise InputError("the outcome date is before the case was recorded")
@@ -264,8 +268,7 @@ def record_outcome(
     audit.record(
         session,
         actor,
-        "cases.outcome_recorded",
-        entity_type="allegation",
+        ev.OUTCOME_RECORDED,
         entity_id=allegation_id,
         case_id=a.case_id,
         person_id=a.person_id,
@@ -288,8 +291,7 @@ def close_case(session: Session, actor: Actor, *, case_id: str, closed_on: date)
     audit.record(
         session,
         actor,
-        "cases.closed",
-        entity_type="case",
+        ev.CASE_CLOSED,
         entity_id=case_id,
         case_id=case_id,
         after={"closed_on": closed_on.isoformat()},
@@ -325,14 +327,15 @@ def open_case_from_referral(
     *,
     person_id: str,
     role_at_time: str,
-    categories: list[str],
+    allegations: list[tuple[str, str]],
     review_item_id: int,
     referral: str,
     reason: str,
     on: date,
 ) -> Case:
-    """A data-wash referral opens a case (source data_wash) linked back to its review item,
-    with one allegation per category found in the person's integrity events."""
+    """A countersigned data-wash referral opens a case (source data_wash) linked back to its
+    review item, with one allegation per (category, role) the referrer chose from the
+    events of the records confirmed as the person."""
     prefix = f"DW-{on.year}-"
     taken = session.scalars(select(Case.case_id).where(Case.case_id.like(f"{prefix}%"))).all()
     number = 1 + max(
@@ -347,13 +350,13 @@ def open_case_from_referral(
     )
     session.add(case)
     session.add(CaseSubject(case_id=case_id, person_id=person_id, role_at_time=role_at_time))
-    for i, category in enumerate(sorted(set(categories)) or ["other"], start=1):
+    for i, (category, role) in enumerate(sorted(set(allegations)), start=1):
         session.add(
             Allegation(
                 allegation_id=f"{case_id}-A{i}",
                 case_id=case_id,
                 person_id=person_id,
-                role_at_time=role_at_time,
+                role_at_time=role,
                 category=category,
                 source="data_wash",
                 stage="assessment",
@@ -363,12 +366,15 @@ def open_case_from_referral(
     audit.record(
         session,
         actor,
-        "cases.opened_from_referral",
-        entity_type="case",
+        ev.CASE_OPENED_FROM_REFERRAL,
         entity_id=case_id,
         case_id=case_id,
         person_id=person_id,
-        after={"referral": referral, "review_item_id": review_item_id, "categories": categories},
+        after={
+            "referral": referral,
+            "review_item_id": review_item_id,
+            "allegations": [list(a) for a in sorted(set(allegations))],
+        },
         reason=reason,
     )
     session.flush()
@@ -399,3 +405,25 @@ def list_cases(
             sub = sub.where(Allegation.person_id == person_id)
         stmt = stmt.where(Case.case_id.in_(sub))
     return list(session.scalars(stmt.limit(limit)))
+
+
+def cases_of_person(session: Session, person_id: str) -> list[dict[str, Any]]:
+    """The cases a person is subject of, for the reviewer beside their wash hits (the
+    caller has checked its own permission: review staff see that a case exists)."""
+    cases = session.scalars(
+        select(Case)
+        .where(
+            Case.case_id.in_(select(CaseSubject.case_id).where(CaseSubject.person_id == person_id))
+        )
+        .order_by(Case.recorded_on)
+    )
+    return [
+        {
+            "case_id": c.case_id,
+            "recorded_on": c.recorded_on,
+            "live": c.live,
+            "source": c.source,
+            "categories": sorted({a.category for a in c.allegations if a.person_id == person_id}),
+        }
+        for c in cases
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from datawash.errors import ForbiddenTransition, InputError
+from datawash.vocabulary import Outcome, Stage, parse
 
 STAGE_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -45,12 +46,16 @@ OFFICER_ONLY = frozenset({"reduction_in_rank"})
 
 
 def check_stage(current: str | None, target: str) -> None:
+    target = parse(Stage, target, what="stage").value
     start = current or "assessment"
     if start == target or (start, target) not in STAGE_TRANSITIONS:
         raise ForbiddenTransition(f"an allegation cannot move from {start} to {target}")
 
 
 def check_outcome(*, outcome: str, stage: str | None, role: str, recorded_on: date) -> None:
+    """Refuse an outcome the vocabulary does not know, or that the stage, the person's role
+    or the date rules out; the same check for import and for update."""
+    outcome = parse(Outcome, outcome, what="outcome").value
     if outcome in LEGACY_OUTCOMES and recorded_on >= LEGACY_UNTIL:
         raise InputError(f"{outcome} is a legacy outcome, only for cases recorded before Feb 2020")
     if outcome in OFFICER_ONLY and role not in ("officer", "special"):

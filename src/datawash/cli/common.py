@@ -1,24 +1,26 @@
-"""What every CLI adapter shares: the console, settings from global options, error exits."""
+"""What every CLI adapter shares: the console, settings from global options, the acting
+user proven by a password, and error exits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import getpass
+import os
+import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from datawash.auth.service import Actor, get_actor
+from datawash.actor import Actor, Channel
 from datawash.config import Settings, get_settings
-from datawash.errors import DatawashError, PermissionDenied
+from datawash.errors import AuthenticationFailed, DatawashError, PermissionDenied
+from datawash.outputs import terminal
 
 console = Console()
 err_console = Console(stderr=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def settings_from(ctx: typer.Context) -> Settings:
@@ -31,26 +33,69 @@ def settings_from(ctx: typer.Context) -> Settings:
     return settings
 
 
+def os_account() -> str | None:
+    """The operating-system account behind this command line (recorded in the audit log)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry and no LOGNAME: record nothing rather than fail
+        return None
+
+
+def password_for(username: str) -> str | None:
+    """DATAWASH_PASSWORD for scripts and tests; otherwise a prompt when there is a terminal."""
+    given = os.environ.get("DATAWASH_PASSWORD")
+    if given is not None:
+        return given
+    if sys.stdin.isatty():
+        return getpass.getpass(f"password for {username}: ")
+    return None
+
+
+def _username(ctx: typer.Context) -> str | None:
+    name = (ctx.find_root().obj or {}).get("user")
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
 def actor_from(ctx: typer.Context, session: Session) -> Actor:
-    """The acting user named by --user or DATAWASH_USER, with their role from the database."""
-    username = (ctx.find_root().obj or {}).get("user")
+    """The acting user named by --user or DATAWASH_USER, proven by their password. A refusal
+    is recorded (in its own transaction, since this one rolls back)."""
+    from datawash.auth.service import authenticate
+
+    username = _username(ctx)
     if not username:
         raise PermissionDenied("say who is acting: --user NAME or DATAWASH_USER=NAME")
-    return get_actor(session, username)
+    try:
+        return authenticate(
+            session,
+            username,
+            password_for(username),
+            channel=Channel.CLI,
+            os_account=os_account(),
+        )
+    except AuthenticationFailed:
+        _record_failure(ctx, username)
+        raise
+
+
+def _record_failure(ctx: typer.Context, username: str) -> None:
+    from datawash.auth.service import record_failed_attempt
+    from datawash.db import session_scope
+
+    with session_scope(settings_from(ctx)) as s:
+        record_failed_attempt(s, username, channel=Channel.CLI, os_account=os_account())
 
 
 def run_actor(ctx: typer.Context, settings: Settings) -> Actor:
     """The acting user; before any user exists (a fresh install) automated jobs run as
     the built-in system actor, which is recorded as such in the audit log."""
-    from datawash.auth.models import User
-    from datawash.auth.service import SYSTEM
+    from datawash.auth.service import job_actor
     from datawash.db import session_scope
 
     with session_scope(settings) as session:
-        if (ctx.find_root().obj or {}).get("user"):
-            return actor_from(ctx, session)
-        if session.query(User).count() == 0:
-            return SYSTEM
+        if not _username(ctx):
+            system = job_actor(session)
+            if system is not None:
+                return system
         return actor_from(ctx, session)
 
 
@@ -60,5 +105,10 @@ def handled_errors() -> Iterator[None]:
     try:
         yield
     except DatawashError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {terminal(exc)}", markup=True, highlight=False)
         raise typer.Exit(code=exc.exit_code) from None
+
+
+def plain(text: str) -> None:
+    """Data from the inputs is printed as it is, never read as rich markup."""
+    console.print(terminal(text), markup=True, highlight=False)

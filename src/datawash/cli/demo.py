@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from datawash.cli.common import console, handled_errors, settings_from
+from datawash.cli.common import console, handled_errors, plain, settings_from
 from datawash.cli.progress import stage_progress
 from datawash.cli.wash import print_summary
 
@@ -47,4 +47,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"FOI response {result.foi.reference} sent (statutory due date {due}):")
             for path in result.foi.files:
                 console.print(f"  {path}")
+        if result.passwords:
+            console.print("demo users and their passwords (for `datawash serve` and --user):")
+            for name, password in result.passwords.items():
+                plain(f"  {name:<16} {password}")
         console.print(f"[bold green]demo finished in {time.perf_counter() - started:.1f} s[/]")

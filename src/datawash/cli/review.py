@@ -1,138 +1,359 @@
-"""`datawash review …`: the reviewers' queue, the evidence, decisions and progress."""
+"""`datawash review …`: the reviewers' queue, a person's evidence, decisions with
+per-record identity, countersignatures, reopening, assignment, deadlines and progress."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from datawash.cli.common import actor_from, console, handled_errors, settings_from
+from datawash.cli.common import actor_from, console, handled_errors, plain, settings_from
 from datawash.db import session_scope
-from datawash.linkage.explain import explanation_text
-from datawash.review import service
+from datawash.outputs import csv_text, terminal, write_private
+
+review_app = typer.Typer(
+    help="Review wash hits: queue, show, decide, countersign, reopen, assign, progress."
+)
 
 
-def _plain(text: str) -> None:
-    """Data from the inputs is printed as it is, never read as rich markup."""
-    console.print(text, markup=False, highlight=False)
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
-review_app = typer.Typer(help="Review wash hits: queue, show, decide, countersign, progress.")
+QUEUE_COLUMNS = (
+    "person_id",
+    "name",
+    "role",
+    "state",
+    "awaiting",
+    "priority",
+    "priority_reason",
+    "categories",
+    "candidates",
+    "best_probability",
+    "assigned_to",
+    "run",
+    "due_on",
+    "rejected_reason",
+    "without_second_person",
+)
 
 
 @review_app.command("queue")
 def queue_cmd(
     ctx: typer.Context,
-    state: Annotated[str | None, typer.Option(help="Only items in this state.")] = None,
+    state: Annotated[list[str] | None, typer.Option(help="Only this state (repeatable).")] = None,
+    awaiting: Annotated[
+        bool, typer.Option(help="Only decisions awaiting a countersignature.")
+    ] = False,
+    awaiting_me: Annotated[
+        bool, typer.Option(help="Only decisions I may countersign (made by someone else).")
+    ] = False,
+    returned: Annotated[bool, typer.Option(help="Only my decisions that were rejected.")] = False,
     mine: Annotated[bool, typer.Option(help="Only items assigned to me.")] = False,
-    limit: Annotated[int, typer.Option(help="How many.")] = 30,
+    assigned_to: Annotated[
+        str | None, typer.Option(help="Only items assigned to this user.")
+    ] = None,
+    unassigned: Annotated[bool, typer.Option(help="Only items assigned to nobody.")] = False,
+    priority: Annotated[int | None, typer.Option(help="Only priority this or more urgent.")] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Only people with events of this category.")
+    ] = None,
+    role: Annotated[str | None, typer.Option(help="Only this workforce role.")] = None,
+    run: Annotated[int | None, typer.Option(help="Only items last seen in this wash run.")] = None,
+    due_by: Annotated[
+        str | None, typer.Option(help="Only runs due on or before (YYYY-MM-DD).")
+    ] = None,
+    search: Annotated[str | None, typer.Option(help="A person id, or part of a name.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include decided items.")] = False,
+    sort: Annotated[
+        str, typer.Option(help="priority, probability, person, name or updated.")
+    ] = "priority",
+    page: Annotated[int, typer.Option(help="Page number.")] = 1,
+    per_page: Annotated[int, typer.Option(help="Items a page.")] = 30,
+    csv: Annotated[Path | None, typer.Option(help="Write every matching item to this CSV.")] = None,
 ) -> None:
-    """Items to review, most urgent first."""
+    """Items to review, most urgent first, decided ones left out unless asked for."""
+    from datawash.review import service
+    from datawash.review.read import QueueFilter
+    from datawash.vocabulary import Category, WorkforceRole, parse
+
     settings = settings_from(ctx)
     with handled_errors(), session_scope(settings) as s:
         actor = actor_from(ctx, s)
-        items = service.queue(
-            s, actor, state=state, assigned_to=actor.username if mine else None, limit=limit
+        filters = QueueFilter(
+            states=state or [],
+            awaiting_countersignature=awaiting,
+            awaiting_my_countersignature=awaiting_me,
+            returned_to_me=returned,
+            assigned_to=actor.username if mine else assigned_to,
+            unassigned=unassigned,
+            max_priority=priority,
+            category=parse(Category, category) if category else None,
+            role=parse(WorkforceRole, role, what="role") if role else None,
+            run_id=run,
+            due_on_or_before=_date(due_by, "--due-by"),
+            search=search,
+            include_done=all_,
+            sort=sort,
+            page=page,
+            per_page=per_page,
         )
-        table = Table("person", "state", "priority", "candidates", "best p", "assigned to")
-        for i in items:
-            live = [c for c in i.candidates if c.status != "disappeared"]
-            best = max((c.match_probability for c in live), default=0.0)
+        if csv is not None:
+            rows = service.export_queue(s, actor, filters)
+            text = csv_text(
+                QUEUE_COLUMNS,
+                (
+                    [
+                        r.person_id,
+                        r.name,
+                        r.role or "",
+                        r.state,
+                        f"{r.pending_decision} by {r.pending_by}" if r.pending_decision else "",
+                        r.priority,
+                        r.priority_reason or "",
+                        ";".join(r.categories),
+                        r.candidates,
+                        f"{r.best_probability:.3f}",
+                        r.assigned_to or "",
+                        r.last_run_id,
+                        r.due_on.isoformat() if r.due_on else "",
+                        r.rejected_reason or "",
+                        "yes" if r.without_second_person else "",
+                    ]
+                    for r in rows
+                ),
+            )
+            write_private(csv, text)
+            console.print(f"{len(rows):,} item(s) written to {terminal(csv)}")
+            return
+        result = service.queue(s, actor, filters)
+        table = Table(
+            "person",
+            "name",
+            "role",
+            "state",
+            "awaiting countersignature",
+            "priority",
+            "categories",
+            "records",
+            "best p",
+            "assigned to",
+            title=f"{result.total:,} item(s); page {result.page} of {result.pages}",
+        )
+        for r in result.rows:
+            awaiting_text = f"{r.pending_decision} by {r.pending_by}" if r.pending_decision else ""
+            state_text = r.state + (" (rejected: see show)" if r.rejected_reason else "")
+            if r.without_second_person:
+                state_text += " [no second person]"
             table.add_row(
-                i.person_id,
-                i.state,
-                str(i.priority),
-                str(len(live)),
-                f"{best:.3f}",
-                i.assigned_to or "",
+                *(
+                    terminal(v)
+                    for v in (
+                        r.person_id,
+                        r.name,
+                        r.role or "",
+                        state_text,
+                        awaiting_text,
+                        f"{r.priority} {r.priority_reason or ''}",
+                        ", ".join(r.categories),
+                        str(r.candidates),
+                        f"{r.best_probability:.3f}",
+                        r.assigned_to or "",
+                    )
+                )
             )
         console.print(table)
+        counts = ", ".join(f"{k} {v:,}" for k, v in result.by_state.items()) or "none"
+        console.print(
+            f"by state: {counts}; awaiting countersignature: {result.awaiting_countersignature:,}"
+        )
 
 
 @review_app.command("show")
 def show_cmd(ctx: typer.Context, person_id: str) -> None:
-    """The person beside each candidate record, the evidence and the linked events."""
+    """The person beside each candidate record, the evidence, the events, the history."""
+    from datawash.linkage.explain import explanation_text
+    from datawash.review import service
+
     settings = settings_from(ctx)
     with handled_errors(), session_scope(settings) as s:
-        view = service.show(s, actor_from(ctx, s), person_id)
-        p = view.person
-        console.print(
-            f"[bold]{person_id}[/] state={view.item.state} priority={view.item.priority} "
-            f"({view.item.priority_reason})"
+        v = service.show(s, actor_from(ctx, s), person_id)
+        p = v.person
+        plain(
+            f"{v.person_id}  state={v.state}  version={v.version}  priority={v.priority} "
+            f"({v.priority_reason})  assigned to {v.assigned_to or '-'}  "
+            f"due {v.due_on.isoformat() if v.due_on else '-'}"
         )
         if p is not None:
-            _plain(
+            plain(
                 f"  HR: {p.forenames} {p.surname} (previous: {p.previous_surnames or '-'}), "
-                f"born {p.date_of_birth}, {p.gender or '-'}, {p.address or '-'} {p.postcode or ''}"
+                f"{p.role}, born {p.date_of_birth}, {p.gender or '-'}, {p.address or '-'} "
+                f"{p.postcode or ''}"
             )
-        for cv in view.candidates:
-            c, r = cv.candidate, cv.record
-            console.print(
-                f"\n  [bold]{c.record_id}[/] ({c.status}, {c.band}, p={c.match_probability:.3f})"
+            if p.hr:
+                plain("      " + ", ".join(f"{k.replace('_', ' ')}: {x}" for k, x in p.hr.items()))
+        for case in v.cases:
+            plain(
+                f"  existing case {case.case_id} ({'live' if case.live else 'completed'}, "
+                f"{case.source}, recorded {case.recorded_on}): {', '.join(case.categories)}"
             )
+        for c in v.candidates:
+            plain(
+                f"\n  {c.record_id} ({c.status}, {c.band}, p={c.match_probability:.3f}) "
+                f"marked: {c.identity}" + (f" ({c.identity_reason})" if c.identity_reason else "")
+            )
+            r = c.record
             if r is not None:
-                _plain(
+                plain(
                     f"    record: {r.forenames or ''} {r.surname or ''} "
                     f"(aliases: {r.aliases or '-'}), born {r.date_of_birth or '-'}, "
                     f"{r.gender or '-'}, {r.address or '-'} {r.postcode or ''}"
                 )
             for line in explanation_text(c.explanation):
-                _plain(f"    {line}")
-            for e, t in cv.events:
-                cats = ", ".join(sorted(t.categories)) or "unclassified"
-                _plain(
+                plain(f"    {line}")
+            for e in c.events:
+                plain(
                     f"    event {e.event_id} {e.event_date or '?'} {e.event_type} as {e.role} "
-                    f"({t.role_kind}) {e.offence_code or ''} {e.offence_description or ''} "
-                    f"-> {cats}"
+                    f"({e.role_kind}) {e.offence_code or ''} {e.offence_description or ''} "
+                    f"-> {', '.join(e.categories) or 'unclassified'}"
                 )
-        for d in view.decisions:
-            _plain(
-                f"  decision {d.id}: {d.from_state} -> {d.to_state} {d.referral or ''} by "
-                f"{d.decided_by} ({d.status}; countersigned by {d.countersigned_by or '-'}): "
-                f"{d.reason}"
+        if v.referral_options:
+            plain(
+                "\n  events a referral may turn into allegations: "
+                + ", ".join(
+                    f"{e.event_id} ({', '.join(e.categories) or 'other'})"
+                    for e in v.referral_options
+                )
+            )
+        for d in v.decisions:
+            who = f"by {d.decided_by}"
+            if d.countersigned_by:
+                verb = "rejected" if d.status == "rejected" else "countersigned"
+                who += f", {verb} by {d.countersigned_by}: {d.countersign_reason}"
+            flag = " [no second person]" if d.without_second_person else ""
+            plain(
+                f"  {d.kind} {d.id}: {d.from_state} -> {d.to_state} {d.referral or ''} "
+                f"({d.status}{flag}) {who}; reason: {d.reason}"
+            )
+        if v.last_rejection is not None:
+            plain(
+                f"\n  your last decision was rejected by {v.last_rejection.countersigned_by}: "
+                f"{v.last_rejection.countersign_reason}"
             )
 
 
 @review_app.command("decide")
 def decide_cmd(
     ctx: typer.Context,
-    person_id: str,
-    decision: str,
-    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log).")],
+    person_id: Annotated[str | None, typer.Argument()] = None,
+    decision: Annotated[str | None, typer.Argument()] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded with the decision).")] = None,
     referral: Annotated[str | None, typer.Option(help="Where to, with 'referred'.")] = None,
+    record: Annotated[
+        list[str] | None,
+        typer.Option(help="RECORD_ID=this_person|not_this_person|unsure[: reason], repeatable."),
+    ] = None,
+    allegation: Annotated[
+        list[str] | None,
+        typer.Option(help="With a referral: EVENT_ID[=category[/role]] to become an allegation."),
+    ] = None,
+    version: Annotated[int | None, typer.Option(help="The item version you saw (show).")] = None,
+    file: Annotated[Path | None, typer.Option(help="Decide many from a CSV file.")] = None,
 ) -> None:
-    """Record a decision (identity_confirmed, not_the_person, assessed, referred, …)."""
+    """Record a decision: identity_confirmed, not_the_person, needs_information (each with a
+    --record mark for every candidate record), assessed, referred, no_further_action, closed.
+    Under dual control it waits for a different person's countersignature."""
+    from datawash.review import bulk, service
+
     settings = settings_from(ctx)
     with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        if file is not None:
+            if person_id or decision:
+                raise typer.BadParameter("give either --file or PERSON_ID DECISION, not both")
+            result = bulk.decide_from_file(s, actor, file)
+            pending = sum(1 for d in result.decisions if d.status == "pending")
+            console.print(
+                f"{result.rows:,} decision(s) recorded; {pending:,} awaiting countersignature"
+            )
+            return
+        if not person_id or not decision or reason is None:
+            raise typer.BadParameter("PERSON_ID, DECISION and --reason are needed (or --file)")
         row = service.decide(
             s,
-            actor_from(ctx, s),
+            actor,
             person_id=person_id,
             decision=decision,
             reason=reason,
             referral=referral,
-            settings=settings,
+            marks=[service.parse_mark(m) for m in record or []],
+            allegations=[service.parse_allegation(a) for a in allegation or []],
+            expected_version=version,
         )
-        note = " - awaiting a second person's countersignature" if row.status == "pending" else ""
-        console.print(f"{person_id}: {row.from_state} -> {row.to_state} ({row.status}){note}")
+        _said(person_id, row.from_state, row.to_state, row.status, row.without_second_person)
+
+
+def _said(person_id: str, old: str, new: str, status: str, single: bool) -> None:
+    note = " - awaiting a second person's countersignature" if status == "pending" else ""
+    if single:
+        note = " - took effect WITHOUT a second person (dual control is off)"
+    plain(f"{person_id}: {old} -> {new} ({status}){note}")
 
 
 @review_app.command("countersign")
 def countersign_cmd(
     ctx: typer.Context,
-    person_id: str,
-    reason: Annotated[str, typer.Option(help="Why.")],
+    person_id: Annotated[str | None, typer.Argument()] = None,
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
     reject: Annotated[bool, typer.Option(help="Reject the pending decision.")] = False,
+    version: Annotated[int | None, typer.Option(help="The item version you saw (show).")] = None,
+    file: Annotated[Path | None, typer.Option(help="Countersign many from a CSV file.")] = None,
 ) -> None:
-    """Countersign (or reject) the decision awaiting a second person."""
+    """Countersign (or, with --reject, reject) the decision awaiting a second person."""
+    from datawash.review import bulk, service
+
     settings = settings_from(ctx)
     with handled_errors(), session_scope(settings) as s:
+        actor = actor_from(ctx, s)
+        if file is not None:
+            if person_id:
+                raise typer.BadParameter("give either --file or PERSON_ID, not both")
+            result = bulk.countersign_from_file(s, actor, file)
+            rejected = sum(1 for d in result.decisions if d.status == "rejected")
+            console.print(f"{result.rows:,} countersignature(s) recorded; {rejected:,} rejected")
+            return
+        if not person_id or reason is None:
+            raise typer.BadParameter("PERSON_ID and --reason are needed (or --file)")
         row = service.countersign(
-            s, actor_from(ctx, s), person_id=person_id, reason=reason, reject=reject
+            s, actor, person_id=person_id, reason=reason, reject=reject, expected_version=version
         )
-        console.print(f"{person_id}: decision {row.to_state} {row.status}")
+        plain(f"{person_id}: decision {row.to_state} {row.status}")
+
+
+@review_app.command("reopen")
+def reopen_cmd(
+    ctx: typer.Context,
+    person_id: str,
+    reason: Annotated[str, typer.Option(help="Why the decision is looked at again.")],
+) -> None:
+    """A supervisor sends a decided item back to new (countersigned like any decision)."""
+    from datawash.review import service
+
+    settings = settings_from(ctx)
+    with handled_errors(), session_scope(settings) as s:
+        row = service.reopen(s, actor_from(ctx, s), person_id=person_id, reason=reason)
+        _said(person_id, row.from_state, row.to_state, row.status, row.without_second_person)
 
 
 @review_app.command("assign")
@@ -142,23 +363,25 @@ def assign_cmd(
     to: Annotated[str, typer.Option("--to", help="The reviewer.")],
 ) -> None:
     """Assign items to a reviewer."""
+    from datawash.review import service
+
     settings = settings_from(ctx)
     with handled_errors(), session_scope(settings) as s:
         n = service.assign(s, actor_from(ctx, s), person_ids=person_ids, reviewer=to)
-        console.print(f"{n} item(s) assigned to {to}")
+        plain(f"{n} item(s) assigned to {to}")
 
 
 @review_app.command("deadline")
 def deadline_cmd(ctx: typer.Context, run_id: int, due_on: str) -> None:
     """Set the review deadline of a wash run (YYYY-MM-DD)."""
+    from datawash.review import service
+
     settings = settings_from(ctx)
+    due = _date(due_on, "DUE_ON")
+    assert due is not None
     with handled_errors(), session_scope(settings) as s:
-        try:
-            due = date.fromisoformat(due_on)
-        except ValueError:
-            raise typer.BadParameter(f"{due_on!r} is not a date (YYYY-MM-DD)") from None
-        row = service.set_deadline(s, actor_from(ctx, s), run_id=run_id, due_on=due)
-        console.print(f"run {run_id}: review due by {row.due_on.isoformat()}")
+        got = service.set_deadline(s, actor_from(ctx, s), run_id=run_id, due_on=due)
+        console.print(f"run {run_id}: review due by {got.isoformat()}")
 
 
 @review_app.command("progress")
@@ -166,6 +389,8 @@ def progress_cmd(
     ctx: typer.Context, run_id: Annotated[int | None, typer.Argument()] = None
 ) -> None:
     """Done, remaining, by state and referral, against the deadline, with a forecast."""
+    from datawash.review import service
+
     settings = settings_from(ctx)
     with handled_errors(), session_scope(settings) as s:
         p = service.progress(s, actor_from(ctx, s), run_id=run_id)
@@ -174,6 +399,9 @@ def progress_cmd(
         table.add_row("done", f"{p.done:,}")
         table.add_row("remaining", f"{p.remaining:,}")
         table.add_row("awaiting countersignature", f"{p.awaiting_countersignature:,}")
+        table.add_row("dual control", "on" if p.dual_control else "[red]OFF[/]")
+        if p.without_second_person:
+            table.add_row("[red]decided without a second person[/]", f"{p.without_second_person:,}")
         for state, n in p.by_state.items():
             table.add_row(f"  state {state}", f"{n:,}")
         for ref, n in p.by_referral.items():
@@ -181,7 +409,7 @@ def progress_cmd(
         if p.due_on:
             table.add_row("deadline", f"{p.due_on.isoformat()} ({p.days_left} days left)")
             table.add_row("needed per day", f"{p.needed_per_day}")
-        table.add_row("achieved per day (last 7 days)", f"{p.achieved_per_day}")
+        table.add_row(f"achieved per day (last {p.pace_days} days)", f"{p.achieved_per_day}")
         table.add_row(
             "forecast finish", p.forecast_done_on.isoformat() if p.forecast_done_on else "-"
         )

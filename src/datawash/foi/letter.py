@@ -16,11 +16,12 @@ from typing import Any
 import jinja2
 from sqlalchemy.orm import Session
 
-from datawash.auth.service import Actor, require
+from datawash.actor import Actor
 from datawash.foi.catalogue import Citation, cite
 from datawash.foi.charts import bars_by_year, burn_down
 from datawash.foi.models import FoiAnswer, FoiRequest
 from datawash.foi.service import get_request, get_requester, requester_redactor
+from datawash.permissions import require
 from datawash.stats.tables import StatTable
 
 INTERNAL_REVIEW = (

@@ -9,17 +9,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from datawash.auth.service import Actor, require
+from datawash.actor import Actor
 from datawash.foi.letter import ENV, build_letter, to_html
 from datawash.foi.service import LogEntry, disclosure_log
+from datawash.outputs import csv_cell
+from datawash.permissions import require
 
 COLUMNS = ["reference", "date", "title", "request", "response", "exemptions"]
 
 
-def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run: the request is the public's own words, and a
-    cell starting =, +, - or @ is a formula to Excel (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# The request is the public's own words: every cell goes through the one formula guard.
+_cell = csv_cell
 
 
 def log_csv(entries: list[LogEntry]) -> str:

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from datawash.auth.service import Actor
+from datawash.actor import Actor
 from datawash.foi.disclosure import WITHHELD, apply_disclosure_control
 from datawash.foi.service import StatisticAnswer, answer_question, receive_request
 from datawash.stats.registry import StatParams, completed_case_review, wash_progress

@@ -15,13 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from datawash import audit
-from datawash.auth.service import Actor, require
+from datawash.actor import Actor
+from datawash.audit import events as ev
 from datawash.errors import InputError, NotFound
 from datawash.foi.catalogue import Citation, cite, ncnd_statement
 from datawash.foi.deadlines import ClockStop, due_date
 from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.foi.workflow import EDITABLE, Status, check_transition
+from datawash.permissions import require
 from datawash.stats.registry import Statistic, StatParams, get_statistic
 from datawash.stats.tables import StatTable
 
@@ -137,8 +139,7 @@ def receive_request(
     audit.record(
         session,
         actor,
-        "foi.received",
-        entity_type="foi_request",
+        ev.FOI_RECEIVED,
         entity_id=req.reference,
         after={
             "received_on": received_on.isoformat(),
@@ -200,9 +201,7 @@ def get_requester(session: Session, actor: Actor, reference: str) -> FoiRequeste
     if found is None:
         raise NotFound("requester for FOI request", reference)
     # Who read whose details is itself on the record (the details are not).
-    audit.record(
-        session, actor, "foi.requester_viewed", entity_type="foi_request", entity_id=reference
-    )
+    audit.record(session, actor, ev.FOI_REQUESTER_VIEWED, entity_id=reference)
     return found
 
 
@@ -233,8 +232,7 @@ def edit_question(
     audit.record(
         session,
         actor,
-        "foi.question_edited",
-        entity_type="foi_request",
+        ev.FOI_QUESTION_EDITED,
         entity_id=reference,
         before={"number": number, "text": before},
         after={"number": number, "text": q.text},
@@ -251,8 +249,7 @@ def add_question(session: Session, actor: Actor, *, reference: str, text: str) -
     audit.record(
         session,
         actor,
-        "foi.question_added",
-        entity_type="foi_request",
+        ev.FOI_QUESTION_ADDED,
         entity_id=reference,
         after={"number": q.number, "text": q.text},
     )
@@ -278,8 +275,7 @@ def remove_question(session: Session, actor: Actor, *, reference: str, number: i
     audit.record(
         session,
         actor,
-        "foi.question_removed",
-        entity_type="foi_request",
+        ev.FOI_QUESTION_REMOVED,
         entity_id=reference,
         before={"number": number, "text": q.text},
     )
@@ -298,8 +294,7 @@ def set_hours_estimate(
     audit.record(
         session,
         actor,
-        "foi.estimated",
-        entity_type="foi_request",
+        ev.FOI_ESTIMATED,
         entity_id=reference,
         before={"hours": before},
         after={"hours": hours, "over_s12_limit": s12_estimate(hours).exceeds},
@@ -336,8 +331,7 @@ def stop_clock(
     audit.record(
         session,
         actor,
-        f"foi.{kind}_requested",
-        entity_type="foi_request",
+        ev.FOI_CLOCK_STOPS[kind][0],
         entity_id=reference,
         after={"on": on.isoformat()},
     )
@@ -373,8 +367,7 @@ def restart_clock(
     audit.record(
         session,
         actor,
-        f"foi.{stop.kind}_received",
-        entity_type="foi_request",
+        ev.FOI_CLOCK_STOPS[stop.kind][1],
         entity_id=reference,
         after={"on": on.isoformat(), "due_on": req.due_on.isoformat() if req.due_on else None},
     )
@@ -525,8 +518,7 @@ def answer_question(
     audit.record(
         session,
         actor,
-        "foi.answered",
-        entity_type="foi_request",
+        ev.FOI_ANSWERED,
         entity_id=reference,
         before=before if before["blocks"] else None,
         after={
@@ -623,8 +615,7 @@ def send_response(
     audit.record(
         session,
         actor,
-        "foi.sent",
-        entity_type="foi_request",
+        ev.FOI_SENT,
         entity_id=reference,
         after={"sent_on": on.isoformat(), "late": late},
     )
@@ -638,8 +629,7 @@ def withdraw(session: Session, actor: Actor, *, reference: str, reason: str) -> 
     audit.record(
         session,
         actor,
-        "foi.withdrawn",
-        entity_type="foi_request",
+        ev.FOI_WITHDRAWN,
         entity_id=reference,
         reason=reason,
     )

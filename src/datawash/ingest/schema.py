@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from datawash.vocabulary import Category, Outcome, Severity, Source, Stage, WorkforceRole, values
+
 
 class ColumnType(StrEnum):
     ID = "id"
@@ -41,36 +43,14 @@ class FileKind:
         return [c.name for c in self.columns]
 
 
-ROLES = ("officer", "staff", "special", "volunteer")
+ROLES = values(WorkforceRole)
 GENDERS = ("M", "F", "X")
 YES_NO = ("Y", "N")
-SOURCES = ("complaint", "conduct_matter", "data_wash", "vetting", "other")
-SEVERITIES = ("misconduct", "gross_misconduct")
-CATEGORIES = ("sexual", "domestic_abuse", "other_vawg", "violence", "dishonesty", "drugs", "other")
-STAGES = (
-    "assessment",
-    "investigation",
-    "meeting",
-    "hearing",
-    "accelerated_hearing",
-    "appeal",
-    "closed",
-)
-OUTCOMES = (
-    "no_case_to_answer",
-    "no_further_action",
-    "reflective_practice",
-    "management_advice",
-    "management_action",
-    "written_warning",
-    "final_written_warning",
-    "reduction_in_rank",
-    "dismissed",
-    "would_have_been_dismissed",
-    "resigned_or_retired",
-    "not_proven",
-    "criminal_conviction",
-)
+SOURCES = values(Source)
+SEVERITIES = values(Severity)
+CATEGORIES = values(Category)
+STAGES = values(Stage)
+OUTCOMES = values(Outcome)
 
 T = ColumnType
 

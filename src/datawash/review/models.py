@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from datawash.db import Base, UTCDateTime, utcnow
@@ -26,6 +36,15 @@ class ReviewItem(Base):
     first_run_id: Mapped[int] = mapped_column(ForeignKey("wash_runs.id"))
     last_run_id: Mapped[int] = mapped_column(ForeignKey("wash_runs.id"))
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Filled at each wash from the person and the triage of their candidates' events, so
+    # the queue filters without reading every event: the person's workforce role and the
+    # categories (sorted, comma-separated) and parts (integrity, welfare) of their events.
+    person_role: Mapped[str | None] = mapped_column(String(20))
+    categories: Mapped[str] = mapped_column(Text, default="")
+    role_kinds: Mapped[str] = mapped_column(String(40), default="")
+    # Optimistic lock: every change bumps it, and a change made on a stale copy fails
+    # (two people acting at the same moment: exactly one wins).
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     candidates: Mapped[list[ReviewCandidate]] = relationship(
         back_populates="item", order_by="ReviewCandidate.id"
@@ -33,6 +52,8 @@ class ReviewItem(Base):
     decisions: Mapped[list[ReviewDecision]] = relationship(
         back_populates="item", order_by="ReviewDecision.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class ReviewCandidate(Base):
@@ -52,12 +73,21 @@ class ReviewCandidate(Base):
     match_probability: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(12))
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The reviewers' effective answer to "is this record our person?" (a label for the
+    # wash), set when the decision that carried it takes effect; reset to unmarked when
+    # the record's content changes in a later wash.
+    identity: Mapped[str] = mapped_column(String(20), default="unmarked")
+    identity_reason: Mapped[str | None] = mapped_column(Text)
+    identity_decision_id: Mapped[int | None] = mapped_column(Integer)
 
     item: Mapped[ReviewItem] = relationship(back_populates="candidates")
 
 
 class ReviewDecision(Base):
-    """One decision on an item: who, when, why; pending until countersigned if needed."""
+    """One change of an item's state: who, when, why; pending until a different person
+    countersigns (dual control). ``kind`` is ``decision`` (a reviewer's), ``reopen`` (a
+    supervisor's, countersigned too) or ``rewash`` (a later wash found new or changed
+    candidates): the item's whole history, read from here and never from the audit log."""
 
     __tablename__ = "review_decisions"
 
@@ -69,7 +99,16 @@ class ReviewDecision(Base):
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(12))  # pending | effective | rejected
+    kind: Mapped[str] = mapped_column(String(12), default="decision")
+    status: Mapped[str] = mapped_column(String(12))  # pending|effective|rejected|withdrawn
+    # False when dual control was switched off (by an administrator) as it was made: such
+    # a decision is marked wherever it is shown or counted.
+    dual_control: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Per-record identity marks it carries: [{"record_id", "identity", "reason"}].
+    marks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # With a referral: the events chosen to become allegations
+    # [{"event_id", "record_id", "category", "role_at_time"}].
+    allegations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     countersigned_by: Mapped[str | None] = mapped_column(String(64))
     countersigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     countersign_reason: Mapped[str | None] = mapped_column(Text)

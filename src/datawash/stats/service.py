@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from datawash.auth.service import Actor, require
+from datawash.actor import Actor
+from datawash.permissions import require
 from datawash.stats.registry import STATISTICS, Statistic, StatParams, get_statistic
 from datawash.stats.tables import StatTable
 

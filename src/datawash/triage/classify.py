@@ -18,7 +18,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-CATEGORIES = ("sexual", "domestic_abuse", "other_vawg", "violence", "dishonesty", "drugs", "other")
+from datawash.vocabulary import Category, values
+
+CATEGORIES = values(Category)
 INTEGRITY_ROLES = frozenset({"suspect", "offender", "accused", "arrested", "charged", "convicted"})
 WELFARE_ROLES = frozenset({"victim", "witness"})
 

@@ -15,13 +15,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from datawash import audit
-from datawash.auth.service import Actor, require
+from datawash.actor import Actor
+from datawash.audit import events as audit_events
 from datawash.config import Settings
 from datawash.db import session_scope, utcnow
 from datawash.errors import InputError, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import LoadedTable, load_table
 from datawash.linkage.engine import LinkageResult, link
+from datawash.permissions import require
 from datawash.review.service import sync_from_wash
 from datawash.wash.models import (
     WashCandidate,
@@ -342,8 +344,7 @@ def _persist(
     audit.record(
         session,
         actor,
-        "wash.run",
-        entity_type="wash_run",
+        audit_events.WASH_RUN,
         entity_id=run.id,
         after={
             "people": run.n_people,

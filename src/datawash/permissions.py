@@ -1,21 +1,12 @@
-"""Which role may take which named action: the one table every service checks against.
-
-A domain adds its actions here, in its own block, as "domain.verb".
+"""Which role may take which named action: the one table every service checks against,
+and :func:`require`, the one check. A domain adds its actions here, in its own block, as
+"domain.verb"; docs/architecture.md prints the table from here.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class Role(StrEnum):
-    REVIEWER = "reviewer"
-    SUPERVISOR = "supervisor"
-    PSD_INVESTIGATOR = "psd_investigator"
-    FOI_OFFICER = "foi_officer"
-    ANALYST = "analyst"
-    ADMINISTRATOR = "administrator"
-
+from datawash.actor import Actor, Role
+from datawash.errors import PermissionDenied
 
 R = Role
 _REVIEW_STAFF = frozenset({R.REVIEWER, R.SUPERVISOR})
@@ -25,6 +16,7 @@ _READ_REGISTER = frozenset({R.PSD_INVESTIGATOR, R.SUPERVISOR, R.ANALYST, R.FOI_O
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # users
     "users.manage": frozenset({R.ADMINISTRATOR}),
+    "safeguards.change": frozenset({R.ADMINISTRATOR}),
     # wash
     "wash.run": frozenset({R.SUPERVISOR, R.ADMINISTRATOR}),
     "wash.view": _REVIEW_STAFF | {R.ANALYST, R.ADMINISTRATOR},
@@ -32,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "review.view": _REVIEW_STAFF,
     "review.decide": _REVIEW_STAFF,
     "review.countersign": _REVIEW_STAFF,
+    "review.reopen": frozenset({R.SUPERVISOR}),
+    "review.export": _REVIEW_STAFF,
     "review.assign": frozenset({R.SUPERVISOR}),
     "review.set_deadline": frozenset({R.SUPERVISOR}),
     "review.progress": _REVIEW_STAFF | {R.ANALYST},
@@ -48,3 +42,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "foi.manage": frozenset({R.FOI_OFFICER}),
     "foi.publish": frozenset({R.FOI_OFFICER}),
 }
+
+
+def require(actor: Actor, action: str) -> None:
+    """Raise PermissionDenied unless the actor's role may take the named action."""
+    allowed = PERMISSIONS.get(action)
+    if allowed is None:
+        raise KeyError(f"unknown action {action!r}: add it to datawash/permissions.py")
+    if actor.role not in allowed:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not {action}")
+
+
+def may(actor: Actor, action: str) -> bool:
+    """Whether the actor may take the action (for adapters deciding what to offer)."""
+    return actor.role in PERMISSIONS.get(action, frozenset())

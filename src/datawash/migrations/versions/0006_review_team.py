@@ -1,0 +1,129 @@
+"""a review a team can trust: per-record identity, dual control on every decision, passwords,
+safeguards in the database, optimistic locks, the audit channel; rewash reopenings moved
+from the audit log into the decisions table
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _add(table: str, *columns: sa.Column) -> None:  # type: ignore[type-arg]
+    # Plain ADD COLUMN (never batch): a batch copy would drop the audit table's triggers.
+    for column in columns:
+        op.add_column(table, column)
+
+
+def upgrade() -> None:
+    _add(
+        "review_items",
+        sa.Column("person_role", sa.String(20), nullable=True),
+        sa.Column("categories", sa.Text(), nullable=False, server_default=""),
+        sa.Column("role_kinds", sa.String(40), nullable=False, server_default=""),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+    )
+    _add(
+        "review_candidates",
+        sa.Column("identity", sa.String(20), nullable=False, server_default="unmarked"),
+        sa.Column("identity_reason", sa.Text(), nullable=True),
+        sa.Column("identity_decision_id", sa.Integer(), nullable=True),
+    )
+    _add(
+        "review_decisions",
+        sa.Column("kind", sa.String(12), nullable=False, server_default="decision"),
+        sa.Column("dual_control", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("marks", sa.JSON(), nullable=True),
+        sa.Column("allegations", sa.JSON(), nullable=True),
+    )
+    _add(
+        "users",
+        sa.Column("password_hash", sa.String(200), nullable=True),
+        sa.Column("password_set_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+    )
+    _add(
+        "audit_events",
+        sa.Column("channel", sa.String(12), nullable=False, server_default="service"),
+        sa.Column("os_account", sa.String(64), nullable=True),
+    )
+    _add("cases", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    _add("allegations", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    op.create_index("ix_review_decisions_status", "review_decisions", ["status"])
+    op.create_index("ix_review_candidates_item", "review_candidates", ["item_id"])
+    op.create_table(
+        "safeguard_settings",
+        sa.Column("name", sa.String(40), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("changed_by", sa.String(64), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    _move_rewash_history()
+
+
+def _move_rewash_history() -> None:
+    """Reopenings by a later wash were only in the audit log: copy each into the decisions
+    table (kind rewash), where the item's history is now read from."""
+    conn = op.get_bind()
+    audit = sa.table(
+        "audit_events",
+        sa.column("at", sa.DateTime(timezone=True)),
+        sa.column("actor", sa.String),
+        sa.column("action", sa.String),
+        sa.column("entity_id", sa.String),
+        sa.column("before", sa.JSON),
+        sa.column("reason", sa.Text),
+    )
+    decisions = sa.table(
+        "review_decisions",
+        sa.column("item_id", sa.Integer),
+        sa.column("from_state", sa.String),
+        sa.column("to_state", sa.String),
+        sa.column("reason", sa.Text),
+        sa.column("decided_by", sa.String),
+        sa.column("decided_at", sa.DateTime(timezone=True)),
+        sa.column("status", sa.String),
+        sa.column("effective_at", sa.DateTime(timezone=True)),
+        sa.column("kind", sa.String),
+        sa.column("dual_control", sa.Boolean),
+    )
+    rows = conn.execute(
+        sa.select(
+            audit.c.at, audit.c.actor, audit.c.entity_id, audit.c.before, audit.c.reason
+        ).where(audit.c.action == "review.reopened")
+    ).all()
+    for at, actor, entity_id, before, reason in rows:
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        conn.execute(
+            decisions.insert().values(
+                item_id=int(entity_id),
+                from_state=(before or {}).get("state", "new"),
+                to_state="new",
+                reason=reason or "reopened by a later wash",
+                decided_by=actor,
+                decided_at=at,
+                status="effective",
+                effective_at=at,
+                kind="rewash",
+                dual_control=False,
+            )
+        )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("datawash migrations go forward only; restore a backup instead")

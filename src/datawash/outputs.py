@@ -1,0 +1,75 @@
+"""Everything datawash writes for people to open, made safe in one place: CSV cells that a
+spreadsheet will not run, text for a terminal that cannot carry markup or control codes,
+and files written privately (0600 in a 0700 directory) and atomically.
+
+Hand-written because each is a few lines the libraries leave to the caller: the csv module
+quotes but does not neutralise formulas, rich escapes markup but not control characters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR is a formula to
+    Excel and LibreOffice (CSV injection), so it gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in _FORMULA_START else text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def terminal(value: Any) -> str:
+    """Text from the data for a rich console: markup escaped, control characters (escape
+    sequences, bidirectional overrides) shown as visible code points."""
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return escape(text)
+
+
+def private_dir(path: Path) -> Path:
+    """Create a directory (and its parents) readable by the owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def write_private(path: Path, data: bytes | str) -> Path:
+    """Write a file 0600, atomically: a temporary file in the same directory (never
+    following a planted link), flushed to disk, then renamed over the target, so a kill
+    mid-write leaves the old file or the new one, never half of one."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
