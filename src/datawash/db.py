@@ -99,6 +99,19 @@ def _ready(url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def begin_write(session: Session) -> None:
+    """Open the write transaction now, before any SAVEPOINT. pysqlite starts a transaction
+    only at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued before one would begin
+    (and its RELEASE commit) the whole transaction; BEGIN IMMEDIATE first makes savepoints
+    nest inside it. PostgreSQL is already in a transaction: nothing to do."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def session_scope(settings: Settings | None = None) -> Iterator[Session]:
     """One transaction: commit if the block finishes, roll back everything if it raises."""

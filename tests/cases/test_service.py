@@ -114,6 +114,18 @@ def test_outcomes_refer_to_barred_and_advisory_lists(settings: Settings, tmp_pat
         )
         subject = s.scalars(select(CaseSubject).where(CaseSubject.case_id == "C2")).one()
         assert subject.barred_list_referred_on == date(2021, 9, 1)
+        for typo in ("sacked", "dismised", ""):  # update refuses what import refuses
+            with pytest.raises(InputError, match="unknown outcome"):
+                service.record_outcome(
+                    s,
+                    PSD,
+                    allegation_id="A3",
+                    outcome=typo,
+                    outcome_on=date(2021, 9, 1),
+                    reason="x",
+                )
+        with pytest.raises(InputError, match="unknown stage"):
+            service.move_stage(s, PSD, allegation_id="A3", stage="tribunal", reason="x")
         with pytest.raises(InputError, match="hearing cannot give"):
             service.record_outcome(
                 s,

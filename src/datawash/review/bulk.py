@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from datawash.actor import Actor
+from datawash.db import begin_write
 from datawash.errors import (
     DatawashError,
     DualControlError,
@@ -53,7 +54,11 @@ class BulkResult:
     decisions: list[DecisionRead]
 
 
-def _read(path: Path, allowed: tuple[str, ...], required: tuple[str, ...]) -> list[dict[str, str]]:
+def _read(
+    path: Path, allowed: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[list[dict[str, str]], list[Problem]]:
+    """The rows to act on, and the problems of rows that cannot be (empty required value,
+    NUL, wrong number of cells); a file that cannot be read at all raises."""
     name = str(path)
     try:
         raw = path.read_bytes() if path.stat().st_size <= MAX_BYTES else None
@@ -91,6 +96,7 @@ def _read(path: Path, allowed: tuple[str, ...], required: tuple[str, ...]) -> li
     if len(table) > MAX_ROWS:
         raise InputError(f"{name}: more than {MAX_ROWS:,} rows; split the file")
     rows = []
+    problems = []
     for n, cells in enumerate(table, start=1):
         if not any(c.strip() for c in cells):
             continue
@@ -100,19 +106,21 @@ def _read(path: Path, allowed: tuple[str, ...], required: tuple[str, ...]) -> li
             )
             continue
         row = dict(zip(header, cells, strict=True))
-        for col, value in row.items():
-            if "\x00" in value:
-                problems.append(Problem(name, n, col, "holds a NUL character"))
-        for r in required:
-            if not row.get(r, "").strip():
-                problems.append(Problem(name, n, r, "required value is empty"))
-        row["_row"] = str(n)
-        rows.append(row)
-    if problems:
-        raise ValidationFailed(problems)
-    if not rows:
+        bad = [
+            Problem(name, n, col, "holds a NUL character") for col, v in row.items() if "\x00" in v
+        ]
+        bad += [
+            Problem(name, n, r, "required value is empty")
+            for r in required
+            if not row.get(r, "").strip()
+        ]
+        problems += bad
+        if not bad:
+            row["_row"] = str(n)
+            rows.append(row)
+    if not rows and not problems:
         raise InputError(f"{name}: no rows under the header")
-    return rows
+    return rows, problems
 
 
 def _column_of(exc: DatawashError, default: str) -> str | None:
@@ -140,11 +148,12 @@ def _split(value: str | None) -> list[str]:
 def _each(
     session: Session,
     path: Path,
-    rows: list[dict[str, str]],
+    read: tuple[list[dict[str, str]], list[Problem]],
     act: Callable[[dict[str, str]], DecisionRead],
     default_column: str,
 ) -> BulkResult:
-    problems: list[Problem] = []
+    rows, problems = read
+    begin_write(session)  # savepoints per row nest inside one transaction
     done: list[DecisionRead] = []
     for row in rows:
         savepoint = session.begin_nested()
@@ -157,7 +166,7 @@ def _each(
                 Problem(str(path), int(row["_row"]), _column_of(exc, default_column), str(exc))
             )
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     return BulkResult(rows=len(rows), decisions=done)
 
 

@@ -1,0 +1,36 @@
+"""One vocabulary: the triage data, the formats and the register all use it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from importlib.resources import files
+
+import pytest
+
+from datawash.errors import InputError
+from datawash.vocabulary import Category, Outcome, ReviewState, parse
+
+
+def test_offence_codes_and_priority_rules_use_the_categories() -> None:
+    data = files("datawash.triage").joinpath("data")
+    codes = list(csv.DictReader(data.joinpath("offence_codes.csv").read_text().splitlines()))
+    assert codes and {r["category"] for r in codes} <= {c.value for c in Category}
+    rules = json.loads(data.joinpath("priority_rules.json").read_text())
+    used = {c for r in rules for c in (r["categories"] or [])}
+    assert used and used <= {c.value for c in Category}
+    assert {r["role_kind"] for r in rules} <= {"integrity", "welfare"}
+
+
+def test_the_synthetic_generator_speaks_the_vocabulary() -> None:
+    from datawash.synth import generator
+
+    assert set(generator.ROLE_SHARES) == {"officer", "staff", "special", "volunteer"}
+
+
+def test_parse_names_what_is_allowed() -> None:
+    assert parse(Outcome, " Dismissed ") is Outcome.DISMISSED
+    with pytest.raises(InputError, match="unknown outcome 'dismised'; one of: no_case_to_answer"):
+        parse(Outcome, "dismised")
+    assert ReviewState.NEEDS_INFORMATION.label == "unsure: needs more information"
+    assert Category.DRUGS.label == "drugs"
