@@ -30,6 +30,7 @@ test: lint typecheck unit
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/foi_bench.py
+	$(BIN)/python bench/cli_start.py
 
 docs: $(BIN)/.installed
 	COLUMNS=100 $(BIN)/python -m datawash.cli.reference > docs/cli.md

@@ -92,10 +92,27 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "heads")
 
 
+def head_revision() -> str:
+    """The newest migration's revision, read from the file names (``0006_….py``) so a
+    start need not import Alembic to learn it."""
+    names = sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1][:4]
+
+
+def _at_head(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except Exception:  # no table yet: a new database, which upgrade() creates
+        return False
+    return [r[0] for r in rows] == [head_revision()]
+
+
 @cache
 def _ready(url: str) -> sessionmaker[Session]:
     engine = _engine_for(url)
-    upgrade(engine)
+    if not _at_head(engine):
+        upgrade(engine)
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 

@@ -9,6 +9,7 @@ message does not tell an attacker which names exist.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -43,8 +44,14 @@ __all__ = [
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile). Tests swap in a
 # cheaper hasher; stored hashes carry their own parameters, so either verifies.
 hasher = PasswordHasher()
-# Verified against when the user is unknown, so a refusal takes as long either way.
-_DUMMY_HASH = hasher.hash("datawash: no such user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so a refusal takes as long either way
+    (made on first need: hashing costs a tenth of a second at every start otherwise)."""
+    return hasher.hash("datawash: no such user")
+
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -204,7 +211,7 @@ def authenticate(
     user = session.get(User, username)
     stored = user.password_hash if user is not None else None
     try:
-        hasher.verify(stored or _DUMMY_HASH, password or "")
+        hasher.verify(stored or _dummy_hash(), password or "")
         ok = stored is not None and password is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False

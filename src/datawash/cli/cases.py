@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from datawash import audit
-from datawash.cases import service
+from datawash.cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from datawash import audit, db
+    from datawash.cases import service
+else:
+    db = lazy_module("datawash.db")
+    audit = lazy_module("datawash.audit")
+    service = lazy_module("datawash.cases.service")
 from datawash.cli.common import actor_from, console, handled_errors, settings_from
-from datawash.db import session_scope
 from datawash.errors import InputError
 
 cases_app = typer.Typer(help="The misconduct case register.")
@@ -37,7 +43,7 @@ def import_cmd(
     from datawash.cli.wash import column_map_from
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         r = service.import_register(
             s,
             actor_from(ctx, s),
@@ -56,7 +62,7 @@ def import_cmd(
 def show_cmd(ctx: typer.Context, case_id: str) -> None:
     """One case: its subjects and allegations."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         case = service.get_case(s, actor_from(ctx, s), case_id)
         state = "live" if case.live else f"completed {case.closed_on}"
         console.print(
@@ -89,7 +95,7 @@ def list_cmd(
 ) -> None:
     """Cases, newest first."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         rows = service.list_cases(
             s, actor_from(ctx, s), live=live, category=category, person_id=person
         )
@@ -116,7 +122,7 @@ def count_cmd(
 ) -> None:
     """Number of cases and of distinct people."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         n = service.count_cases(s, actor_from(ctx, s), live=live, categories=category)
         console.print(f"{n.cases} case(s) involving {n.people} person(s)")
 
@@ -132,7 +138,7 @@ def update_cmd(
 ) -> None:
     """Move an allegation to a stage and/or record its outcome."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if stage:
             service.move_stage(s, actor, allegation_id=allegation_id, stage=stage, reason=reason)
@@ -156,7 +162,7 @@ def close_cmd(
 ) -> None:
     """Close a case whose allegations all have an outcome."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         service.close_case(s, actor_from(ctx, s), case_id=case_id, closed_on=_date(on, "--on"))
         console.print(f"{case_id} closed")
 
@@ -176,7 +182,7 @@ def audit_cmd(
     def at(v: str | None, what: str) -> datetime | None:
         return datetime.combine(_date(v, what), datetime.min.time(), tzinfo=UTC) if v else None
 
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         events = audit.query(
             s,
             actor_from(ctx, s),

@@ -9,15 +9,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
 from datawash.actor import Actor, Channel
 from datawash.config import Settings, get_settings
 from datawash.errors import AuthenticationFailed, DatawashError, PermissionDenied
 from datawash.outputs import terminal
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console()
 err_console = Console(stderr=True)

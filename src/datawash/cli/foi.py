@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from datawash.cli.common import actor_from, console, handled_errors, settings_from
-from datawash.db import session_scope
+from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
-from datawash.foi import service
-from datawash.foi.catalogue import catalogue
-from datawash.foi.deadlines import due_date, working_days_between
-from datawash.foi.letter import build_letter, write_letter
-from datawash.foi.log import write_disclosure_log
-from datawash.foi.seed import build_seed_response
+
+if TYPE_CHECKING:
+    from datawash import db
+    from datawash.foi import catalogue as catalogue_
+    from datawash.foi import deadlines, log, seed, service
+    from datawash.foi import letter as letters
+else:
+    db = lazy_module("datawash.db")
+    service = lazy_module("datawash.foi.service")
+    catalogue_ = lazy_module("datawash.foi.catalogue")
+    deadlines = lazy_module("datawash.foi.deadlines")
+    letters = lazy_module("datawash.foi.letter")
+    log = lazy_module("datawash.foi.log")
+    seed = lazy_module("datawash.foi.seed")
 
 foi_app = typer.Typer(help="Freedom of Information requests, answers, letters and the log.")
 
@@ -44,7 +52,7 @@ def receive_cmd(
 ) -> None:
     """Log a request: its questions are split out (edit them after) and the due date set."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         if text_file is not None:
             try:
                 body = text_file.read_text(encoding="utf-8")
@@ -78,7 +86,7 @@ def list_cmd(
     """Requests with their status, due date and working days left (overdue in red)."""
     settings = settings_from(ctx)
     today = date.today()
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         table = Table(
             "reference",
             "received",
@@ -110,8 +118,8 @@ def _days_left(status: str, due_on: date | None, sent_on: date | None, today: da
     if status != "open" or due_on is None:
         return ""
     if due_on < today:
-        return f"[red]OVERDUE by {working_days_between(due_on, today)}[/]"
-    left = working_days_between(today, due_on)
+        return f"[red]OVERDUE by {deadlines.working_days_between(due_on, today)}[/]"
+    left = deadlines.working_days_between(today, due_on)
     return f"[yellow]{left}[/]" if left <= 5 else str(left)
 
 
@@ -119,7 +127,7 @@ def _days_left(status: str, due_on: date | None, sent_on: date | None, today: da
 def show_cmd(ctx: typer.Context, reference: str) -> None:
     """One request: questions, answers, the clock."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         r = service.get_request(s, actor, reference)
         due = f"{r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped"
@@ -165,7 +173,7 @@ def question_cmd(
 ) -> None:
     """Edit, add or remove a question (the automatic split is a starting point)."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if action == "add" and text:
             q = service.add_question(s, actor, reference=reference, text=text)
@@ -190,7 +198,7 @@ def estimate_cmd(
 ) -> None:
     """Record the s12 estimate (police limit £450 = 18 hours at £25)."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         r = service.set_hours_estimate(s, actor_from(ctx, s), reference=reference, hours=hours)
         est = service.s12_estimate(
             hours, limit=settings.s12_limit_pounds, rate=settings.s12_hourly_rate
@@ -210,7 +218,7 @@ def clock_cmd(
     """Stop the clock for clarification (s1(3): restarts on reply) or a fee (s10(2): paused),
     or resume it."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         day = _date(on, "--on")
         if action in ("clarify", "fee"):
@@ -244,7 +252,7 @@ def answer_cmd(
 ) -> None:
     """Answer a question with a statistic, an exemption (or NCND) and/or text."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         params: dict[str, object] = {}
         for item in param or []:
             key, sep, value = item.partition("=")
@@ -285,11 +293,13 @@ def letter_cmd(
 ) -> None:
     """Render the response letter (HTML, PDF, DOCX)."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
-        letter = build_letter(
+    with handled_errors(), db.session_scope(settings) as s:
+        letter = letters.build_letter(
             s, actor_from(ctx, s), reference, authority=settings.authority_name, addressed=addressed
         )
-        for path in write_letter(letter, out, [f.strip() for f in fmt.split(",") if f.strip()]):
+        for path in letters.write_letter(
+            letter, out, [f.strip() for f in fmt.split(",") if f.strip()]
+        ):
             console.print(f"wrote {path}")
 
 
@@ -301,7 +311,7 @@ def send_cmd(
 ) -> None:
     """Mark the response sent; it joins the disclosure log."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         r = service.send_response(s, actor_from(ctx, s), reference=reference, on=_date(on, "--on"))
         late = r.due_on is not None and r.sent_on is not None and r.sent_on > r.due_on
         console.print(f"{r.reference} sent {r.sent_on:%d/%m/%Y}" + (" (LATE)" if late else ""))
@@ -314,8 +324,10 @@ def log_cmd(
 ) -> None:
     """Write the disclosure log: CSV, an HTML index and each response (no requester)."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
-        paths = write_disclosure_log(s, actor_from(ctx, s), out, authority=settings.authority_name)
+    with handled_errors(), db.session_scope(settings) as s:
+        paths = log.write_disclosure_log(
+            s, actor_from(ctx, s), out, authority=settings.authority_name
+        )
         console.print(f"wrote {len(paths)} files to {out}")
 
 
@@ -323,7 +335,7 @@ def log_cmd(
 def exemptions_cmd() -> None:
     """The catalogue of FOIA sections: kind, NCND subsection, wording."""
     table = Table("section", "title", "kind", "NCND", "reason")
-    for e in catalogue().values():
+    for e in catalogue_.catalogue().values():
         table.add_row(e.section, e.title, e.kind, ", ".join(e.ncnd_forms) or "-", e.reason)
     console.print(table)
 
@@ -332,7 +344,7 @@ def exemptions_cmd() -> None:
 def due_cmd(received: str) -> None:
     """The statutory due date for a request received on RECEIVED (YYYY-MM-DD)."""
     with handled_errors():
-        d = due_date(_date(received, "RECEIVED"))
+        d = deadlines.due_date(_date(received, "RECEIVED"))
         console.print(f"due {d.due_on:%d/%m/%Y} ({d.explanation})")
 
 
@@ -345,9 +357,9 @@ def seed_cmd(
 ) -> None:
     """Answer the seed request (the reference FOI response) from this register and wash."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
-        ref = build_seed_response(
+        ref = seed.build_seed_response(
             s,
             actor,
             authority=settings.authority_name,
@@ -358,12 +370,12 @@ def seed_cmd(
         letter = None
         if out is not None:
             s.flush()
-            letter = build_letter(s, actor, ref, authority=settings.authority_name)
+            letter = letters.build_letter(s, actor, ref, authority=settings.authority_name)
     # Files only once the answers have committed (a failed run leaves nothing behind).
     console.print(f"{ref}: the seed request, answered")
     if letter is not None and out is not None:
         with handled_errors():
-            for path in write_letter(letter, out, ["html", "pdf", "docx"]):
+            for path in letters.write_letter(letter, out, ["html", "pdf", "docx"]):
                 console.print(f"wrote {path}")
 
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from datawash.cli.common import actor_from, console, handled_errors, plain, settings_from
-from datawash.db import session_scope
+from datawash.cli.lazy import lazy_module
 from datawash.outputs import csv_text, terminal, write_private
+
+if TYPE_CHECKING:
+    from datawash import db
+else:
+    db = lazy_module("datawash.db")
 
 review_app = typer.Typer(
     help="Review wash hits: queue, show, decide, countersign, reopen, assign, progress."
@@ -89,7 +94,7 @@ def queue_cmd(
     from datawash.vocabulary import Category, WorkforceRole, parse
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         filters = QueueFilter(
             states=state or [],
@@ -187,7 +192,7 @@ def show_cmd(ctx: typer.Context, person_id: str) -> None:
     from datawash.review import service
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         v = service.show(s, actor_from(ctx, s), person_id)
         p = v.person
         plain(
@@ -277,7 +282,7 @@ def decide_cmd(
     from datawash.review import bulk, service
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if file is not None:
             if person_id or decision:
@@ -324,7 +329,7 @@ def countersign_cmd(
     from datawash.review import bulk, service
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if file is not None:
             if person_id:
@@ -351,7 +356,7 @@ def reopen_cmd(
     from datawash.review import service
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         row = service.reopen(s, actor_from(ctx, s), person_id=person_id, reason=reason)
         _said(person_id, row.from_state, row.to_state, row.status, row.without_second_person)
 
@@ -366,7 +371,7 @@ def assign_cmd(
     from datawash.review import service
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         n = service.assign(s, actor_from(ctx, s), person_ids=person_ids, reviewer=to)
         plain(f"{n} item(s) assigned to {to}")
 
@@ -379,7 +384,7 @@ def deadline_cmd(ctx: typer.Context, run_id: int, due_on: str) -> None:
     settings = settings_from(ctx)
     due = _date(due_on, "DUE_ON")
     assert due is not None
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         got = service.set_deadline(s, actor_from(ctx, s), run_id=run_id, due_on=due)
         console.print(f"run {run_id}: review due by {got.isoformat()}")
 
@@ -392,7 +397,7 @@ def progress_cmd(
     from datawash.review import service
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         p = service.progress(s, actor_from(ctx, s), run_id=run_id)
         table = Table(title=f"Review progress (wash run {p.run_id})", show_header=False)
         table.add_row("items", f"{p.total:,}")

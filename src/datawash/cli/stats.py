@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from datawash.cli.common import actor_from, console, handled_errors, settings_from
-from datawash.db import session_scope
+from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
 from datawash.foi.disclosure import apply_disclosure_control
 from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
-from datawash.stats import service
 from datawash.stats.periods import PeriodKind, parse_period
-from datawash.stats.registry import StatParams
+
+if TYPE_CHECKING:
+    from datawash import db
+    from datawash.stats import registry, service
+else:
+    db = lazy_module("datawash.db")
+    registry = lazy_module("datawash.stats.registry")
+    service = lazy_module("datawash.stats.service")
 from datawash.stats.tables import StatTable
 
 
@@ -45,7 +51,7 @@ def params_from_options(
     count: str,
     as_of: str | None,
     run: int | None,
-) -> StatParams:
+) -> registry.StatParams:
     values: dict[str, Any] = {
         "from_period": from_,
         "to_period": to,
@@ -80,7 +86,7 @@ def params_from_options(
         if bad:
             raise InputError(f"{flag}: unknown value {bad[0]!r}; one of {', '.join(allowed or ())}")
         values[key] = split
-    params = StatParams(**values)
+    params = registry.StatParams(**values)
     params.check()
     return params
 
@@ -132,7 +138,7 @@ def stats_cmd(
 ) -> None:
     """Named statistics (`datawash stats list` describes them)."""
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if name == "list":
             out = Table("name", "what it gives", "parameters", "--by")

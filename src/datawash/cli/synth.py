@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from datawash.cli.common import console
+from datawash.cli.lazy import lazy_module
 from datawash.cli.progress import stage_progress
-from datawash.synth import generate
+
+if TYPE_CHECKING:
+    from datawash import synth as synthesis
+else:
+    synthesis = lazy_module("datawash.synth")
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +35,7 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("csv", "parquet"):
             raise typer.BadParameter("--format must be csv or parquet")
         with stage_progress({"synth": "Synthesise force and extract"}) as progress:
-            summary = generate(
+            summary = synthesis.generate(
                 out,
                 workforce=workforce,
                 records=records,

@@ -4,14 +4,19 @@ with which password; the safeguards only an administrator changes."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from datawash.cli.common import actor_from, console, handled_errors, plain, settings_from
-from datawash.db import session_scope
+from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
+
+if TYPE_CHECKING:
+    from datawash import db
+else:
+    db = lazy_module("datawash.db")
 
 users_app = typer.Typer(help="Users, roles and passwords (the first user is an administrator).")
 safeguards_app = typer.Typer(help="Safeguards (dual control …): list, or change as administrator.")
@@ -43,7 +48,7 @@ def add_cmd(
     from datawash.auth.service import add_user, any_user
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         password = _new_password(password_stdin)
         actor = actor_from(ctx, s) if any_user(s) else None
         add_user(s, actor, username=username, role=role, display_name=name, password=password)
@@ -62,7 +67,7 @@ def set_password_cmd(
     from datawash.auth.service import set_password
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         password = _new_password(password_stdin)
         if password is None:
             raise InputError("give the new password on standard input (--password-stdin)")
@@ -80,7 +85,7 @@ def deactivate_cmd(
     from datawash.auth.service import deactivate
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         deactivate(s, actor_from(ctx, s), username=username, reason=reason)
         plain(f"user {username} deactivated")
 
@@ -96,7 +101,7 @@ def set_role_cmd(
     from datawash.auth.service import set_role
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         set_role(s, actor_from(ctx, s), username=username, role=role, reason=reason)
         plain(f"user {username} is now {role}")
 
@@ -107,7 +112,7 @@ def list_cmd(ctx: typer.Context) -> None:
     from datawash.auth.service import list_users
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         table = Table("user", "role", "active", "password set")
         for u in list_users(s, actor_from(ctx, s)):
             table.add_row(
@@ -125,7 +130,7 @@ def safeguards_list_cmd(ctx: typer.Context) -> None:
     from datawash.safeguards.service import list_safeguards
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         actor_from(ctx, s)
         table = Table("safeguard", "value", "default", "changed by", "when", "reason")
         for g in list_safeguards(s):
@@ -151,7 +156,7 @@ def safeguards_set_cmd(
     from datawash.safeguards.service import change
 
     settings = settings_from(ctx)
-    with handled_errors(), session_scope(settings) as s:
+    with handled_errors(), db.session_scope(settings) as s:
         new = change(s, actor_from(ctx, s), name=name, raw_value=value, reason=reason)
         plain(f"{name} is now {new}")
 

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from datawash.cli.common import console, handled_errors, run_actor, settings_from
+from datawash.cli.lazy import lazy_module
 from datawash.cli.progress import stage_progress
-from datawash.ingest.mapping import ColumnMap, load_map_file, parse_map_options
-from datawash.wash.service import WashSummary, run_wash
+
+if TYPE_CHECKING:
+    from datawash.ingest import mapping
+    from datawash.wash import service as wash_service
+else:
+    mapping = lazy_module("datawash.ingest.mapping")
+    wash_service = lazy_module("datawash.wash.service")
 
 
-def column_map_from(map_options: list[str] | None, map_file: Path | None) -> ColumnMap | None:
+def column_map_from(
+    map_options: list[str] | None, map_file: Path | None
+) -> mapping.ColumnMap | None:
     """Column mapping from --map-file and --map (the options win over the file)."""
     if not map_options and map_file is None:
         return None
-    base = load_map_file(map_file) if map_file is not None else ColumnMap()
-    return base.merged(parse_map_options(map_options or []))
+    base = mapping.load_map_file(map_file) if map_file is not None else mapping.ColumnMap()
+    return base.merged(mapping.parse_map_options(map_options or []))
 
 
-def print_summary(summary: WashSummary) -> None:
+def print_summary(summary: wash_service.WashSummary) -> None:
     table = Table(title=f"Wash run {summary.run_id}", show_header=False)
     table.add_row("people screened", f"{summary.people:,}")
     table.add_row("records scanned", f"{summary.records:,}")
@@ -70,7 +78,7 @@ def register(app: typer.Typer) -> None:
             actor = run_actor(ctx, settings)
             cmap = column_map_from(map_, map_file)
             with stage_progress() as progress:
-                summary = run_wash(
+                summary = wash_service.run_wash(
                     settings=settings,
                     actor=actor,
                     workforce=workforce,
