@@ -18,6 +18,7 @@ demo: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
@@ -34,6 +35,7 @@ bench: $(BIN)/.installed
 
 docs: $(BIN)/.installed
 	COLUMNS=100 $(BIN)/python -m datawash.cli.reference > docs/cli.md
+	$(BIN)/python -m datawash.cli.architecture > docs/architecture.md
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache

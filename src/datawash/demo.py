@@ -24,7 +24,7 @@ from datawash.review.read import EventRead, QueueFilter
 from datawash.review.workflow import State
 from datawash.synth import generate
 from datawash.vocabulary import RecordIdentity
-from datawash.wash.service import WashSummary, run_wash
+from datawash.wash.service import WashSummary
 
 Progress = Callable[[str, float], None]
 
@@ -117,7 +117,7 @@ def run_demo(
     generate(inputs, workforce=workforce, records=records, seed=seed, fmt="csv")
     step("synth", 1.0)
     team = ensure_demo_users(settings)
-    summary = run_wash(
+    summary = review.wash(
         settings=settings,
         actor=team["sam.supervisor"],
         workforce=inputs / "workforce.csv",

@@ -13,6 +13,7 @@ from datawash.auth.service import SYSTEM, Actor, Role
 from datawash.config import Settings
 from datawash.db import session_scope
 from datawash.errors import PermissionDenied, ValidationFailed
+from datawash.review.service import wash as run_wash
 from datawash.wash.models import (
     WashCandidate,
     WashEvent,
@@ -21,7 +22,7 @@ from datawash.wash.models import (
     WashRecord,
     WashRun,
 )
-from datawash.wash.service import WashSummary, run_wash
+from datawash.wash.service import WashSummary
 
 
 @pytest.fixture(scope="module")

@@ -150,7 +150,7 @@ def show_cmd(ctx: typer.Context, reference: str) -> None:
             if q.answer is None:
                 console.print("   not answered", style="yellow")
                 continue
-            from datawash.foi.letter import answer_text
+            from datawash.foi.service import answer_text
 
             console.print(f"   {answer_text(q.answer)}", markup=False)
             for d in q.answer.disclosure:

@@ -14,9 +14,11 @@ from datawash.cli.progress import stage_progress
 
 if TYPE_CHECKING:
     from datawash.ingest import mapping
+    from datawash.review import service as review_service
     from datawash.wash import service as wash_service
 else:
     mapping = lazy_module("datawash.ingest.mapping")
+    review_service = lazy_module("datawash.review.service")
     wash_service = lazy_module("datawash.wash.service")
 
 
@@ -78,7 +80,7 @@ def register(app: typer.Typer) -> None:
             actor = run_actor(ctx, settings)
             cmap = column_map_from(map_, map_file)
             with stage_progress() as progress:
-                summary = wash_service.run_wash(
+                summary = review_service.wash(
                     settings=settings,
                     actor=actor,
                     workforce=workforce,

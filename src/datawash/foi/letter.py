@@ -148,24 +148,6 @@ def _blocks(answer: FoiAnswer, redact: Callable[[str], str]) -> list[Block]:
     return out
 
 
-def answer_text(answer: FoiAnswer | None) -> str:
-    """The answer as plain text (the disclosure log's response column)."""
-    if answer is None:
-        return "not answered"
-    parts: list[str] = []
-    for b in answer.blocks:
-        if b["kind"] == "statistic":
-            t = StatTable.from_dict(b["table"])
-            rows = "; ".join(
-                ", ".join(f"{col} {val}" for col, val in zip(t.display_columns, row, strict=True))
-                for row in t.rows
-            )
-            parts.append(f"{t.title}: {rows}.")
-        else:
-            parts.append(str(b["text"]))
-    return " ".join(parts)
-
-
 def build_letter(
     session: Session,
     actor: Actor,

@@ -648,9 +648,26 @@ class LogEntry:
     exemptions: list[str]
 
 
+def answer_text(answer: FoiAnswer | None) -> str:
+    """The answer as plain text (the disclosure log's response column)."""
+    if answer is None:
+        return "not answered"
+    parts: list[str] = []
+    for b in answer.blocks:
+        if b["kind"] == "statistic":
+            t = StatTable.from_dict(b["table"])
+            rows = "; ".join(
+                ", ".join(f"{col} {val}" for col, val in zip(t.display_columns, row, strict=True))
+                for row in t.rows
+            )
+            parts.append(f"{t.title}: {rows}.")
+        else:
+            parts.append(str(b["text"]))
+    return " ".join(parts)
+
+
 def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
     require(actor, "foi.view")
-    from datawash.foi.letter import answer_text  # the letter and the log say the same
 
     entries = []
     for req in list_requests(session, actor, status=Status.SENT.value):

@@ -52,6 +52,7 @@ from datawash.safeguards.service import dual_control
 from datawash.triage import EventTriage, classify_event, person_priority
 from datawash.vocabulary import Category, DecisionStatus, RecordIdentity, WorkforceRole, parse
 from datawash.wash.models import WashCandidate, WashEvent, WashPerson, WashRecord, WashRun
+from datawash.wash.service import WashSummary, run_wash
 
 PENDING, EFFECTIVE = DecisionStatus.PENDING.value, DecisionStatus.EFFECTIVE.value
 REJECTED, WITHDRAWN = DecisionStatus.REJECTED.value, DecisionStatus.WITHDRAWN.value
@@ -1227,3 +1228,9 @@ def compute_progress(
             result.forecast_done_on is not None and result.forecast_done_on <= deadline.due_on
         )
     return result
+
+
+def wash(**options: Any) -> WashSummary:
+    """Run a wash (the options of ``wash.service.run_wash``) and open or update the review
+    items in the same transaction: what a supervisor starts from the CLI or the web."""
+    return run_wash(**options, open_reviews=sync_from_wash)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 from sqlalchemy import insert, select
@@ -24,7 +24,6 @@ from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import LoadedTable, load_table
 from datawash.linkage.engine import LinkageResult, link
 from datawash.permissions import require
-from datawash.review.service import sync_from_wash
 from datawash.wash.models import (
     WashCandidate,
     WashEvent,
@@ -98,6 +97,14 @@ def open_workspace(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
+class ReviewCounts(Protocol):
+    created: int
+    reopened: int
+
+
+OpenReviews = Callable[[Session, Actor, int], ReviewCounts]
+
+
 def run_wash(
     *,
     settings: Settings,
@@ -109,11 +116,14 @@ def run_wash(
     label: str | None = None,
     export: Path | None = None,
     progress: Progress | None = None,
+    open_reviews: OpenReviews,
 ) -> WashSummary:
     """Screen the workforce file against the records extract and record the run.
 
     Nothing is written unless every input is valid and the linkage finishes: the database
     change (run, people, candidate records, events, pairs, review items) is one transaction.
+    ``open_reviews`` brings the review items up to date in that transaction; the review
+    layer passes its own (``review.service.wash``), so the wash never imports the review.
     """
     require(actor, "wash.run")
     if export is not None and export.suffix not in (".csv", ".parquet"):
@@ -153,7 +163,7 @@ def run_wash(
             with session_scope(settings) as session:
                 run = _persist(session, actor, con, inputs, result, settings, label=label)
                 # Review items follow the run in the same transaction: no run without them.
-                synced = sync_from_wash(session, actor, run.id)
+                synced = open_reviews(session, actor, run.id)
                 run.seconds = round(time.perf_counter() - started, 2)
                 summary = WashSummary(
                     run_id=run.id,
