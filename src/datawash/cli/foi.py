@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from datawash import clock
 from datawash.cli.common import actor_from, console, handled_errors, settings_from
 from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
+from datawash.outputs import terminal
 
 if TYPE_CHECKING:
     from datawash import db
@@ -32,7 +34,7 @@ foi_app = typer.Typer(help="Freedom of Information requests, answers, letters an
 
 def _date(value: str | None, what: str) -> date:
     if value is None:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -85,7 +87,7 @@ def list_cmd(
 ) -> None:
     """Requests with their status, due date and working days left (overdue in red)."""
     settings = settings_from(ctx)
-    today = date.today()
+    today = clock.today()
     with handled_errors(), db.session_scope(settings) as s:
         table = Table(
             "reference",
@@ -100,27 +102,27 @@ def list_cmd(
         for r in service.list_requests(s, actor_from(ctx, s), status=status):
             answered = sum(q.answer is not None for q in r.questions)
             table.add_row(
-                r.reference,
+                terminal(r.reference),
                 f"{r.received_on:%d/%m/%Y}",
-                r.title,
+                terminal(r.title),
                 r.status,
                 f"{r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped",
-                _days_left(r.status, r.due_on, r.sent_on, today),
+                _days_left(service.clock_status(r, today)),
                 f"{r.sent_on:%d/%m/%Y}" if r.sent_on else "",
                 f"{answered}/{len(r.questions)}",
             )
         console.print(table)
 
 
-def _days_left(status: str, due_on: date | None, sent_on: date | None, today: date) -> str:
-    if sent_on is not None:
-        return "late" if due_on is not None and sent_on > due_on else "on time"
-    if status != "open" or due_on is None:
-        return ""
-    if due_on < today:
-        return f"[red]OVERDUE by {deadlines.working_days_between(due_on, today)}[/]"
-    left = deadlines.working_days_between(today, due_on)
-    return f"[yellow]{left}[/]" if left <= 5 else str(left)
+def _days_left(status: service.ClockStatus) -> str:
+    if status.kind in ("on_time", "late"):
+        return status.kind.replace("_", " ")
+    if status.kind == "overdue":
+        return f"[red]OVERDUE by {status.working_days}[/]"
+    if status.kind == "open" and status.working_days is not None:
+        left = status.working_days
+        return f"[yellow]{left}[/]" if left <= 5 else str(left)
+    return ""
 
 
 @foi_app.command("show")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,8 +12,7 @@ from datawash.cli.common import actor_from, console, handled_errors, settings_fr
 from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
 from datawash.foi.disclosure import apply_disclosure_control
-from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
-from datawash.stats.periods import PeriodKind, parse_period
+from datawash.stats.periods import PeriodKind
 
 if TYPE_CHECKING:
     from datawash import db
@@ -33,62 +31,29 @@ class Format(StrEnum):
     MD = "md"
 
 
-def _split(values: list[str] | None) -> tuple[str, ...] | None:
-    if not values:
-        return None
-    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
+# The options as the command line names them, for messages from the service's checks.
+FLAGS = {
+    "from_period": "--from",
+    "to_period": "--to",
+    "count": "--count",
+    "as_of": "--as-of",
+    "by": "--by",
+    "categories": "--category",
+    "roles": "--role",
+    "outcomes": "--outcome",
+}
 
 
-def params_from_options(
-    *,
-    from_: str | None,
-    to: str | None,
-    period: PeriodKind,
-    by: list[str] | None,
-    category: list[str] | None,
-    role: list[str] | None,
-    outcome: list[str] | None,
-    count: str,
-    as_of: str | None,
-    run: int | None,
-) -> registry.StatParams:
-    values: dict[str, Any] = {
-        "from_period": from_,
-        "to_period": to,
-        "period": period,
-        "count": count,
-        "run_id": run,
-    }
-    if as_of:
-        try:
-            values["as_of"] = date.fromisoformat(as_of)
-        except ValueError:
-            raise InputError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)") from None
-    # Check each option here so that the message names the option that is wrong.
-    for flag, text in (("--from", from_), ("--to", to)):
-        if text is not None:
-            try:
-                parse_period(text, PeriodKind(period))
-            except InputError as exc:
-                raise InputError(f"{flag}: {exc}") from None
-    if count not in ("people", "cases"):
-        raise InputError(f"--count: must be people or cases, not {count!r}")
-    for key, flag, opt, allowed in (
-        ("by", "--by", by, None),
-        ("categories", "--category", category, CATEGORIES),
-        ("roles", "--role", role, ROLES),
-        ("outcomes", "--outcome", outcome, OUTCOMES),
-    ):
-        split = _split(opt)
-        if split is None:
-            continue
-        bad = [v for v in split if allowed is not None and v not in allowed]
-        if bad:
-            raise InputError(f"{flag}: unknown value {bad[0]!r}; one of {', '.join(allowed or ())}")
-        values[key] = split
-    params = registry.StatParams(**values)
-    params.check()
-    return params
+def params_from_options(**options: Any) -> registry.StatParams:
+    """The service checks each option (one rule for CLI and web); the message here names
+    the command-line option that is wrong."""
+    try:
+        return service.params_from(**options)
+    except InputError as exc:
+        flag = FLAGS.get(exc.field or "")
+        if flag is None:
+            raise
+        raise InputError(f"{flag}: {exc}", field=exc.field) from None
 
 
 def print_table(table: StatTable, fmt: Format) -> None:

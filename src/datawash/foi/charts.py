@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
+from datawash import clock
 from datawash.stats.tables import StatTable
 
 
@@ -62,7 +63,7 @@ def burn_down(table: StatTable, due_on: date | None, threshold: int = 5) -> byte
     days = [date.fromisoformat(str(r[0])) for r in table.rows]
     remaining = [int(r[1]) if isinstance(r[1], int) else threshold for r in table.rows]
     withheld = [k for k, r in enumerate(table.rows) if not isinstance(r[1], int)]
-    first = days[0] if days else date.today()
+    first = days[0] if days else clock.today()
     x = [(d - first).days for d in days]
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     # Markers while there are few days, so a wash reviewed for one day still shows a point.

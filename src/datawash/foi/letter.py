@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 from sqlalchemy.orm import Session
 
+from datawash import clock
 from datawash.actor import Actor
 from datawash.foi.catalogue import Citation, cite
 from datawash.foi.charts import bars_by_year, burn_down
@@ -187,7 +188,7 @@ def build_letter(
     return Letter(
         authority=authority,
         reference=req.reference,
-        letter_date=letter_date or req.sent_on or date.today(),
+        letter_date=letter_date or req.sent_on or clock.today(),
         received_on=req.received_on,
         title=redact(req.title),
         salutation=salutation,

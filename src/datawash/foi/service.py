@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from datawash import audit
+from datawash import audit, clock
 from datawash.actor import Actor
 from datawash.audit import events as ev
 from datawash.errors import InputError, NotFound
 from datawash.foi.catalogue import Citation, cite, ncnd_statement
-from datawash.foi.deadlines import ClockStop, due_date
+from datawash.foi.deadlines import ClockStop, due_date, working_days_between
 from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.foi.workflow import EDITABLE, Status, check_transition
@@ -116,7 +116,7 @@ def receive_request(
 ) -> FoiRequest:
     """Log a request: reference, questions split from the text, the due date."""
     require(actor, "foi.manage")
-    if received_on > (today or date.today()):
+    if received_on > (today or clock.today()):
         raise InputError(f"received date {received_on} is in the future")
     if not text.strip():
         raise InputError("the request text is empty")
@@ -303,7 +303,7 @@ def set_hours_estimate(
 
 
 def _not_future(on: date, today: date | None) -> None:
-    if on > (today or date.today()):
+    if on > (today or clock.today()):
         raise InputError(f"{on} is in the future: record what has happened, when it happens")
 
 
@@ -475,7 +475,7 @@ def answer_question(
         blocks.append({"kind": "ncnd", "text": ncnd_statement(citations, authority)})
     for st in statistics:
         statistic = get_statistic(st.name)
-        params = _frozen(statistic, StatParams.from_dict(st.params), today or date.today())
+        params = _frozen(statistic, StatParams.from_dict(st.params), today or clock.today())
         table = statistic.compute(session, params)
         safe, decision = _controlled(table, threshold, disclose_small_counts_reason)
         block: dict[str, Any] = {
@@ -691,3 +691,26 @@ def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
             )
         )
     return entries
+
+
+@dataclass(frozen=True)
+class ClockStatus:
+    """Where a request stands against the FOI clock: sent on time or late, open with so
+    many working days left, overdue by so many, or stopped (clarification, fee)."""
+
+    kind: str  # on_time | late | open | overdue | stopped | closed
+    working_days: int | None = None
+
+
+def clock_status(req: FoiRequest, today: date | None = None) -> ClockStatus:
+    day = today or clock.today()
+    if req.sent_on is not None:
+        late = req.due_on is not None and req.sent_on > req.due_on
+        return ClockStatus("late" if late else "on_time")
+    if req.status != Status.OPEN.value:
+        return ClockStatus("stopped" if req.due_on is None else "closed")
+    if req.due_on is None:
+        return ClockStatus("stopped")
+    if req.due_on < day:
+        return ClockStatus("overdue", working_days_between(req.due_on, day))
+    return ClockStatus("open", working_days_between(day, req.due_on))
