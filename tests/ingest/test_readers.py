@@ -117,6 +117,25 @@ def test_every_row_problem_is_reported_with_row_and_column(tmp_path: Path) -> No
     assert "Ann" not in text and "Green" not in text and "1990-02-30" not in text
 
 
+def test_whitespace_only_values_and_nul_bytes_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "workforce.csv"
+    path.write_bytes(
+        (
+            HEADER + "\n"
+            "P1,officer,\t \u00a0,Smith,,1980-05-01,F,,\n"  # tab, space and no-break space
+            "\t,officer,Ann,Smith,,1980-05-01,F,,\n"  # tab-only id
+            "P3,officer,Ann,Sm\x00ith,,1980-05-01,F,,\n"  # NUL inside a name
+            "P4,officer, Bo ,Black,,1980-05-01,M,,\n"  # padded: fine, trimmed
+        ).encode()
+    )
+    text = "\n".join(_problems(duckdb.connect(), path))
+    assert "row 1, column 'forenames': empty value in a required column" in text
+    assert "row 2, column 'person_id': empty value in a required column" in text
+    assert "row 3, column 'surname': holds a NUL byte" in text
+    assert "row 4" not in text
+    assert "Smith" not in text
+
+
 def test_records_may_have_empty_names_but_not_empty_ids(tmp_path: Path) -> None:
     con = duckdb.connect()
     ok = _csv(

@@ -107,3 +107,11 @@ def test_register_refers_to_real_cases(medium: tuple[Path, object]) -> None:
     for a in allegations:
         people_cases.setdefault(a["person_id"], set()).add(a["case_id"])
     assert any(len(s) > 1 for s in people_cases.values())  # people in several cases
+
+
+@pytest.mark.parametrize(("workforce", "records"), [(1, 1), (5, 50), (50, 2000)])
+def test_small_forces_and_extracts(tmp_path: Path, workforce: int, records: int) -> None:
+    summary = generate(tmp_path / "s", workforce=workforce, records=records, seed=3)
+    with (tmp_path / "s" / "workforce.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == workforce
+    assert summary is not None and (tmp_path / "s" / "allegations.csv").exists()

@@ -260,6 +260,12 @@ def load_table(
         checks = _Checks(con, str(path), raw)
         for col in spec.columns:
             _check_column(checks, spec, col, used.get(col.name), age_bounds)
+        for header in [h for h in used.values() if h is not None] + [h for h, _ in extras]:
+            checks.rows(
+                f"strpos(CAST({_ident(header)} AS VARCHAR), chr(0)) > 0",
+                header,
+                "holds a NUL byte (a binary or corrupted file?)",
+            )
         _check_duplicates(con, checks, spec, used[spec.id_column])
         if checks.problems:
             raise ValidationFailed(checks.problems)
@@ -267,7 +273,7 @@ def load_table(
         for col in spec.columns:
             selects.append(f"{_typed(col, used.get(col.name))} AS {_ident(col.name)}")
         for header, name in extras:
-            selects.append(f"nullif(trim({_ident(header)}), '') AS {_ident(name)}")
+            selects.append(f"{_clean(_ident(header))} AS {_ident(name)}")
         con.execute(f"DROP TABLE IF EXISTS {target}")
         con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(selects)} FROM {raw}")
     return LoadedTable(
@@ -315,8 +321,18 @@ def _resolve_columns(
     return used, extras
 
 
+# Whitespace a cell may be padded with or consist of: spaces, tabs, line breaks, form
+# feed, vertical tab and the no-break space a spreadsheet leaves (DuckDB's one-argument
+# trim() removes spaces only, so a tab-only name would pass as a value).
+_WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)"
+
+
+def _clean(expr: str) -> str:
+    return f"nullif(trim({expr}, {_WHITESPACE}), '')"
+
+
 def _value(header: str | None) -> str:
-    return "NULL" if header is None else f"nullif(trim({_ident(header)}), '')"
+    return "NULL" if header is None else _clean(_ident(header))
 
 
 def _check_column(

@@ -842,7 +842,8 @@ def _register(
     cat_p = np.array(list(CATEGORY_SHARES.values()))
     outs = list(COMPLETED_OUTCOMES)
     out_p = np.array(list(COMPLETED_OUTCOMES.values()))
-    repeaters = list(rng.choice(person_ids, 25, replace=False))
+    # A few people are subject of several cases (at most a quarter of a small force).
+    repeaters = list(rng.choice(person_ids, min(25, max(1, len(person_ids) // 4)), replace=False))
     first = date(2017, 4, 1).toordinal()
     last = date(2024, 12, 31).toordinal()
     for c in range(360):
