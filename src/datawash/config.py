@@ -30,8 +30,8 @@ class Settings(BaseSettings):
     # DuckDB working memory for the linkage (it spills to data_dir/tmp beyond this);
     # empty = automatic: 3 GB up to 2 million records, growing to 10 GB at 10 million.
     duckdb_memory_limit: str = ""
-    # Review workflow.
-    dual_control: bool = True
+    # Dual control is not a setting here: it is a safeguard held in the database, changed
+    # only by an administrator (datawash safeguards set), so DATAWASH_DUAL_CONTROL does nothing.
     # Disclosure control: counts below this are shown as "fewer than N".
     disclosure_threshold: int = 5
     # FOI: the public authority's name in letters, and the s12 appropriate limit for police
