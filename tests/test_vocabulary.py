@@ -9,7 +9,7 @@ from importlib.resources import files
 import pytest
 
 from datawash.errors import InputError
-from datawash.vocabulary import Category, Outcome, ReviewState, parse
+from datawash.vocabulary import Category, Outcome, ReviewState, WorkforceRole, parse
 
 
 def test_offence_codes_and_priority_rules_use_the_categories() -> None:
@@ -25,7 +25,9 @@ def test_offence_codes_and_priority_rules_use_the_categories() -> None:
 def test_the_synthetic_generator_speaks_the_vocabulary() -> None:
     from datawash.synth import generator
 
-    assert set(generator.ROLE_SHARES) == {"officer", "staff", "special", "volunteer"}
+    assert set(generator.ROLE_SHARES) == {r.value for r in WorkforceRole}
+    assert set(generator.CATEGORY_SHARES) <= {c.value for c in Category}
+    assert set(generator.COMPLETED_OUTCOMES) <= {o.value for o in Outcome}
 
 
 def test_parse_names_what_is_allowed() -> None:

@@ -31,3 +31,19 @@ def test_values_are_checked_and_listed_with_who_and_why(settings: Settings) -> N
         safeguards.change(s, ADMIN, name="dual_control", raw_value="on", reason="trial over")
         (row,) = safeguards.list_safeguards(s)
         assert (row.value, row.changed_by, row.reason) == (True, "ada", "trial over")
+
+
+def test_the_wash_statistic_says_when_decisions_had_no_second_person(settings: Settings) -> None:
+    from datawash.stats.registry import StatParams
+    from datawash.stats.service import run_statistic
+    from tests.review.helpers import Actor, Role
+
+    analyst = Actor("alex", Role.ANALYST)
+    with session_scope(settings) as s:
+        make_run(s, {("P1", "R1"): "a"})
+        table = run_statistic(s, analyst, "wash_progress", StatParams())
+        assert not any("without a second person" in n for n in table.notes)
+        safeguards.change(s, ADMIN, name="dual_control", raw_value="off", reason="trial")
+        propose(s, "P1", "not_the_person")
+        table = run_statistic(s, analyst, "wash_progress", StatParams())
+        assert any("without a second person" in n for n in table.notes)

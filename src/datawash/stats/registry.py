@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeAlias
 
 from sqlalchemy import Date, Select, String, and_, case, distinct, func, or_, select
@@ -16,6 +16,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from datawash import clock
 from datawash.cases.models import Allegation, Case
 from datawash.errors import DatawashError, InputError
 from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
@@ -114,7 +115,7 @@ class StatParams:
             raise InputError(f"count must be people or cases, not {self.count!r}")
 
     def today(self) -> date:
-        return self.as_of or datetime.now(UTC).date()
+        return self.as_of or clock.today()
 
     def periods(self, default_count: int = 5) -> list[Period]:
         """The periods asked for, by default the last five up to the current one."""
@@ -400,7 +401,15 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         count_notes.append(
             f"Deadline {prog.due_on:%d/%m/%Y}: {prog.days_left} days left; "
             f"{prog.needed_per_day} reviews a day needed, {prog.achieved_per_day} a day achieved "
-            f"in the last 7 days; {'on track' if prog.on_track else 'not on track'}."
+            f"in the last {prog.pace_days} days; "
+            f"{'on track' if prog.on_track else 'not on track'}."
+        )
+    notes = []
+    if prog.without_second_person:
+        # Said whenever it happened, without the count (a count could be small).
+        notes.append(
+            "Some review decisions took effect without a second person's countersignature "
+            "(dual control was switched off by an administrator for a time)."
         )
     params = replace(p, run_id=prog.run_id).as_dict()
     params["due_on"] = prog.due_on.isoformat() if prog.due_on else None
@@ -415,6 +424,7 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         headings=["Measure", "Number"],
         rows=rows,
         parameters=params,
+        notes=notes,
         # The pace gives remaining (needed a day x days left) away: shown only when
         # nothing is withheld.
         count_notes=count_notes,
