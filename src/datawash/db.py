@@ -6,6 +6,7 @@ SQLAlchemy URL (PostgreSQL in CI) runs the same code. The schema is owned by Ale
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,13 +63,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@cache
+_engines: dict[str, Engine] = {}
+
+
 def _engine_for(url: str) -> Engine:
+    if url not in _engines:
+        _engines[url] = _new_engine(url)
+    return _engines[url]
+
+
+def _new_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: a driver error never carries the row's values (names, dates of
+        # birth) into a message or a log.
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 
@@ -76,8 +87,26 @@ def get_engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     url = settings.resolved_database_url
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(url.removeprefix("sqlite:///")))
     return _engine_for(url)
+
+
+def _private_database_file(path: Path) -> None:
+    """The data directory 0700 and the database 0600, whatever the umask: SQLite gives its
+    WAL and shared-memory files the database file's permissions, so they follow."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def dispose_engine(settings: Settings) -> None:
+    """Close the pooled connections to a database (before its files are removed)."""
+    url = settings.resolved_database_url
+    if url in _engines:
+        _engines.pop(url).dispose()
+    _ready.cache_clear()
 
 
 def upgrade(engine: Engine) -> None:

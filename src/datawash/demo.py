@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import csv
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from datawash import clock
 from datawash.auth.models import User
 from datawash.auth.service import Actor, Role, add_user, get_actor, set_password
 from datawash.cases.service import import_register
 from datawash.config import Settings
-from datawash.db import session_scope
+from datawash.db import dispose_engine, session_scope
+from datawash.errors import InputError
+from datawash.outputs import private_dir, write_private
 from datawash.review import service as review
 from datawash.review.read import EventRead, QueueFilter
 from datawash.review.workflow import State
@@ -103,6 +109,59 @@ class DemoTeam:
         return self.actors[name]
 
 
+DEMO_MARKER = ".datawash-demo"
+# What a demo leaves in its data directory, and so what a later demo may clear.
+DEMO_FILES = (
+    "datawash.sqlite",
+    "datawash.sqlite-wal",
+    "datawash.sqlite-shm",
+    "demo-pairs.csv",
+    "demo-passwords.txt",
+)
+DEMO_DIRS = ("demo-inputs", "foi", "tmp")
+
+
+def prepare_demo_dir(settings: Settings) -> None:
+    """The demo runs only where it can do no harm: an empty (or new) data directory, which
+    it marks as a demo's, or one a previous demo marked, which it clears. A directory that
+    holds anything else, or a database URL (PostgreSQL) that holds data, is refused: the
+    demo creates users, decides review items and publishes an FOI response."""
+    data = settings.data_dir
+    if settings.database_url:
+        with session_scope(settings) as session:
+            if _holds_data(session):
+                raise InputError(
+                    "the database named by DATAWASH_DATABASE_URL holds data; the demo runs "
+                    "only on an empty database or a new data directory"
+                )
+        return
+    if data.exists() and any(data.iterdir()):
+        if not (data / DEMO_MARKER).exists():
+            raise InputError(
+                f"{data} holds data and is not a demo's data directory: the demo never runs "
+                "on live data. Give it a new folder: datawash --data-dir NEW_FOLDER demo"
+            )
+        dispose_engine(settings)
+        for name in DEMO_FILES:
+            (data / name).unlink(missing_ok=True)
+        for name in DEMO_DIRS:
+            shutil.rmtree(data / name, ignore_errors=True)
+    private_dir(data)
+    write_private(data / DEMO_MARKER, "made by `datawash demo`; a later demo may clear it\n")
+
+
+def _holds_data(session: Session) -> bool:
+    from datawash.auth.models import User
+    from datawash.cases.models import Case
+    from datawash.foi.models import FoiRequest
+    from datawash.wash.models import WashRun
+
+    return any(
+        session.scalar(select(model).limit(1)) is not None
+        for model in (User, WashRun, Case, FoiRequest)
+    )
+
+
 def run_demo(
     settings: Settings,
     *,
@@ -112,6 +171,7 @@ def run_demo(
     progress: Progress | None = None,
 ) -> DemoResult:
     step = progress or (lambda _s, _f: None)
+    prepare_demo_dir(settings)
     inputs = settings.data_dir / "demo-inputs"
     step("synth", 0.0)
     generate(inputs, workforce=workforce, records=records, seed=seed, fmt="csv")
@@ -282,14 +342,9 @@ def answer_seed_request(settings: Settings, foi_officer: Actor, *, today: date) 
     out = settings.data_dir / "foi"
     files = []
     for name, data in rendered.items():
-        files.append(out / name)
-        files[-1].parent.mkdir(parents=True, exist_ok=True)
-        files[-1].write_bytes(data)
+        files.append(write_private(out / name, data))
     for name, text in published.items():
-        path = out / "disclosure-log" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        files.append(path)
+        files.append(write_private(out / "disclosure-log" / name, text))
     return FoiOutcome(reference=reference, due_on=due_on, files=files)
 
 

@@ -73,3 +73,15 @@ def write_private(path: Path, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def stage_file(target: Path) -> Path:
+    """A new private file beside ``target`` for a writer that opens paths itself (DuckDB's
+    COPY): made with O_EXCL under a random name, so no planted link is followed; the caller
+    renames it over the target once complete. Leftovers of killed runs are removed first."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for old in target.parent.glob(f".{target.name}.*.partial"):
+        old.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    os.close(fd)
+    return Path(tmp)

@@ -86,3 +86,46 @@ def test_synth_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "s" / "truth.csv").exists()
     assert "records" in result.output
+
+
+def test_export_is_private_and_formula_safe(small_synth: Path, tmp_path: Path) -> None:
+    import csv as csvlib
+    import os
+
+    wf = tmp_path / "w.csv"
+    lines = (small_synth / "workforce.csv").read_text().splitlines()
+    lines[1] = "=" + lines[1]  # an id a spreadsheet would run
+    wf.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "exports" / "pairs.csv"
+    result = runner.invoke(
+        app,
+        [
+            *("--data-dir", str(tmp_path / "d"), "wash", "--workforce", str(wf)),
+            *("--records", str(small_synth / "records.csv"), "--export", str(out)),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with out.open() as fh:
+        rows = list(csvlib.DictReader(fh))
+    assert rows and all(r["person_id"][:1] not in "=+-@" for r in rows)
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    assert os.stat(tmp_path / "d" / "datawash.sqlite").st_mode & 0o777 == 0o600
+    assert not list(out.parent.glob("*.partial"))
+
+
+def test_demo_refuses_a_live_data_directory(small_synth: Path, tmp_path: Path) -> None:
+    live = tmp_path / "live"
+    result = runner.invoke(
+        app,
+        [
+            *("--data-dir", str(live), "wash", "--workforce", str(small_synth / "workforce.csv")),
+            *("--records", str(small_synth / "records.csv")),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    before = (live / "datawash.sqlite").read_bytes()
+    demo = runner.invoke(app, ["--data-dir", str(live), "demo", "--workforce", "30"])
+    assert demo.exit_code == 2 and "never runs on live data" in demo.output
+    assert (live / "datawash.sqlite").read_bytes() == before
+    synth = runner.invoke(app, ["synth", str(live), "--workforce", "5", "--records", "50"])
+    assert synth.exit_code == 2 and "folder of its own" in synth.output

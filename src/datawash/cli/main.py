@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,9 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
 ) -> None:
+    # Everything this process creates (database, DuckDB spill, exports, letters, the log)
+    # is the owner's alone, whatever the shell's umask: files 0600, directories 0700.
+    os.umask(0o077)
     ctx.obj = {"data_dir": data_dir, "user": user}
 
 

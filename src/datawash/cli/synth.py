@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from datawash.cli.common import console
+from datawash.cli.common import console, handled_errors
 from datawash.cli.lazy import lazy_module
 from datawash.cli.progress import stage_progress
 
@@ -34,7 +34,10 @@ def register(app: typer.Typer) -> None:
         """Write a synthetic force, national extract, events and register (no real people)."""
         if fmt not in ("csv", "parquet"):
             raise typer.BadParameter("--format must be csv or parquet")
-        with stage_progress({"synth": "Synthesise force and extract"}) as progress:
+        with (
+            handled_errors(),
+            stage_progress({"synth": "Synthesise force and extract"}) as progress,
+        ):
             summary = synthesis.generate(
                 out,
                 workforce=workforce,

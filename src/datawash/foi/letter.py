@@ -22,6 +22,7 @@ from datawash.foi.catalogue import Citation, cite
 from datawash.foi.charts import bars_by_year, burn_down
 from datawash.foi.models import FoiAnswer, FoiRequest
 from datawash.foi.service import get_request, get_requester, requester_redactor
+from datawash.outputs import write_private
 from datawash.permissions import require
 from datawash.stats.tables import StatTable
 
@@ -378,10 +379,7 @@ def write_letter(letter: Letter, out_dir: Path, formats: list[str]) -> list[Path
 
         raise InputError(f"unknown letter format {unknown[0]!r}; use html, pdf, docx")
     rendered = {f: RENDERERS[f](letter) for f in formats}
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt, data in rendered.items():
-        path = out_dir / f"{letter.reference}.{fmt}"
-        path.write_bytes(data)
-        paths.append(path)
+        paths.append(write_private(out_dir / f"{letter.reference}.{fmt}", data))
     return paths

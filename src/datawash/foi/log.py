@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from datawash.actor import Actor
 from datawash.foi.letter import ENV, build_letter, to_html
 from datawash.foi.service import LogEntry, disclosure_log
-from datawash.outputs import csv_cell
+from datawash.outputs import csv_cell, write_private
 from datawash.permissions import require
 
 COLUMNS = ["reference", "date", "title", "request", "response", "exemptions"]
@@ -64,10 +64,4 @@ def write_disclosure_log(
 ) -> list[Path]:
     """Write the rendered log into ``out_dir``."""
     files = render_disclosure_log(session, actor, authority=authority)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return [write_private(out_dir / name, text) for name, text in files.items()]

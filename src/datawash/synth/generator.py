@@ -25,6 +25,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from nicknames import name_triplets
 
+from datawash.errors import InputError
+
 Progress = Callable[[str, float], None]
 CHUNK = 1_000_000
 TODAY = date(2025, 3, 31)
@@ -489,6 +491,12 @@ def generate(
     """Write workforce, records, events, truth, hard negatives (and register) to out_dir."""
     if fmt not in ("csv", "parquet"):
         raise ValueError("fmt must be csv or parquet")
+    if (out_dir / "datawash.sqlite").exists():
+        # Synthetic files beside a live database invite importing them into it.
+        raise InputError(
+            f"{out_dir} is a datawash data directory (it holds a database): synthetic data "
+            "goes into a folder of its own"
+        )
     step = progress or (lambda _s, _f: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from datawash.errors import InputError, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import LoadedTable, load_table
 from datawash.linkage.engine import LinkageResult, link
+from datawash.outputs import stage_file
 from datawash.permissions import require
 from datawash.wash.models import (
     WashCandidate,
@@ -157,8 +159,9 @@ def run_wash(
         # once the database transaction has committed: a failure leaves neither behind.
         staged = None
         if export is not None:
-            staged = export.with_name(f".{export.name}.partial")
+            staged = stage_file(export)
             export_pairs(con, result.pairs_table, staged, parquet=export.suffix == ".parquet")
+            os.chmod(staged, 0o600)
         try:
             with session_scope(settings) as session:
                 run = _persist(session, actor, con, inputs, result, settings, label=label)
@@ -380,6 +383,14 @@ def record_fingerprint(record: dict[str, Any], events: list[dict[str, Any]]) -> 
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def _csv_safe(column: str) -> str:
+    """The SQL twin of outputs.csv_cell (DuckDB writes the export itself)."""
+    return (
+        f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN '''' || {column} ELSE {column} END"
+    )
+
+
 def export_pairs(
     con: duckdb.DuckDBPyConnection, pairs_table: str, path: Path, *, parquet: bool
 ) -> None:
@@ -392,6 +403,13 @@ def export_pairs(
         "|| printf('%+.1f', x.weight)), ' | ') AS explanation "
         f"FROM {pairs_table} ORDER BY person_id, match_probability DESC, record_id"
     )
+    if not parquet:
+        # Ids and explanations go to a spreadsheet: a leading = + - @ is a formula there.
+        select_sql = (
+            "SELECT * REPLACE ("
+            + ", ".join(f"{_csv_safe(c)} AS {c}" for c in ("person_id", "record_id", "explanation"))
+            + f") FROM ({select_sql})"
+        )
     fmt = "PARQUET" if parquet else "CSV, HEADER"
     target = str(path.resolve()).replace("'", "''")
     con.execute(f"COPY ({select_sql}) TO '{target}' (FORMAT {fmt})")
