@@ -32,7 +32,7 @@ def test_the_synthetic_generator_speaks_the_vocabulary() -> None:
 
 def test_parse_names_what_is_allowed() -> None:
     assert parse(Outcome, " Dismissed ") is Outcome.DISMISSED
-    with pytest.raises(InputError, match="unknown outcome 'dismised'; one of: no_case_to_answer"):
+    with pytest.raises(InputError, match="unknown outcome; one of: no_case_to_answer"):
         parse(Outcome, "dismised")
     assert ReviewState.NEEDS_INFORMATION.label == "unsure: needs more information"
     assert Category.DRUGS.label == "drugs"

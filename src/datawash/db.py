@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
@@ -177,11 +177,23 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
         if _is_contention(exc):
             raise Conflict() from None
         raise
+    except IntegrityError as exc:
+        session.rollback()
+        if _is_duplicate(exc):
+            # Two sessions made the same new thing at once (a case number, a review item,
+            # the first user): the later one loses whole.
+            raise Conflict("the same record (someone created it at the same moment)") from None
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _is_duplicate(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
 
 
 def _is_contention(exc: OperationalError) -> bool:

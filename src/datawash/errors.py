@@ -6,6 +6,7 @@ DatawashError
 ├── NotFound              an unknown id
 ├── PermissionDenied      the actor's role may not do this
 │   └── AuthenticationFailed  no such active user with that password
+│       └── AccountLocked     too many refusals in a row: wait, or a new password
 ├── Conflict              someone else changed the same thing at the same moment
 ├── ForbiddenTransition   the workflow does not allow this change of state
 ├── DualControlError      a countersignature by the same person, or one missing
@@ -78,6 +79,10 @@ class PermissionDenied(DatawashError):
 
 class AuthenticationFailed(PermissionDenied):
     exit_code = 4
+
+
+class AccountLocked(AuthenticationFailed):
+    """The right password, but the account waits after repeated refusals."""
 
 
 class Conflict(DatawashError):

@@ -150,14 +150,15 @@ E = TypeVar("E", bound=StrEnum)
 
 def parse(kind: type[E], value: str, *, what: str | None = None, field: str | None = None) -> E:
     """The member of ``kind`` named by ``value`` (surrounding spaces and case ignored), or
-    an InputError naming every allowed value."""
+    an InputError naming every allowed value. The refused value is not repeated: a cell in
+    the wrong column may hold a name."""
     cleaned = value.strip().lower() if isinstance(value, str) else value
     try:
         return kind(cleaned)
     except ValueError:
         options = ", ".join(m.value for m in kind)
         name = what or _words(kind.__name__)
-        raise InputError(f"unknown {name} {value!r}; one of: {options}", field=field) from None
+        raise InputError(f"unknown {name}; one of: {options}", field=field) from None
 
 
 def values(kind: type[StrEnum]) -> tuple[str, ...]:

@@ -107,12 +107,12 @@ def test_acting_needs_the_password(team: list[str], monkeypatch: pytest.MonkeyPa
 def test_users_and_safeguards_from_the_command_line(team: list[str]) -> None:
     added = runner.invoke(
         app,
-        _as(team, "admin", "users", "add", "remy", "--role", "reviewer", "--password-stdin"),
+        _as(team, "admin", "users", "add", "rowan", "--role", "reviewer", "--password-stdin"),
         input="a brand new password\n",
     )
     assert added.exit_code == 0, added.output
     listed = runner.invoke(app, _as(team, "admin", "users", "list"))
-    assert "remy" in listed.output
+    assert "rowan" in listed.output
     off = runner.invoke(
         app,
         _as(team, "sam.supervisor", "safeguards", "set", "dual_control", "off", "--reason", "x"),

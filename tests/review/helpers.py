@@ -15,11 +15,23 @@ from datawash.vocabulary import RecordIdentity
 from datawash.wash.models import WashCandidate, WashEvent, WashPerson, WashRecord, WashRun
 
 SUP = Actor("sam", Role.SUPERVISOR)
+SUP2 = Actor("sasha", Role.SUPERVISOR)
 REV1 = Actor("riley", Role.REVIEWER)
 REV2 = Actor("robin", Role.REVIEWER)
 REV3 = Actor("remy", Role.REVIEWER)
 FOI = Actor("fran", Role.FOI_OFFICER)
 ADMIN = Actor("ada", Role.ADMINISTRATOR)
+
+
+def ensure_users(session: Session) -> None:
+    """The actors above as users in the database (a countersignature checks the decider
+    can still act)."""
+    from datawash.auth.models import User
+
+    for actor in (SUP, SUP2, REV1, REV2, REV3, FOI, ADMIN):
+        if session.get(User, actor.username) is None:
+            session.add(User(username=actor.username, role=actor.role.value))
+    session.flush()
 
 
 def make_run(
@@ -33,6 +45,7 @@ def make_run(
 ) -> int:
     """A completed wash run with candidate (person, record) -> record fingerprint; each
     record has one event E-<record> (by default a rape offence as suspect, 400 days ago)."""
+    ensure_users(session)
     run = WashRun(status="completed")
     session.add(run)
     session.flush()

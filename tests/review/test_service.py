@@ -32,6 +32,7 @@ from tests.review.helpers import (
     REV1,
     REV2,
     SUP,
+    SUP2,
     decided,
     make_run,
     marks_for,
@@ -73,7 +74,11 @@ def test_every_decision_needs_a_second_person_walking_the_whole_table(
                 review.countersign(
                     s, SUP if target is State.NEW else REV1, person_id=pid, reason="me"
                 )
-            done = review.countersign(s, REV2, person_id=pid, reason="agreed")
+            if target is State.NEW:
+                with pytest.raises(PermissionDenied):  # a reopening needs a supervisor's
+                    review.countersign(s, REV2, person_id=pid, reason="agreed")
+            second = SUP2 if target is State.NEW else REV2
+            done = review.countersign(s, second, person_id=pid, reason="agreed")
             assert done.status == "effective"
             assert review._item(s, pid).state == target.value, (current, target)
 

@@ -22,7 +22,7 @@ class User(Base):
     # yet, and a user without one cannot act.
     password_hash: Mapped[str | None] = mapped_column(String(200))
     password_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refused attempts since the last success, and when the last was: after
+    # LOCKOUT_AFTER of them the account waits LOCKOUT_MINUTES (auth.service).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,12 +9,13 @@ message does not tell an attacker which names exist.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from datawash import audit
@@ -22,7 +23,13 @@ from datawash.actor import RESERVED_USERNAMES, SYSTEM, Actor, Channel, Role
 from datawash.audit import events
 from datawash.auth.models import User
 from datawash.clock import now
-from datawash.errors import AuthenticationFailed, InputError, NotFound, PermissionDenied
+from datawash.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    InputError,
+    NotFound,
+    PermissionDenied,
+)
 from datawash.permissions import require
 from datawash.vocabulary import parse
 
@@ -54,6 +61,8 @@ def _dummy_hash() -> str:
 
 
 MIN_PASSWORD_LENGTH = 10
+LOCKOUT_AFTER = 5
+LOCKOUT_MINUTES = 15
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 REFUSED = "unknown user, wrong password, no password set or deactivated user"
 
@@ -64,6 +73,12 @@ class UserRead(BaseModel):
     display_name: str | None
     active: bool
     has_password: bool
+
+
+def locked_out(user: User) -> bool:
+    if user.failed_attempts < LOCKOUT_AFTER or user.last_failed_at is None:
+        return False
+    return now() - user.last_failed_at < timedelta(minutes=LOCKOUT_MINUTES)
 
 
 def _read(user: User) -> UserRead:
@@ -150,7 +165,7 @@ def set_password(session: Session, actor: Actor, *, username: str, password: str
     user = _user(session, username)
     _check_password(password)
     user.password_hash, user.password_set_at = hasher.hash(password), now()
-    user.failed_attempts = 0
+    user.failed_attempts, user.last_failed_at = 0, None
     audit.record(session, actor, events.USER_PASSWORD_SET, entity_id=username)
     session.flush()
 
@@ -207,7 +222,9 @@ def authenticate(
     channel: Channel,
     os_account: str | None = None,
 ) -> Actor:
-    """The actor for a username proven by its password, or AuthenticationFailed."""
+    """The actor for a username proven by its password, or AuthenticationFailed. After
+    LOCKOUT_AFTER refusals in a row an account waits LOCKOUT_MINUTES, right password or not
+    (the refusal says so only to someone who gave the right password)."""
     user = session.get(User, username)
     stored = user.password_hash if user is not None else None
     try:
@@ -217,10 +234,17 @@ def authenticate(
         ok = False
     if not ok or user is None or not user.active:
         raise AuthenticationFailed(REFUSED)
+    if locked_out(user):
+        raise AccountLocked(
+            f"this account is locked for {LOCKOUT_MINUTES} minutes after {LOCKOUT_AFTER} "
+            "refused attempts; an administrator can set a new password to unlock it"
+        )
     if stored is not None and hasher.check_needs_rehash(stored) and password is not None:
         user.password_hash = hasher.hash(password)
     if user.failed_attempts:
-        user.failed_attempts = 0
+        session.execute(
+            update(User).where(User.username == user.username).values(failed_attempts=0)
+        )
     return Actor(user.username, Role(user.role), channel, os_account)
 
 
@@ -230,10 +254,14 @@ def record_failed_attempt(
     """Count and audit a refused attempt (in its own transaction: the refused one rolls
     back). The username is recorded only if it exists, so typos of passwords into the
     username field are not kept."""
-    user = session.get(User, username)
-    known = user is not None
-    if user is not None:
-        user.failed_attempts += 1
+    known = session.get(User, username) is not None
+    if known:
+        # One atomic UPDATE: concurrent refusals all count.
+        session.execute(
+            update(User)
+            .where(User.username == username)
+            .values(failed_attempts=User.failed_attempts + 1, last_failed_at=now())
+        )
     who = Actor(username if known else "unknown", Role.REVIEWER, channel, os_account)
     audit.record(session, who, events.SIGN_IN_FAILED, entity_id=username if known else "unknown")
 

@@ -350,7 +350,7 @@ def open_case_from_referral(
     )
     session.add(case)
     session.add(CaseSubject(case_id=case_id, person_id=person_id, role_at_time=role_at_time))
-    for i, (category, role) in enumerate(sorted(set(allegations)), start=1):
+    for i, (category, role) in enumerate(allegations, start=1):
         session.add(
             Allegation(
                 allegation_id=f"{case_id}-A{i}",
@@ -373,7 +373,7 @@ def open_case_from_referral(
         after={
             "referral": referral,
             "review_item_id": review_item_id,
-            "allegations": [list(a) for a in sorted(set(allegations))],
+            "allegations": [list(a) for a in allegations],
         },
         reason=reason,
     )

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from datawash.actor import Actor, Channel
 from datawash.config import Settings, get_settings
-from datawash.errors import AuthenticationFailed, DatawashError, PermissionDenied
+from datawash.errors import AccountLocked, AuthenticationFailed, DatawashError, PermissionDenied
 from datawash.outputs import terminal
 
 if TYPE_CHECKING:
@@ -37,11 +37,15 @@ def settings_from(ctx: typer.Context) -> Settings:
 
 
 def os_account() -> str | None:
-    """The operating-system account behind this command line (recorded in the audit log)."""
+    """The operating-system account behind this command line (recorded in the audit log),
+    from the process's user id, not from $LOGNAME or $USER, which the caller can set."""
     try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry and no LOGNAME: record nothing rather than fail
-        return None
+        import pwd
+
+        name = pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, ImportError):  # no passwd entry: the numeric id says who
+        name = f"uid {os.getuid()}"
+    return name[:64]
 
 
 def password_for(username: str) -> str | None:
@@ -75,6 +79,8 @@ def actor_from(ctx: typer.Context, session: Session) -> Actor:
             channel=Channel.CLI,
             os_account=os_account(),
         )
+    except AccountLocked:
+        raise
     except AuthenticationFailed:
         _record_failure(ctx, username)
         raise

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from datawash import __version__
 
+
+class GuardedGroup(TyperGroup):
+    """The root command group: every sub-command runs inside the error boundary."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        from datawash.cli.boundary import error_boundary
+        from datawash.config import get_settings
+
+        data_dir = (ctx.params or {}).get("data_dir") or get_settings().data_dir
+        with error_boundary(Path(data_dir)):
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=GuardedGroup,
     name="datawash",
     help="Screen the workforce against national records and review the hits.",
     no_args_is_help=True,

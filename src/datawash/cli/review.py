@@ -267,11 +267,15 @@ def decide_cmd(
     referral: Annotated[str | None, typer.Option(help="Where to, with 'referred'.")] = None,
     record: Annotated[
         list[str] | None,
-        typer.Option(help="RECORD_ID=this_person|not_this_person|unsure[: reason], repeatable."),
+        typer.Option(
+            help="RECORD_ID=this_person|not_this_person|unsure, optionally ': reason'; repeatable."
+        ),
     ] = None,
     allegation: Annotated[
         list[str] | None,
-        typer.Option(help="With a referral: EVENT_ID[=category[/role]] to become an allegation."),
+        typer.Option(
+            help="With a referral: EVENT_ID, EVENT_ID=category or EVENT_ID=category/role."
+        ),
     ] = None,
     version: Annotated[int | None, typer.Option(help="The item version you saw (show).")] = None,
     file: Annotated[Path | None, typer.Option(help="Decide many from a CSV file.")] = None,

@@ -347,6 +347,12 @@ def _check_column(
     v = _value(header)
     if col.value_required:
         checks.rows(f"{v} IS NULL", col.name, "empty value in a required column")
+    if col.length_limit is not None:
+        checks.rows(
+            f"length({v}) > {col.length_limit}",
+            col.name,
+            f"longer than {col.length_limit} characters",
+        )
     if col.type is ColumnType.DATE:
         checks.rows(
             f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{_DATE_SHAPE}')",

@@ -25,6 +25,13 @@ class Column:
     value_required: bool = False  # every row must have a value
     allowed: tuple[str, ...] = ()
     upper: bool = False  # enum values stored upper-case (gender, Y/N flags)
+    # The longest value the database column holds (ids 64); longer is refused on input,
+    # never left to fail in the database with the row in the message.
+    max_length: int | None = None
+
+    @property
+    def length_limit(self) -> int | None:
+        return self.max_length or (64 if self.type is ColumnType.ID else None)
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ WORKFORCE = FileKind(
         Column("date_of_birth", T.DATE, required=True, value_required=True),
         Column("gender", T.ENUM, allowed=GENDERS, upper=True),
         Column("address", T.TEXT),
-        Column("postcode", T.TEXT),
+        Column("postcode", T.TEXT, max_length=10),
     ),
     not_future=("date_of_birth",),
 )
@@ -82,7 +89,7 @@ RECORDS = FileKind(
         Column("date_of_birth", T.DATE),
         Column("gender", T.ENUM, allowed=GENDERS, upper=True),
         Column("address", T.TEXT),
-        Column("postcode", T.TEXT),
+        Column("postcode", T.TEXT, max_length=10),
     ),
     not_future=("date_of_birth",),
 )
@@ -93,9 +100,9 @@ EVENTS = FileKind(
     (
         Column("event_id", T.ID, required=True, value_required=True),
         Column("record_id", T.ID, required=True, value_required=True),
-        Column("event_type", T.TEXT, required=True),
-        Column("role", T.TEXT, required=True),
-        Column("offence_code", T.TEXT),
+        Column("event_type", T.TEXT, required=True, max_length=40),
+        Column("role", T.TEXT, required=True, max_length=40),
+        Column("offence_code", T.TEXT, max_length=20),
         Column("offence_description", T.TEXT),
         Column("domestic_abuse", T.ENUM, allowed=YES_NO, upper=True),
         Column("event_date", T.DATE),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from datawash.actor import Actor
 from datawash.db import begin_write
 from datawash.errors import (
+    Conflict,
     DatawashError,
     DualControlError,
     ForbiddenTransition,
@@ -126,6 +127,8 @@ def _read(
 def _column_of(exc: DatawashError, default: str) -> str | None:
     if isinstance(exc, InputError) and exc.field:
         return exc.field
+    if isinstance(exc, Conflict):
+        return "version"
     if isinstance(exc, NotFound | DualControlError):
         return "person_id"
     if isinstance(exc, ForbiddenTransition):
@@ -136,9 +139,10 @@ def _column_of(exc: DatawashError, default: str) -> str | None:
 def _version(value: str | None) -> int | None:
     if not value or not value.strip():
         return None
-    if not value.strip().isdigit():
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()):
         raise InputError("a version is a whole number (from review show)", field="version")
-    return int(value)
+    return int(text)
 
 
 def _split(value: str | None) -> list[str]:
@@ -184,7 +188,7 @@ def decide_from_file(session: Session, actor: Actor, path: Path) -> BulkResult:
             person_id=row["person_id"].strip(),
             decision=row["decision"],
             reason=row["reason"],
-            referral=row.get("referral") or None,
+            referral=(row.get("referral") or "").strip() or None,
             marks=[service.parse_mark(m) for m in _split(row.get("records"))],
             allegations=[service.parse_allegation(a) for a in _split(row.get("allegations"))],
             expected_version=_version(row.get("version")),

@@ -157,7 +157,12 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
             )
             continue
         existing = {c.record_id: c for c in item.candidates}
+        # New evidence (a record never proposed for this person, or a record whose
+        # content changed) reopens a decided item; a record that merely comes back as it
+        # was, or goes away, changes the evidence under a pending decision but decides
+        # nothing, so it withdraws that decision and reopens nothing.
         reasons: list[str] = []
+        evidence_moved = False
         for c in cands:
             fp = records[c.record_id].fingerprint
             old = existing.get(c.record_id)
@@ -166,14 +171,16 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
                 summary.new_candidates += 1
                 reasons.append(f"new candidate {c.record_id}")
             else:
-                if old.fingerprint != fp or old.status == "disappeared":
-                    reasons.append(f"candidate {c.record_id} changed or came back")
+                if old.fingerprint != fp:
+                    reasons.append(f"candidate {c.record_id} changed")
                     old.status = "changed"
-                    if old.fingerprint != fp:
-                        old.identity = RecordIdentity.UNMARKED.value
-                        old.identity_reason = None
-                        old.identity_decision_id = None
+                    old.identity = RecordIdentity.UNMARKED.value
+                    old.identity_reason = None
+                    old.identity_decision_id = None
                     summary.changed_candidates += 1
+                elif old.status == "disappeared":
+                    old.status = "active"
+                    evidence_moved = True
                 elif old.status in ("new", "changed"):
                     old.status = "active"
                 old.fingerprint = fp
@@ -185,39 +192,53 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
         for record_id, old in existing.items():
             if record_id not in seen and old.status != "disappeared":
                 old.status = "disappeared"
+                evidence_moved = True
                 summary.disappeared_candidates += 1
         item.last_run_id = run_id
         item.person_role = person.role if person else item.person_role
         item.categories, item.role_kinds = categories, kinds
         item.priority = min(item.priority, priority) if item.state != State.NEW.value else priority
         item.priority_reason = reason if item.priority == priority else item.priority_reason
-        pending = _pending(item)
-        if reasons and (item.state != State.NEW.value or pending is not None):
+        if reasons and (item.state != State.NEW.value or _pending(item) is not None):
             _reopen_by_wash(session, actor, item, run_id, "; ".join(reasons))
             summary.reopened += 1
         else:
+            if reasons or evidence_moved:
+                _evidence_changed(item)
             summary.unchanged += 1
     # People with earlier candidates but none in this run: their candidates disappear.
     for person_id, item in items.items():
         if person_id in by_person:
             continue
+        moved = False
         for old in item.candidates:
             if old.status != "disappeared":
                 old.status = "disappeared"
+                moved = True
                 summary.disappeared_candidates += 1
+        if moved:
+            _evidence_changed(item)
     _carry_deadline(session, run_id)
     session.flush()
     return summary
+
+
+def _evidence_changed(item: ReviewItem) -> None:
+    """The item's candidate records changed: its version moves on (so a decision read
+    before the wash cannot commit) and a decision awaiting countersignature, made on the
+    old evidence, is withdrawn."""
+    for d in item.decisions:
+        if d.status == PENDING:
+            d.status = WITHDRAWN
+            d.countersign_reason = "withdrawn: a new wash changed the candidate records"
+    item.updated_at = utcnow()
 
 
 def _reopen_by_wash(
     session: Session, actor: Actor, item: ReviewItem, run_id: int, why: str
 ) -> None:
     before = item.state
-    for d in item.decisions:
-        if d.status == PENDING:
-            d.status = WITHDRAWN
-            d.countersign_reason = "withdrawn: a new wash reopened the item before countersigning"
+    _evidence_changed(item)
     at = utcnow()
     item.decisions.append(
         ReviewDecision(
@@ -421,22 +442,25 @@ def queue(session: Session, actor: Actor, filters: QueueFilter | None = None) ->
     }
     if f.sort not in order:
         raise InputError(f"unknown sort {f.sort!r}; one of: {', '.join(order)}")
-    ids_all = list(session.scalars(stmt.order_by(*order[f.sort])))
-    total = len(ids_all)
-    page_ids = ids_all[(f.page - 1) * f.per_page : f.page * f.per_page]
-    by_state = Counter(
-        session.scalars(select(ReviewItem.state).where(ReviewItem.id.in_(ids_all))).all()
-        if ids_all
-        else []
-    )
-    awaiting = (
-        session.scalar(
-            select(func.count())
-            .select_from(ReviewDecision)
-            .where(ReviewDecision.status == PENDING, ReviewDecision.item_id.in_(ids_all))
+    # Counted and paged in the database (no list of ids in Python: a national queue can
+    # hold more items than a query may carry parameters).
+    matching = stmt.subquery()
+    total = session.scalar(select(func.count()).select_from(matching)) or 0
+    page_ids = list(
+        session.scalars(
+            stmt.order_by(*order[f.sort]).limit(f.per_page).offset((f.page - 1) * f.per_page)
         )
-        if ids_all
-        else 0
+    )
+    in_matching = ReviewItem.id.in_(select(matching.c.id))
+    by_state = dict(
+        session.execute(
+            select(ReviewItem.state, func.count()).where(in_matching).group_by(ReviewItem.state)
+        ).all()
+    )
+    awaiting = session.scalar(
+        select(func.count())
+        .select_from(ReviewDecision)
+        .where(ReviewDecision.status == PENDING, ReviewDecision.item_id.in_(select(matching.c.id)))
     )
     return QueuePage(
         rows=_queue_rows(session, page_ids),
@@ -444,7 +468,7 @@ def queue(session: Session, actor: Actor, filters: QueueFilter | None = None) ->
         page=f.page,
         per_page=f.per_page,
         pages=max(1, -(-total // f.per_page)),
-        by_state=dict(sorted(by_state.items())),
+        by_state=dict(sorted((str(k), int(v)) for k, v in by_state.items())),
         awaiting_countersignature=awaiting or 0,
     )
 
@@ -679,7 +703,7 @@ def parse_mark(text: str) -> RecordMark:
     record_id, sep, rest = text.partition("=")
     if not sep or not record_id.strip():
         raise InputError(
-            f"a record mark is RECORD_ID=MARK[: reason], not {text!r}", field="records"
+            "a record mark is RECORD_ID=MARK, optionally followed by ': reason'", field="records"
         )
     mark, _, reason = rest.partition(":")
     return RecordMark(record_id.strip(), parse_identity(mark), reason.strip() or None)
@@ -691,7 +715,8 @@ def parse_allegation(text: str) -> AllegationChoice:
     category, _, role = rest.partition("/")
     if not event_id.strip():
         raise InputError(
-            f"an allegation is EVENT_ID[=category[/role]], not {text!r}", field="allegations"
+            "an allegation is EVENT_ID, EVENT_ID=category or EVENT_ID=category/role",
+            field="allegations",
         )
     return AllegationChoice(event_id.strip(), category.strip() or None, role.strip() or None)
 
@@ -948,9 +973,16 @@ def countersign(
         raise Conflict("this person's review")
     row = _pending(item)
     if row is None:
-        raise InputError(f"person {person_id} has no decision awaiting countersignature")
+        raise InputError(
+            f"person {person_id} has no decision awaiting countersignature", field="person_id"
+        )
     if row.decided_by == actor.username:
         raise DualControlError("the countersignature must come from a different person")
+    if not reject:
+        # The countersigner needs the right the change itself needs (a reopening: a
+        # supervisor's), and the decision must still fit the evidence and the decider.
+        require(actor, check_transition(State(item.state), State(row.to_state)))
+        _still_valid(session, item, row)
     row.countersigned_by = actor.username
     row.countersigned_at = utcnow()
     row.countersign_reason = reason
@@ -958,7 +990,6 @@ def countersign(
     if reject:
         row.status = REJECTED
     else:
-        check_transition(State(item.state), State(row.to_state))
         _apply(session, actor, item, row)
     audit.record(
         session,
@@ -972,6 +1003,33 @@ def countersign(
     )
     session.flush()
     return _decision_read(row)
+
+
+def _still_valid(session: Session, item: ReviewItem, row: ReviewDecision) -> None:
+    from datawash.auth.models import User
+
+    decider = session.get(User, row.decided_by)
+    if decider is None or not decider.active:
+        raise DualControlError("the decision was made by a user who can no longer act; reject it")
+    live = {c.record_id: c for c in item.candidates if c.status != "disappeared"}
+    target = State(row.to_state)
+    stale = InputError(
+        "the candidate records changed since this decision was made; reject it and decide again",
+        field="person_id",
+    )
+    if target in IDENTITY_DECISIONS:
+        marks = {m["record_id"]: RecordIdentity(m["identity"]) for m in row.marks or []}
+        if not set(marks) <= set(live):
+            raise stale
+        combined = {rid: marks.get(rid, RecordIdentity(c.identity)) for rid, c in live.items()}
+        try:
+            check_marks(target, combined)
+        except InputError:
+            raise stale from None
+    for chosen in row.allegations or []:
+        c = live.get(chosen["record_id"])
+        if c is None or c.identity != RecordIdentity.THIS_PERSON.value:
+            raise stale
 
 
 def _apply(session: Session, actor: Actor, item: ReviewItem, row: ReviewDecision) -> None:

@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(200), nullable=True),
         sa.Column("password_set_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failed_attempts", sa.Integer(), nullable=False, server_default="0"),
-        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=True),
     )
     _add(
         "audit_events",
@@ -70,7 +70,24 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    _mark_earlier_decisions()
     _move_rewash_history()
+
+
+def _mark_earlier_decisions() -> None:
+    """Before this revision only identity confirmations and referrals were countersigned
+    (and dual control could be switched off in the environment): every earlier decision
+    that took effect with nobody countersigning is marked as such, and withdrawals (kept as
+    rejections then) get their own status."""
+    op.execute(
+        "UPDATE review_decisions SET dual_control = false "
+        "WHERE status = 'effective' AND countersigned_by IS NULL"
+    )
+    op.execute(
+        "UPDATE review_decisions SET status = 'withdrawn' "
+        "WHERE status = 'rejected' AND countersigned_by IS NULL "
+        "AND countersign_reason LIKE 'withdrawn%'"
+    )
 
 
 def _move_rewash_history() -> None:

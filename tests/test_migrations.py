@@ -1,0 +1,70 @@
+"""Migration 0006 on a database made by the code before it: earlier single-person decisions
+are marked, withdrawals get their status, reopenings move from the audit log into the
+decisions table."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from datawash import db
+from datawash.config import Settings
+
+
+def test_0006_marks_and_moves_the_earlier_history(settings: Settings) -> None:
+    engine = db.get_engine(settings)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO wash_runs (id, started_at, status, settings, blocking_plan, "
+                "n_people, n_records, n_events, n_comparisons, n_confirmed, n_review, "
+                "n_people_with_candidates) VALUES (1, CURRENT_TIMESTAMP, 'completed', "
+                "'{}', '[]', 0, 0, 0, 0, 0, 0, 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO review_items (id, person_id, state, priority, opened_at, "
+                "updated_at, first_run_id, last_run_id, reopened_count) VALUES "
+                "(1, 'P1', 'new', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 1, 1)"
+            )
+        )
+        for to_state, status, signer, why in (
+            ("not_the_person", "effective", None, None),  # nobody countersigned
+            ("identity_confirmed", "effective", "robin", "agreed"),
+            ("identity_confirmed", "rejected", None, "withdrawn: the item was reopened"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO review_decisions (item_id, from_state, to_state, status, "
+                    "countersigned_by, countersign_reason, reason, decided_by, decided_at) "
+                    "VALUES (1, 'new', :to, :status, :signer, :why, 'r', 'riley', "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"to": to_state, "status": status, "signer": signer, "why": why},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (at, actor, actor_role, action, entity_type, "
+                "entity_id, before, reason) VALUES (CURRENT_TIMESTAMP, 'sam', 'supervisor', "
+                "'review.reopened', 'review_item', '1', '{\"state\": \"not_the_person\"}', "
+                "'new candidate R9')"
+            )
+        )
+    db._ready.cache_clear()
+    with db.session_scope(settings) as s:
+        rows = s.execute(
+            text("SELECT kind, to_state, status, dual_control FROM review_decisions ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("decision", "not_the_person", "effective", False),
+        ("decision", "identity_confirmed", "effective", True),
+        ("decision", "identity_confirmed", "withdrawn", True),
+        ("rewash", "new", "effective", False),
+    ]
