@@ -7,6 +7,7 @@ SQLAlchemy URL (PostgreSQL in CI) runs the same code. The schema is owned by Ale
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,9 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, Integer, String, case, create_engine, event, literal
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +56,43 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+class ReferenceCounter(Base):
+    """The last number given out under a prefix (``FOI-2026-``, ``DW-2026-``), and one-time
+    claims (the first administrator): numbers are taken with one atomic upsert, never by
+    counting rows and adding one, which two sessions at once would do alike."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+def next_number(session: Session, prefix: str, *, at_least: int = 0) -> int:
+    """The next number under ``prefix``, above ``at_least`` (the highest already used by
+    rows made before the counter existed). Concurrent callers wait on the counter's row
+    and each gets a different number."""
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    last = ReferenceCounter.last
+    stmt = (
+        insert_(ReferenceCounter)
+        .values(prefix=prefix, last=at_least + 1)
+        .on_conflict_do_update(
+            index_elements=[ReferenceCounter.prefix],
+            set_={"last": case((last >= at_least, last + 1), else_=literal(at_least + 1))},
+        )
+        .returning(last)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def claim_once(session: Session, name: str) -> None:
+    """Claim a one-time step (the first administrator); a second claim, even at the same
+    moment from another session, fails as a Conflict when it commits or flushes."""
+    session.add(ReferenceCounter(prefix=f"claim:{name}", last=1))
+    session.flush()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -106,7 +146,7 @@ def dispose_engine(settings: Settings) -> None:
     url = settings.resolved_database_url
     if url in _engines:
         _engines.pop(url).dispose()
-    _ready.cache_clear()
+    _ready_unlocked.cache_clear()
 
 
 def upgrade(engine: Engine) -> None:
@@ -117,6 +157,12 @@ def upgrade(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        # One migrator at a time across processes (two commands on a fresh install): the
+        # write lock on SQLite, an advisory lock on PostgreSQL, held to the commit.
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242061)")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")
 
@@ -137,12 +183,25 @@ def _at_head(engine: Engine) -> bool:
     return [r[0] for r in rows] == [head_revision()]
 
 
+_ready_lock = threading.Lock()
+
+
 @cache
-def _ready(url: str) -> sessionmaker[Session]:
+def _ready_unlocked(url: str) -> sessionmaker[Session]:
     engine = _engine_for(url)
     if not _at_head(engine):
         upgrade(engine)
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _ready(url: str) -> sessionmaker[Session]:
+    """The session factory of a migrated database (threads of one process wait for one
+    another here; processes wait on the database's own lock in upgrade())."""
+    with _ready_lock:
+        return _ready_unlocked(url)
+
+
+_ready.cache_clear = _ready_unlocked.cache_clear  # type: ignore[attr-defined]
 
 
 def begin_write(session: Session) -> None:

@@ -23,6 +23,7 @@ from datawash.actor import RESERVED_USERNAMES, SYSTEM, Actor, Channel, Role
 from datawash.audit import events
 from datawash.auth.models import User
 from datawash.clock import now
+from datawash.db import claim_once
 from datawash.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -136,6 +137,7 @@ def add_user(
     if first:
         if role_ is not Role.ADMINISTRATOR:
             raise InputError("the first user must be an administrator")
+        claim_once(session, "first-administrator")  # two fresh installs at once: one wins
         actor = Actor(username, role_, actor.channel if actor else Channel.SERVICE)
     elif actor is None:
         raise PermissionDenied("adding a user needs an administrator")

@@ -18,7 +18,7 @@ from datawash.audit import events as ev
 from datawash.audit.events import EventType
 from datawash.cases.models import Allegation, Case, CaseSubject
 from datawash.cases.workflow import check_outcome, check_stage
-from datawash.db import utcnow
+from datawash.db import next_number, utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import load_table
@@ -338,9 +338,10 @@ def open_case_from_referral(
     events of the records confirmed as the person."""
     prefix = f"DW-{on.year}-"
     taken = session.scalars(select(Case.case_id).where(Case.case_id.like(f"{prefix}%"))).all()
-    number = 1 + max(
+    used = max(
         (int(c.removeprefix(prefix)) for c in taken if c.removeprefix(prefix).isdigit()), default=0
     )
+    number = next_number(session, prefix, at_least=used)
     case_id = f"{prefix}{number:04d}"
     case = Case(
         case_id=case_id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from datawash import audit, clock
 from datawash.actor import Actor
 from datawash.audit import events as ev
+from datawash.db import next_number
 from datawash.errors import InputError, NotFound
 from datawash.foi.catalogue import Citation, cite, ncnd_statement
 from datawash.foi.deadlines import ClockStop, due_date, working_days_between
@@ -96,10 +97,10 @@ def _move(req: FoiRequest, target: Status) -> None:
 
 def _next_reference(session: Session, received_on: date) -> str:
     prefix = f"FOI-{received_on.year}-"
-    n = session.scalar(
+    used = session.scalar(
         select(func.count()).select_from(FoiRequest).where(FoiRequest.reference.like(prefix + "%"))
     )
-    return f"{prefix}{(n or 0) + 1:04d}"
+    return f"{prefix}{next_number(session, prefix, at_least=used or 0):04d}"
 
 
 def receive_request(

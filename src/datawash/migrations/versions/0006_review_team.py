@@ -62,6 +62,12 @@ def upgrade() -> None:
     op.create_index("ix_review_decisions_status", "review_decisions", ["status"])
     op.create_index("ix_review_candidates_item", "review_candidates", ["item_id"])
     op.create_table(
+        "reference_counters",
+        sa.Column("prefix", sa.String(64), nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("prefix"),
+    )
+    op.create_table(
         "safeguard_settings",
         sa.Column("name", sa.String(40), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
