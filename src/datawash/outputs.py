@@ -17,7 +17,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -39,12 +41,29 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
-def terminal(value: Any) -> str:
-    """Text from the data for a rich console: markup escaped, control characters (escape
-    sequences, bidirectional overrides) shown as visible code points."""
+def visible(value: Any) -> str:
+    """Control characters (terminal escape sequences, bidirectional overrides, NUL) shown
+    as visible code points, so data cannot move the cursor, clear or recolour a screen."""
     text = "" if value is None else str(value)
-    text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return escape(text)
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def terminal(value: Any) -> str:
+    """Text from the data for a place that reads rich markup: escaped, and visible()."""
+    return escape(visible(value))
+
+
+class SafeConsole(Console):
+    """The CLI's console: markup is off unless a call asks for it (so data cannot carry
+    markup), and every string it renders - table cells included - goes through visible()."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("markup", False)
+        kwargs.setdefault("highlight", False)
+        super().__init__(**kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
 
 
 def private_dir(path: Path) -> Path:

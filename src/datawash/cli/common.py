@@ -12,18 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from datawash.actor import Actor, Channel
 from datawash.config import Settings, get_settings
 from datawash.errors import AccountLocked, AuthenticationFailed, DatawashError, PermissionDenied
-from datawash.outputs import terminal
+from datawash.outputs import SafeConsole, terminal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-console = Console()
-err_console = Console(stderr=True)
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 
 def settings_from(ctx: typer.Context) -> Settings:
@@ -120,4 +119,4 @@ def handled_errors() -> Iterator[None]:
 
 def plain(text: str) -> None:
     """Data from the inputs is printed as it is, never read as rich markup."""
-    console.print(terminal(text), markup=True, highlight=False)
+    console.print(text)

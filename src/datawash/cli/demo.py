@@ -51,4 +51,4 @@ def register(app: typer.Typer) -> None:
             console.print("demo users and their passwords (for `datawash serve` and --user):")
             for name, password in result.passwords.items():
                 plain(f"  {name:<16} {password}")
-        console.print(f"[bold green]demo finished in {time.perf_counter() - started:.1f} s[/]")
+        console.print(f"demo finished in {time.perf_counter() - started:.1f} s", style="bold green")

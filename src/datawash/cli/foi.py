@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from datawash import clock
 from datawash.cli.common import actor_from, console, handled_errors, settings_from
 from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
-from datawash.outputs import terminal
 
 if TYPE_CHECKING:
     from datawash import db
@@ -102,9 +102,9 @@ def list_cmd(
         for r in service.list_requests(s, actor_from(ctx, s), status=status):
             answered = sum(q.answer is not None for q in r.questions)
             table.add_row(
-                terminal(r.reference),
+                r.reference,
                 f"{r.received_on:%d/%m/%Y}",
-                terminal(r.title),
+                r.title,
                 r.status,
                 f"{r.due_on:%d/%m/%Y}" if r.due_on else "clock stopped",
                 _days_left(service.clock_status(r, today)),
@@ -114,14 +114,14 @@ def list_cmd(
         console.print(table)
 
 
-def _days_left(status: service.ClockStatus) -> str:
+def _days_left(status: service.ClockStatus) -> str | Text:
     if status.kind in ("on_time", "late"):
         return status.kind.replace("_", " ")
     if status.kind == "overdue":
-        return f"[red]OVERDUE by {status.working_days}[/]"
+        return Text(f"OVERDUE by {status.working_days}", style="red")
     if status.kind == "open" and status.working_days is not None:
         left = status.working_days
-        return f"[yellow]{left}[/]" if left <= 5 else str(left)
+        return Text(str(left), style="yellow") if left <= 5 else str(left)
     return ""
 
 

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from datawash.cli.common import actor_from, console, handled_errors, plain, settings_from
 from datawash.cli.lazy import lazy_module
-from datawash.outputs import csv_text, terminal, write_private
+from datawash.outputs import csv_text, write_private
 
 if TYPE_CHECKING:
     from datawash import db
@@ -140,7 +141,7 @@ def queue_cmd(
                 ),
             )
             write_private(csv, text)
-            console.print(f"{len(rows):,} item(s) written to {terminal(csv)}")
+            console.print(f"{len(rows):,} item(s) written to {csv}")
             return
         result = service.queue(s, actor, filters)
         table = Table(
@@ -163,7 +164,7 @@ def queue_cmd(
                 state_text += " [no second person]"
             table.add_row(
                 *(
-                    terminal(v)
+                    v
                     for v in (
                         r.person_id,
                         r.name,
@@ -408,9 +409,12 @@ def progress_cmd(
         table.add_row("done", f"{p.done:,}")
         table.add_row("remaining", f"{p.remaining:,}")
         table.add_row("awaiting countersignature", f"{p.awaiting_countersignature:,}")
-        table.add_row("dual control", "on" if p.dual_control else "[red]OFF[/]")
+        table.add_row("dual control", "on" if p.dual_control else Text("OFF", style="red"))
         if p.without_second_person:
-            table.add_row("[red]decided without a second person[/]", f"{p.without_second_person:,}")
+            table.add_row(
+                Text("decided without a second person", style="red"),
+                f"{p.without_second_person:,}",
+            )
         for state, n in p.by_state.items():
             table.add_row(f"  state {state}", f"{n:,}")
         for ref, n in p.by_referral.items():
@@ -423,7 +427,7 @@ def progress_cmd(
             "forecast finish", p.forecast_done_on.isoformat() if p.forecast_done_on else "-"
         )
         if p.on_track is not None:
-            table.add_row("on track", "yes" if p.on_track else "[red]no[/]")
+            table.add_row("on track", "yes" if p.on_track else Text("no", style="red"))
         console.print(table)
 
 

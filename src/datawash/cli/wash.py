@@ -52,8 +52,9 @@ def print_summary(summary: wash_service.WashSummary) -> None:
     replanned = [p for p in summary.blocking_plan if p.get("replanned_from")]
     for p in replanned:
         console.print(
-            f"[yellow]blocking rule {p['replanned_from']!r} was re-planned as {p['name']!r} "
-            f"({p['comparisons']:,} comparisons)[/]"
+            f"blocking rule {p['replanned_from']!r} was re-planned as {p['name']!r} "
+            f"({p['comparisons']:,} comparisons)",
+            style="yellow",
         )
 
 
