@@ -11,7 +11,10 @@ from datawash.errors import PermissionDenied
 R = Role
 _REVIEW_STAFF = frozenset({R.REVIEWER, R.SUPERVISOR})
 _PSD = frozenset({R.PSD_INVESTIGATOR, R.SUPERVISOR})
-_READ_REGISTER = frozenset({R.PSD_INVESTIGATOR, R.SUPERVISOR, R.ANALYST, R.FOI_OFFICER})
+# Who may read the register case by case (people, allegations, outcomes); analysts and
+# FOI officers answer from counts and never need a named person.
+_READ_REGISTER = frozenset({R.PSD_INVESTIGATOR, R.SUPERVISOR})
+_COUNT_REGISTER = _READ_REGISTER | {R.ANALYST, R.FOI_OFFICER}
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # users
@@ -19,7 +22,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "safeguards.change": frozenset({R.ADMINISTRATOR}),
     # wash
     "wash.run": frozenset({R.SUPERVISOR, R.ADMINISTRATOR}),
-    "wash.view": _REVIEW_STAFF | {R.ANALYST, R.ADMINISTRATOR},
     # review workflow
     "review.view": _REVIEW_STAFF,
     "review.decide": _REVIEW_STAFF,
@@ -31,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "review.progress": _REVIEW_STAFF | {R.ANALYST},
     # misconduct case register
     "cases.view": _READ_REGISTER,
+    "cases.count": _COUNT_REGISTER,
     "cases.create": _PSD,
     "cases.update": _PSD,
     "cases.import": _PSD | {R.ADMINISTRATOR},
@@ -56,3 +59,20 @@ def require(actor: Actor, action: str) -> None:
 def may(actor: Actor, action: str) -> bool:
     """Whether the actor may take the action (for adapters deciding what to offer)."""
     return actor.role in PERMISSIONS.get(action, frozenset())
+
+
+# What each role is for, reviewed role by role against the table above (least privilege):
+# printed beside it in docs/architecture.md.
+ROLE_DUTIES: dict[Role, str] = {
+    R.REVIEWER: "Works the wash queue: reads a person's HR record beside their candidate "
+    "national records, marks each record, decides and countersigns others' decisions.",
+    R.SUPERVISOR: "Runs washes, sets deadlines, assigns and reopens reviews, reads the audit "
+    "log and the register; decides and countersigns like a reviewer.",
+    R.PSD_INVESTIGATOR: "Keeps the misconduct register (import, stages, outcomes, closing); "
+    "no access to the wash queue.",
+    R.FOI_OFFICER: "Answers FOI requests from statistics (counts only, after disclosure "
+    "control) and keeps requesters' details; never reads a person's case or review.",
+    R.ANALYST: "Runs statistics and counts; never reads a person's case or review.",
+    R.ADMINISTRATOR: "Manages users and safeguards, runs washes on a fresh install, reads the "
+    "audit log; does not review, decide or read the register.",
+}

@@ -309,7 +309,7 @@ def count_cases(
     session: Session, actor: Actor, *, live: bool | None = None, categories: list[str] | None = None
 ) -> CaseCounts:
     """Cases and distinct people (not the same number: the Met's 1,633 cases, 1,071 people)."""
-    require(actor, "cases.view")
+    require(actor, "cases.count")
     stmt = select(Allegation.case_id, Allegation.person_id).join(Case)
     if live is True:
         stmt = stmt.where(Case.closed_on.is_(None))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from datawash.actor import Role
 from datawash.audit.events import CATALOGUE
-from datawash.permissions import PERMISSIONS
+from datawash.permissions import PERMISSIONS, ROLE_DUTIES
 from datawash.review.workflow import DONE, PERMISSION, State
 
 PYPROJECT = Path(__file__).resolve().parents[3] / "pyproject.toml"
@@ -58,8 +58,8 @@ def _permissions() -> list[str]:
     out = [
         "## Permissions",
         "",
-        "Each service checks the named action against this table (`datawash/permissions.py`). "
-        "Analysts and FOI officers see counts, never a person's review.",
+        "Each service checks the named action against this table (`datawash/permissions.py`); "
+        "a test walks it. Analysts and FOI officers see counts, never a person.",
         "",
         "| action | " + " | ".join(r.value.replace("_", " ") for r in roles) + " |",
         "|---|" + "|".join(":---:" for _ in roles) + "|",
@@ -67,6 +67,8 @@ def _permissions() -> list[str]:
     for action, allowed in PERMISSIONS.items():
         marks = " | ".join("yes" if r in allowed else "" for r in roles)
         out.append(f"| `{action}` | {marks} |")
+    out += ["", "Each role, reviewed for least privilege:", ""]
+    out += [f"- **{r.value.replace('_', ' ')}**: {ROLE_DUTIES[r]}" for r in roles]
     return out
 
 
