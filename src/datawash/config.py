@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = ""
     # Dual control is not a setting here: it is a safeguard held in the database, changed
     # only by an administrator (datawash safeguards set), so DATAWASH_DUAL_CONTROL does nothing.
-    # Disclosure control: counts below this are shown as "fewer than N".
-    disclosure_threshold: int = 5
+    # The disclosure threshold is a safeguard held in the database (datawash safeguards),
+    # not a setting: DATAWASH_DISCLOSURE_THRESHOLD does nothing.
     # FOI: the public authority's name in letters, and the s12 appropriate limit for police
     # (£450 at £25 an hour = 18 hours).
     authority_name: str = "Synthetic Constabulary"

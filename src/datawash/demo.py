@@ -331,7 +331,6 @@ def answer_seed_request(settings: Settings, foi_officer: Actor, *, today: date) 
             authority=authority,
             received_on=today,
             as_of=today,
-            threshold=settings.disclosure_threshold,
         )
         send_response(session, foi_officer, reference=reference, on=today)
         session.flush()

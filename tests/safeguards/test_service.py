@@ -29,8 +29,30 @@ def test_values_are_checked_and_listed_with_who_and_why(settings: Settings) -> N
             safeguards.change(s, ADMIN, name="disclosure", raw_value="1", reason="x")
         safeguards.change(s, ADMIN, name="dual_control", raw_value="no", reason="trial")
         safeguards.change(s, ADMIN, name="dual_control", raw_value="on", reason="trial over")
-        (row,) = safeguards.list_safeguards(s)
+        rows = {r.name: r for r in safeguards.list_safeguards(s)}
+        row = rows["dual_control"]
         assert (row.value, row.changed_by, row.reason) == (True, "ada", "trial over")
+        assert rows["disclosure_threshold"].value == 5
+        for bad in ("1", "x", "101", "-3", "5.5"):
+            with pytest.raises(InputError):
+                safeguards.change(s, ADMIN, name="disclosure_threshold", raw_value=bad, reason="x")
+        safeguards.change(s, ADMIN, name="disclosure_threshold", raw_value="10", reason="small")
+        assert safeguards.disclosure_threshold(s) == 10
+
+
+def test_the_environment_cannot_lower_the_disclosure_threshold(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datawash.foi.disclosure import apply_disclosure_control
+    from datawash.stats.tables import StatTable
+
+    monkeypatch.setenv("DATAWASH_DISCLOSURE_THRESHOLD", "1")
+    with session_scope(settings) as s:
+        table = StatTable(
+            name="t", title="t", columns=["k", "n"], headings=["K", "N"], rows=[["a", 3]]
+        )
+        safe, _ = apply_disclosure_control(table, safeguards.disclosure_threshold(s))
+        assert safe.rows[0][1] == "fewer than 5"
 
 
 def test_the_wash_statistic_says_when_decisions_had_no_second_person(settings: Settings) -> None:

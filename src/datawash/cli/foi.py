@@ -271,7 +271,6 @@ def answer_cmd(
             exemptions=exempt or [],
             ncnd=ncnd,
             text=text,
-            threshold=settings.disclosure_threshold,
             authority=settings.authority_name,
             disclose_small_counts_reason=disclose_small_counts,
             s12_limit=settings.s12_limit_pounds,
@@ -367,7 +366,6 @@ def seed_cmd(
             authority=settings.authority_name,
             received_on=_date(received, "--received"),
             as_of=_date(as_of, "--as-of"),
-            threshold=settings.disclosure_threshold,
         )
         letter = None
         if out is not None:

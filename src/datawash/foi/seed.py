@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from datawash.actor import Actor
 from datawash.foi.disclosure import WITHHELD, apply_disclosure_control
 from datawash.foi.service import StatisticAnswer, answer_question, receive_request
+from datawash.safeguards.service import disclosure_threshold
 from datawash.stats.registry import StatParams, completed_case_review, wash_progress
 from datawash.stats.tables import Cell
 
@@ -57,8 +58,12 @@ def _sentence(start: str) -> str:
     return start[:1].upper() + start[1:]
 
 
-def wash_narrative(session: Session, *, authority: str, as_of: date, threshold: int) -> str:
+def wash_narrative(
+    session: Session, *, authority: str, as_of: date, threshold: int | None = None
+) -> str:
     """Question 4's answer, in words, from the wash and the register as they stand."""
+    if threshold is None:
+        threshold = disclosure_threshold(session)
     # Words from the same controlled figures as the table beside them, so the text cannot
     # give back what the table withholds (a difference of two figures, say).
     progress, _ = apply_disclosure_control(
@@ -113,9 +118,12 @@ def build_seed_response(
     authority: str,
     received_on: date,
     as_of: date,
-    threshold: int = 5,
+    threshold: int | None = None,
 ) -> str:
-    """Log the seed request and answer all four questions; returns its reference."""
+    """Log the seed request and answer all four questions; returns its reference. The
+    disclosure threshold is the safeguard's unless given."""
+    if threshold is None:
+        threshold = disclosure_threshold(session)
     req = receive_request(
         session,
         actor,

@@ -25,6 +25,7 @@ from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.foi.workflow import EDITABLE, Status, check_transition
 from datawash.permissions import require
+from datawash.safeguards.service import disclosure_threshold
 from datawash.stats.registry import Statistic, StatParams, get_statistic
 from datawash.stats.tables import StatTable
 
@@ -408,7 +409,7 @@ def answer_question(
     exemptions: Sequence[str] = (),
     ncnd: bool = False,
     text: str | None = None,
-    threshold: int = 5,
+    threshold: int | None = None,
     authority: str = "The force",
     disclose_small_counts_reason: str | None = None,
     text_first: bool = False,
@@ -424,6 +425,8 @@ def answer_question(
     decision, recorded with its reason). The text goes after the tables unless
     ``text_first``."""
     require(actor, "foi.manage")
+    if threshold is None:  # the safeguard, as an administrator set it
+        threshold = disclosure_threshold(session)
     req = _get(session, reference)
     _editable(req)
     q = next((q for q in req.questions if q.number == number), None)

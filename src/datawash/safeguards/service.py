@@ -27,6 +27,8 @@ class Safeguard:
     kind: type
     default: Any
     description: str
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 SAFEGUARDS: dict[str, Safeguard] = {
@@ -37,6 +39,15 @@ SAFEGUARDS: dict[str, Safeguard] = {
             bool,
             True,
             "Every review decision takes effect only when a different person countersigns.",
+        ),
+        Safeguard(
+            "disclosure_threshold",
+            int,
+            5,
+            "Counts below this are published as 'fewer than N', with secondary suppression "
+            "so that no hidden count can be worked out.",
+            minimum=2,
+            maximum=100,
         ),
     )
 }
@@ -59,12 +70,15 @@ def _parse(safeguard: Safeguard, raw: str) -> Any:
             return True
         if text in ("false", "off", "no", "0"):
             return False
-        raise InputError(f"{safeguard.name} is on or off (true/false), not {raw!r}")
+        raise InputError(f"{safeguard.name} is on or off (true/false)")
     if safeguard.kind is int:
-        try:
-            return int(text)
-        except ValueError:
-            raise InputError(f"{safeguard.name} is a whole number, not {raw!r}") from None
+        if not (text.isascii() and text.isdigit()):
+            raise InputError(f"{safeguard.name} is a whole number")
+        number = int(text)
+        low, high = safeguard.minimum, safeguard.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise InputError(f"{safeguard.name} is between {low} and {high}")
+        return number
     raise InputError(f"{safeguard.name} cannot be set from text")  # pragma: no cover
 
 
@@ -86,6 +100,10 @@ def value(session: Session, name: str) -> Any:
 
 def dual_control(session: Session) -> bool:
     return bool(value(session, "dual_control"))
+
+
+def disclosure_threshold(session: Session) -> int:
+    return int(value(session, "disclosure_threshold"))
 
 
 def list_safeguards(session: Session) -> list[SafeguardRead]:
