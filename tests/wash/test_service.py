@@ -177,3 +177,29 @@ def test_only_supervisors_and_administrators_run_a_wash(small_synth: Path, tmp_p
             workforce=small_synth / "workforce.csv",
             records=small_synth / "records.csv",
         )
+
+
+@pytest.mark.parametrize(("people", "records"), [(1, None), (10, None), (None, 1), (1, 1)])
+def test_small_washes_finish_and_are_recorded(
+    small_synth: Path, tmp_path: Path, people: int | None, records: int | None
+) -> None:
+    def head(name: str, n: int | None) -> Path:
+        lines = (small_synth / name).read_text().splitlines()
+        if n is None:
+            return small_synth / name
+        out = tmp_path / name
+        out.write_text("\n".join(lines[: n + 1]) + "\n")
+        return out
+
+    settings = Settings(data_dir=tmp_path / "d")
+    summary = run_wash(
+        settings=settings,
+        actor=SYSTEM,
+        workforce=head("workforce.csv", people),
+        records=head("records.csv", records),
+    )
+    with session_scope(settings) as s:
+        run = s.scalars(select(WashRun)).one()
+        assert run.status == "completed" and run.id == summary.run_id
+        assert summary.people == (people or run.n_people)
+        assert summary.people_with_candidates <= summary.people

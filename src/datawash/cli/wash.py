@@ -49,6 +49,8 @@ def print_summary(summary: wash_service.WashSummary) -> None:
     if summary.export:
         table.add_row("pairs written to", str(summary.export))
     console.print(table)
+    if summary.people_with_candidates == 0:
+        console.print("No candidates: nobody in the workforce has a record to review.")
     replanned = [p for p in summary.blocking_plan if p.get("replanned_from")]
     for p in replanned:
         console.print(
