@@ -30,12 +30,10 @@ def test_counts_not_people_for_analysts_and_foi_officers(sqlite_settings: Settin
         actor = Actor("someone", role)
         with session_scope(sqlite_settings) as s:
             assert cases.count_cases(s, actor).cases == 0
-            for read in (
-                lambda: cases.list_cases(s, actor),
-                lambda: cases.get_case(s, actor, "C1"),
-            ):
-                with pytest.raises(PermissionDenied):
-                    read()
+            with pytest.raises(PermissionDenied):
+                cases.list_cases(s, actor)
+            with pytest.raises(PermissionDenied):
+                cases.get_case(s, actor, "C1")
         for action in ("review.view", "cases.view", "audit.view", "review.export"):
             assert role not in PERMISSIONS[action]
     assert set(ROLE_DUTIES) == set(Role)

@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
-from datawash.audit.models import AuditEvent
+from datawash.audit.models import AuditChainHead, AuditEvent
 from datawash.auth.models import User
 from datawash.cases.models import Allegation, Case, CaseSubject
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
@@ -17,6 +17,7 @@ from datawash.wash.models import (
 
 __all__ = [
     "Allegation",
+    "AuditChainHead",
     "AuditEvent",
     "Case",
     "CaseSubject",

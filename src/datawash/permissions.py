@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.import": _PSD | {R.ADMINISTRATOR},
     # audit
     "audit.view": frozenset({R.SUPERVISOR, R.ADMINISTRATOR}),
+    "audit.verify": frozenset({R.SUPERVISOR, R.ADMINISTRATOR}),
     # statistics and FOI
     "stats.run": frozenset({R.ANALYST, R.FOI_OFFICER, R.SUPERVISOR}),
     "foi.view": frozenset({R.FOI_OFFICER, R.SUPERVISOR}),

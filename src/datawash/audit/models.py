@@ -1,4 +1,5 @@
-"""The audit table. Rows are only ever inserted (a database trigger forbids change)."""
+"""The audit table and its hash chain's head. Rows are only ever inserted (a database
+trigger forbids change, and the chain shows any change that got past it)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,18 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+    # Place in the hash chain (audit/chain.py): its number, the hash of the event before
+    # and the hash of this one over prev_hash and its content.
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row: the newest event's number and hash, taken (locked) by every writer."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from datawash.actor import Actor
+from datawash.audit import chain
 from datawash.audit.events import EventType
 from datawash.audit.models import AuditEvent
 
@@ -40,6 +41,7 @@ def record(
         after=after,
         reason=reason,
     )
+    chain.note(row)
     session.add(row)
     return row
 

@@ -208,6 +208,30 @@ def audit_cmd(
         console.print(table)
 
 
+@audit_app.command("verify")
+def verify_cmd(ctx: typer.Context) -> None:
+    """Check the audit log's hash chain from its start, and the review decisions, item
+    states and allegation outcomes against it; exit 8 if anything does not match."""
+    from datawash.review.integrity import verify_all
+
+    settings = settings_from(ctx)
+    with handled_errors(), db.session_scope(settings) as s:
+        report = verify_all(s, actor_from(ctx, s))
+    console.print(
+        f"{report.events:,} events: {report.chained:,} chained, "
+        f"{report.before_chain:,} from before the chain; head {report.head_hash or '-'}"
+    )
+    if report.chain_break:
+        console.print(f"chain broken at {report.chain_break}", style="bold red")
+    for line in report.mismatches[:50]:
+        console.print(f"not as audited: {line}", style="red")
+    if len(report.mismatches) > 50:
+        console.print(f"... and {len(report.mismatches) - 50} more", style="red")
+    if not report.ok:
+        raise typer.Exit(code=8)
+    console.print("the audit log and the records agree", style="green")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(cases_app, name="cases")
     app.add_typer(audit_app, name="audit")

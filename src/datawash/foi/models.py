@@ -26,6 +26,8 @@ class FoiRequest(Base):
     # s12: estimated hours to locate, retrieve and extract (limit 18 h = £450 at £25/h).
     hours_estimate: Mapped[float | None] = mapped_column(Float)
     sent_on: Mapped[date | None] = mapped_column(Date)
+    # The audit chain's head when the response was sent (audit/chain.py).
+    sent_audit_head: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from datawash import audit, clock
 from datawash.actor import Actor
 from datawash.audit import events as ev
+from datawash.audit.chain import current_head
 from datawash.db import next_number
 from datawash.errors import InputError, NotFound
 from datawash.foi.catalogue import Citation, cite, ncnd_statement
@@ -623,6 +624,7 @@ def send_response(
         entity_id=reference,
         after={"sent_on": on.isoformat(), "late": late},
     )
+    req.sent_audit_head = current_head(session)
     return req
 
 

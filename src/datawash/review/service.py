@@ -259,6 +259,7 @@ def _reopen_by_wash(
     item.state = State.NEW.value
     item.reopened_count += 1
     item.updated_at = at
+    session.flush()  # the rewash entry's id, for the audit event
     audit.record(
         session,
         actor,
@@ -266,7 +267,7 @@ def _reopen_by_wash(
         entity_id=item.id,
         person_id=item.person_id,
         before={"state": before},
-        after={"state": item.state, "run_id": run_id},
+        after={"state": item.state, "run_id": run_id, "decision_id": item.decisions[-1].id},
         reason=why,
     )
 
@@ -942,6 +943,7 @@ def _record_decision(
         person_id=item.person_id,
         before={"state": row.from_state},
         after={
+            "decision_id": row.id,
             "decision": target.value,
             "referral": referral,
             "status": row.status,
@@ -998,7 +1000,12 @@ def countersign(
         entity_id=item.id,
         person_id=person_id,
         before={"state": row.from_state, "decided_by": row.decided_by},
-        after={"state": item.state, "decision": row.to_state, "status": row.status},
+        after={
+            "decision_id": row.id,
+            "state": item.state,
+            "decision": row.to_state,
+            "status": row.status,
+        },
         reason=reason,
     )
     session.flush()

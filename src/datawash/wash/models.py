@@ -35,6 +35,8 @@ class WashRun(Base):
     n_review: Mapped[int] = mapped_column(Integer, default=0)
     n_people_with_candidates: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float | None] = mapped_column(Float)
+    # The audit chain's head when the run was recorded (audit/chain.py).
+    audit_head: Mapped[str | None] = mapped_column(String(64))
 
     inputs: Mapped[list[WashInput]] = relationship(back_populates="run", cascade="all")
 

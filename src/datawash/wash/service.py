@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from datawash import audit
 from datawash.actor import Actor
 from datawash.audit import events as audit_events
+from datawash.audit.chain import current_head
 from datawash.config import Settings
 from datawash.db import session_scope, utcnow
 from datawash.errors import InputError, Problem, ValidationFailed
@@ -367,6 +368,7 @@ def _persist(
             "inputs": {t.kind: t.sha256 for t in inputs},
         },
     )
+    run.audit_head = current_head(session)
     session.flush()
     return run
 

@@ -56,7 +56,20 @@ def upgrade() -> None:
         "audit_events",
         sa.Column("channel", sa.String(12), nullable=False, server_default="service"),
         sa.Column("os_account", sa.String(64), nullable=True),
+        sa.Column("seq", sa.Integer(), nullable=True),
+        sa.Column("prev_hash", sa.String(64), nullable=True),
+        sa.Column("hash", sa.String(64), nullable=True),
     )
+    op.create_index("ix_audit_seq", "audit_events", ["seq"], unique=True)
+    op.create_table(
+        "audit_chain_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    _add("wash_runs", sa.Column("audit_head", sa.String(64), nullable=True))
+    _add("foi_requests", sa.Column("sent_audit_head", sa.String(64), nullable=True))
     _add("cases", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     _add("allegations", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     op.create_index("ix_review_decisions_status", "review_decisions", ["status"])
@@ -78,6 +91,7 @@ def upgrade() -> None:
     )
     _mark_earlier_decisions()
     _move_rewash_history()
+    _anchor_earlier_events()
 
 
 def _mark_earlier_decisions() -> None:
@@ -146,6 +160,55 @@ def _move_rewash_history() -> None:
                 dual_control=False,
             )
         )
+
+
+def _anchor_earlier_events() -> None:
+    """Events from before the hash chain cannot be chained in place (the table refuses
+    updates). Their digest, in id order, becomes the chain's starting hash: the first
+    chained event points at it, so `audit verify` notices if any of them changes."""
+    import hashlib
+
+    conn = op.get_bind()
+    audit = sa.table(
+        "audit_events",
+        *(
+            sa.column(c)
+            for c in (
+                "id",
+                "at",
+                "actor",
+                "actor_role",
+                "action",
+                "entity_type",
+                "entity_id",
+                "person_id",
+                "case_id",
+                "before",
+                "after",
+                "reason",
+            )
+        ),
+    )
+    digest = hashlib.sha256()
+    for row in conn.execute(sa.select(audit).order_by(audit.c.id)).mappings():
+        digest.update(legacy_content(dict(row)).encode("utf-8"))
+    start = (
+        digest.hexdigest()
+        if conn.execute(sa.select(sa.func.count()).select_from(audit)).scalar()
+        else "0" * 64
+    )
+    conn.execute(
+        sa.table("audit_chain_head", sa.column("id"), sa.column("seq"), sa.column("hash"))
+        .insert()
+        .values(id=1, seq=0, hash=start)
+    )
+
+
+def legacy_content(row: dict[str, object]) -> str:
+    """An event from before the chain, in a fixed form (audit.chain.legacy_content)."""
+    from datawash.audit.chain import legacy_content as fixed
+
+    return fixed(row)
 
 
 def downgrade() -> None:
