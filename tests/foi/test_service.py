@@ -409,7 +409,7 @@ def test_s12_refusal_quotes_the_estimate_and_offers_advice(settings: Settings) -
         text = answer.blocks[0]["text"]
         assert "30 hours" in text and "£750.00" in text and "£450" in text
         assert "section 16" in text
-        with pytest.raises(InputError, match="negative"):
+        with pytest.raises(InputError, match="number of hours"):
             service.set_hours_estimate(s, FOI, reference=ref, hours=-1)
 
 
@@ -489,3 +489,11 @@ def test_sign_offs_and_salutations_are_not_questions() -> None:
     assert service.split_questions("Thanks for your help. How many?") == [
         "Thanks for your help. How many?"
     ]
+
+
+@pytest.mark.parametrize("hours", [float("nan"), float("inf"), -1.0, 1e9])
+def test_an_estimate_must_be_a_real_number_of_hours(settings: Settings, hours: float) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        with pytest.raises(InputError, match="number of hours"):
+            service.set_hours_estimate(s, FOI, reference=ref, hours=hours)

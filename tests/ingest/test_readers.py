@@ -215,3 +215,51 @@ def test_bad_mapping_and_unknown_file_type(tmp_path: Path) -> None:
 def test_empty_file(tmp_path: Path) -> None:
     path = _csv(tmp_path, [HEADER])
     assert _problems(duckdb.connect(), path) == [f"{path}: the file has no data rows"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        ("person_id,role\nP1,officer\n".encode("utf-16"), "UTF-16"),
+        (("c," * 600 + "x\n").encode(), "more than 500 columns"),
+        (
+            (HEADER + "\nP1,officer,Ann,Smith,,1980-05-01,F,,,extra,cells\n").encode(),
+            "more or fewer cells than the header",
+        ),
+    ],
+)
+def test_unreadable_csv_files_are_named_plainly(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "workforce.csv"
+    path.write_bytes(content)
+    problems = "\n".join(_problems(duckdb.connect(), path))
+    assert message in problems
+    assert "Smith" not in problems
+
+
+def test_xlsx_with_several_sheets_or_merged_cells_is_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["P1", "officer", "Ann", "Smith", None, "1980-05-01", "F", None, None])
+    book.create_sheet("old export")
+    two = tmp_path / "two.xlsx"
+    book.save(two)
+    assert "2 sheets" in "\n".join(_problems(duckdb.connect(), two))
+    del book["old export"]
+    sheet.merge_cells("C2:D2")
+    merged = tmp_path / "merged.xlsx"
+    book.save(merged)
+    assert "merged cells" in "\n".join(_problems(duckdb.connect(), merged))
+
+
+def test_register_dates_before_1985_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("case_id,recorded_on,source\nC1,1066-10-14,complaint\nC2,2020-01-01,other\n")
+    problems = "\n".join(_problems(duckdb.connect(), path, "cases"))
+    assert "row 1, column 'recorded_on': date is before 1985-01-01" in problems
+    assert "row 2" not in problems

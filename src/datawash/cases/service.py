@@ -12,7 +12,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from datawash import audit
+from datawash import audit, clock
 from datawash.actor import Actor
 from datawash.audit import events as ev
 from datawash.audit.events import EventType
@@ -73,7 +73,8 @@ def import_register(
     """Import cases and allegations; every problem is reported with file, row and column
     and nothing is written. Importing the same files again changes nothing."""
     require(actor, "cases.import")
-    con = duckdb.connect()
+    # A bounded workspace: a hostile or broken register file cannot take the machine.
+    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
     cases_t = load_table(con, cases_path, "cases", column_map=column_map)
     alleg_t = load_table(con, allegations_path, "allegations", column_map=column_map)
     cases = _rows(con, cases_t.table)
@@ -254,6 +255,8 @@ def record_outcome(
     check_outcome(outcome=outcome, stage=a.stage, role=a.role_at_time, recorded_on=case.recorded_on)
     if outcome_on < case.recorded_on:
         raise InputError("the outcome date is before the case was recorded")
+    if outcome_on > clock.today():
+        raise InputError("the outcome date is in the future")
     before = {
         "outcome": a.outcome,
         "outcome_on": a.outcome_on.isoformat() if a.outcome_on else None,
@@ -287,6 +290,10 @@ def close_case(session: Session, actor: Actor, *, case_id: str, closed_on: date)
         raise InputError(
             f"case {case_id} has allegations without an outcome: {', '.join(undecided)}"
         )
+    if closed_on < case.recorded_on:
+        raise InputError("a case cannot close before it was recorded")
+    if closed_on > clock.today():
+        raise InputError("a case cannot close on a date in the future")
     case.closed_on = closed_on
     audit.record(
         session,

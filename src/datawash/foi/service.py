@@ -5,6 +5,7 @@ actor's permission and writes its audit event in the same transaction."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -123,6 +124,10 @@ def receive_request(
         raise InputError(f"received date {received_on} is in the future")
     if not text.strip():
         raise InputError("the request text is empty")
+    if hours_estimate is not None and (
+        not math.isfinite(hours_estimate) or not 0 <= hours_estimate <= 100_000
+    ):
+        raise InputError("an estimate is a number of hours from 0 to 100,000")
     if not title.strip():
         raise InputError("the request needs a title (it is what the disclosure log shows)")
     req = FoiRequest(
@@ -290,8 +295,8 @@ def set_hours_estimate(
     """Record the s12 estimate: hours to locate, retrieve and extract the information."""
     require(actor, "foi.manage")
     req = _get(session, reference)
-    if hours < 0:
-        raise InputError(f"an estimate of hours cannot be negative ({hours})")
+    if not math.isfinite(hours) or hours < 0 or hours > 100_000:
+        raise InputError("an estimate is a number of hours from 0 to 100,000")
     before = req.hours_estimate
     req.hours_estimate = hours
     audit.record(

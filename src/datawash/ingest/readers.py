@@ -68,7 +68,10 @@ def _decodes(path: Path, encoding: str) -> tuple[bool, int]:
 
 @contextmanager
 def _utf8_csv(path: Path) -> Iterator[Path]:
-    """The CSV as UTF-8: as it is, or transcoded from Windows-1252 into a temporary file."""
+    """The CSV as UTF-8: as it is, or transcoded from Windows-1252 into a temporary file.
+    Files that are not text in either (UTF-16, empty, a header too wide to be a real
+    export) are refused first, each with its own message."""
+    _check_csv_shape(path)
     ok, bad_row = _decodes(path, "utf-8-sig")
     if ok:
         yield path
@@ -93,6 +96,42 @@ def _utf8_csv(path: Path) -> Iterator[Path]:
         yield out
 
 
+# More columns than any real export has: a header this wide is a broken or hostile file,
+# refused before DuckDB sizes a table for it (100,000 columns took 2.7 GB).
+MAX_COLUMNS = 500
+
+
+def _check_csv_shape(path: Path) -> None:
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed([Problem(str(path), None, None, message)])
+
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    if not head.strip():
+        raise refuse("the file is empty (no header, no rows)")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00":
+        raise refuse("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
+    first_line = head.split(b"\n", 1)[0]
+    if first_line.count(b",") + 1 > MAX_COLUMNS:
+        raise refuse(f"the header has more than {MAX_COLUMNS} columns")
+
+
+def _csv_header(original: Path, path: Path) -> list[str]:
+    """The header row's cells (comma-separated, as docs/formats.md says)."""
+    import csv
+
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    if not header or not any(h.strip() for h in header):
+        raise ValidationFailed([Problem(str(original), None, None, "the header row is empty")])
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise ValidationFailed([Problem(str(original), 0, h, "the column appears twice")])
+        seen.add(h)
+    return header
+
+
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -109,18 +148,19 @@ def _raw_table(con: duckdb.DuckDBPyConnection, path: Path, raw: str) -> Iterator
         with _utf8_csv(path) as csv_path:
             con.execute("SET preserve_insertion_order = true")
             try:
+                header = _csv_header(path, csv_path)
+                # The header read here, not sniffed: DuckDB's sniffer, given one row with
+                # extra cells, takes that row's width and reads the file as empty. With the
+                # columns given and strict mode, a ragged row is an error naming its line.
+                columns = "{" + ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header) + "}"
                 con.execute(
                     f"CREATE TEMP TABLE {raw} AS SELECT row_number() OVER () AS _row, * "
-                    f"FROM read_csv({_sql_str(str(csv_path))}, header = true, all_varchar = true)"
+                    f"FROM read_csv({_sql_str(str(csv_path))}, header = true, delim = ',', "
+                    f"quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, "
+                    "null_padding = false)"
                 )
             except duckdb.Error as exc:
-                raise ValidationFailed(
-                    [
-                        Problem(
-                            str(path), None, None, f"not a readable CSV file ({_first_line(exc)})"
-                        )
-                    ]
-                ) from None
+                raise ValidationFailed([_csv_problem(path, csv_path, len(header), exc)]) from None
     elif suffix in (".parquet", ".pq"):
         try:
             cols = con.execute(
@@ -152,6 +192,28 @@ def _raw_table(con: duckdb.DuckDBPyConnection, path: Path, raw: str) -> Iterator
         con.execute(f"DROP TABLE IF EXISTS {raw}")
 
 
+def _csv_problem(original: Path, path: Path, width: int, exc: Exception) -> Problem:
+    """What DuckDB could not read, said plainly. On this failure path only, the file is
+    read again to find the first row whose cells do not match the header (DuckDB's own
+    message names no row, and its later lines quote the row's values)."""
+    import csv
+
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
+        try:
+            for n, cells in enumerate(csv.reader(fh)):
+                if n and cells and len(cells) != width:
+                    return Problem(
+                        str(original),
+                        n,
+                        None,
+                        f"{len(cells)} cells where the header has {width}: more or fewer "
+                        "cells than the header",
+                    )
+        except csv.Error:
+            return Problem(str(original), None, None, "a quote is opened and never closed")
+    return Problem(str(original), None, None, f"not a readable CSV file ({_first_line(exc)})")
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:160]
 
@@ -165,6 +227,33 @@ def _xlsx_to_arrow(path: Path) -> pa.Table:
         raise ValidationFailed(
             [Problem(str(path), None, None, f"not a readable XLSX file ({type(exc).__name__})")]
         ) from None
+    if len(wb.worksheets) > 1:
+        sheets = [w.title for w in wb.worksheets]
+        wb.close()
+        raise ValidationFailed(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    f"the workbook has {len(sheets)} sheets ({', '.join(sheets)}): save the one "
+                    "to import on its own, so an old sheet is never read by mistake",
+                )
+            ]
+        )
+    if _has_merged_cells(path):
+        wb.close()
+        raise ValidationFailed(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    "the sheet has merged cells: unmerge them (a merged cell's value belongs to "
+                    "one row only, and the others would be read as empty)",
+                )
+            ]
+        )
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
@@ -185,6 +274,20 @@ def _xlsx_to_arrow(path: Path) -> pa.Table:
     for name, values in zip(names, columns, strict=True):
         data[name] = pa.array(values, pa.string())
     return pa.table(data)
+
+
+def _has_merged_cells(path: Path) -> bool:
+    """openpyxl's read-only mode cannot see merged ranges; the sheet's XML says so."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        for name in book.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with book.open(name) as sheet:
+                    for chunk in iter(lambda: sheet.read(1 << 20), b""):
+                        if b"<mergeCell " in chunk or b"<mergeCells" in chunk:
+                            return True
+    return False
 
 
 def _cell_text(value: object) -> str | None:
@@ -367,6 +470,12 @@ def _check_column(
         )
         if col.name in spec.not_future:
             checks.rows(f"{_date_sql(v)} > current_date", col.name, "date is in the future")
+        if spec.earliest is not None:
+            checks.rows(
+                f"{_date_sql(v)} < DATE '{spec.earliest}'",
+                col.name,
+                f"date is before {spec.earliest}",
+            )
         if spec.name == "workforce" and col.name == "date_of_birth":
             youngest, oldest = age_bounds
             checks.rows(

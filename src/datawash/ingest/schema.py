@@ -41,6 +41,8 @@ class FileKind:
     columns: tuple[Column, ...]
     # dates that must not lie in the future
     not_future: tuple[str, ...] = field(default=())
+    # Dates before this are refused (a register date of 1066 is a typing error).
+    earliest: str | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -60,6 +62,9 @@ STAGES = values(Stage)
 OUTCOMES = values(Outcome)
 
 T = ColumnType
+# The earliest date a misconduct register row may carry (the Police and Criminal Evidence
+# Act 1984 complaints regime; anything older in a register is a typing error).
+REGISTER_EARLIEST = "1985-01-01"
 
 WORKFORCE = FileKind(
     "workforce",
@@ -121,6 +126,7 @@ CASES = FileKind(
         Column("closed_on", T.DATE),
     ),
     not_future=("recorded_on", "closed_on"),
+    earliest=REGISTER_EARLIEST,
 )
 
 ALLEGATIONS = FileKind(
@@ -137,6 +143,7 @@ ALLEGATIONS = FileKind(
         Column("outcome_on", T.DATE),
     ),
     not_future=("outcome_on",),
+    earliest=REGISTER_EARLIEST,
 )
 
 KINDS: dict[str, FileKind] = {k.name: k for k in (WORKFORCE, RECORDS, EVENTS, CASES, ALLEGATIONS)}
