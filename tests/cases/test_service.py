@@ -67,6 +67,41 @@ def test_import_is_idempotent(settings: Settings, tmp_path: Path) -> None:
         assert third.allegations_updated == 1 and third.changes == 1
 
 
+def test_a_reimport_never_reverts_a_later_change(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    with session_scope(settings) as s:
+        service.move_stage(s, PSD, allegation_id="A3", stage="hearing", reason="case to answer")
+        service.record_outcome(
+            s,
+            PSD,
+            allegation_id="A3",
+            outcome="dismissed",
+            outcome_on=date(2021, 9, 1),
+            reason="hearing",
+        )
+    # The old file again: A3 would go back to no outcome. Refused, nothing written.
+    with pytest.raises(ValidationFailed) as err, session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column) == (3, "stage") and "not overwritten" in problem.message
+    # With skip_conflicts the rest is imported and A3 is left as it is.
+    c2, a2 = _files(
+        tmp_path,
+        allegations=ALLEGATIONS.replace("A1,C1,P1,officer,sexual,", "A1,C1,P1,staff,sexual,"),
+    )
+    with session_scope(settings) as s:
+        done = service.import_register(
+            s, PSD, cases_path=c2, allegations_path=a2, skip_conflicts=True
+        )
+        assert [p.row for p in done.conflicts] == [3]
+        a3 = s.get(Allegation, "A3")
+        assert a3 is not None and a3.outcome == "dismissed"
+        subject = s.scalars(select(CaseSubject).where(CaseSubject.case_id == "C2")).one()
+        assert subject.barred_list_referred_on == date(2021, 9, 1)
+
+
 def test_counts_cases_and_distinct_people(settings: Settings, tmp_path: Path) -> None:
     c, a = _files(tmp_path)
     with session_scope(settings) as s:

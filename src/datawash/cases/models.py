@@ -4,12 +4,27 @@ person_id: one case can have several subjects and one person can be in several c
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from datawash.db import Base, UTCDateTime, utcnow
+
+
+def import_digest(values: dict[str, Any]) -> str:
+    """The digest of a row's fields as an import wrote them: a stored row whose fields no
+    longer give its digest was changed in datawash since (an outcome recorded, a stage
+    moved), and a later import must not overwrite that."""
+    text = json.dumps(
+        {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Case(Base):
@@ -24,6 +39,9 @@ class Case(Base):
     origin_review_item_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # import_digest() of the fields the last import wrote; None if the row was not
+    # imported (opened from a data-wash referral).
+    imported_digest: Mapped[str | None] = mapped_column(String(64))
     # Optimistic lock (two people updating one case at once: exactly one wins).
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -78,6 +96,7 @@ class Allegation(Base):
     severity_assessed_on: Mapped[date | None] = mapped_column(Date)
     investigation_started_on: Mapped[date | None] = mapped_column(Date)
     investigation_ended_on: Mapped[date | None] = mapped_column(Date)
+    imported_digest: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from datawash import audit, clock
 from datawash.actor import Actor
 from datawash.audit import events as ev
 from datawash.audit.events import EventType
-from datawash.cases.models import Allegation, Case, CaseSubject
+from datawash.cases.models import Allegation, Case, CaseSubject, import_digest
 from datawash.cases.workflow import check_outcome, check_stage
 from datawash.db import next_number, utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
@@ -39,6 +39,9 @@ ALLEGATION_FIELDS = (
 
 @dataclass
 class ImportSummary:
+    # Rows left as they are because they changed in datawash since they were imported
+    # (with skip_conflicts; otherwise those are refused and nothing is written).
+    conflicts: list[Problem] = field(default_factory=list)
     cases_inserted: int = 0
     cases_updated: int = 0
     cases_unchanged: int = 0
@@ -69,9 +72,13 @@ def import_register(
     cases_path: Path,
     allegations_path: Path,
     column_map: ColumnMap | None = None,
+    skip_conflicts: bool = False,
 ) -> ImportSummary:
     """Import cases and allegations; every problem is reported with file, row and column
-    and nothing is written. Importing the same files again changes nothing."""
+    and nothing is written. Importing the same files again changes nothing, and a row that
+    changed in datawash since it was imported (an outcome recorded with cases update) is
+    never reverted: it is a conflict, refused with the rest unless ``skip_conflicts``, when
+    it is left as it is and reported."""
     require(actor, "cases.import")
     # A bounded workspace: a hostile or broken register file cannot take the machine.
     con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
@@ -108,8 +115,18 @@ def import_register(
                 problems.append(Problem(*where, "outcome", str(exc)))
     if problems:
         raise ValidationFailed(problems)
+    existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
+    conflicts = _conflicts(cases_path, cases, existing_cases, CASE_FIELDS, "case_id")
+    conflicts += _conflicts(
+        allegations_path, allegations, existing_allegations, ALLEGATION_FIELDS, "allegation_id"
+    )
+    if conflicts and not skip_conflicts:
+        raise ValidationFailed(conflicts)
+    skip = {(p.file, p.row) for p in conflicts}
+    cases = [c for c in cases if (str(cases_path), c["_row"]) not in skip]
+    allegations = [a for a in allegations if (str(allegations_path), a["_row"]) not in skip]
 
-    summary = ImportSummary()
+    summary = ImportSummary(conflicts=conflicts)
     counts: Counter[str] = Counter()
     for c in cases:
         row = existing_cases.get(c["case_id"])
@@ -180,9 +197,12 @@ def _upsert(
     values = {f: source[f] for f in fields}
     before = None if new else {f: getattr(row, f) for f in fields}
     if before == values:
+        if row.imported_digest is None:
+            row.imported_digest = import_digest(values)
         return "unchanged"
     for f, v in values.items():
         setattr(row, f, v)
+    row.imported_digest = import_digest(values)
     if isinstance(row, Case) and not new:
         row.updated_at = utcnow()
     audit.record(
@@ -196,6 +216,36 @@ def _upsert(
         after=_json(values),
     )
     return "inserted" if new else "updated"
+
+
+def _conflicts(
+    path: Path,
+    rows: list[dict[str, Any]],
+    existing: dict[str, Any],
+    fields: tuple[str, ...],
+    key: str,
+) -> list[Problem]:
+    """File rows that would overwrite a stored row changed in datawash since its import."""
+    out = []
+    for r in rows:
+        stored = existing.get(r[key])
+        if stored is None:
+            continue
+        current = {f: getattr(stored, f) for f in fields}
+        wanted = {f: r[f] for f in fields}
+        if current == wanted or stored.imported_digest == import_digest(current):
+            continue
+        column = next(f for f in fields if current[f] != wanted[f])
+        out.append(
+            Problem(
+                str(path),
+                r["_row"],
+                column,
+                "changed in datawash since it was imported (for example an outcome recorded "
+                "with cases update); not overwritten",
+            )
+        )
+    return out
 
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:

@@ -38,8 +38,13 @@ def import_cmd(
     cases: Annotated[Path, typer.Option(help="cases file")],
     allegations: Annotated[Path, typer.Option(help="allegations file")],
     map_: Annotated[list[str] | None, typer.Option("--map", help="canonical=SOURCE")] = None,
+    skip_conflicts: Annotated[
+        bool,
+        typer.Option(help="Import the rest when some rows changed in datawash since import."),
+    ] = False,
 ) -> None:
-    """Import historical cases and allegations (importing the same files again changes nothing)."""
+    """Import historical cases and allegations (importing the same files again changes
+    nothing; a row changed in datawash since its import is never overwritten)."""
     from datawash.cli.wash import column_map_from
 
     settings = settings_from(ctx)
@@ -50,7 +55,10 @@ def import_cmd(
             cases_path=cases,
             allegations_path=allegations,
             column_map=column_map_from(map_, None),
+            skip_conflicts=skip_conflicts,
         )
+        for problem in r.conflicts:
+            console.print(f"left as it is: {problem}", style="yellow")
         console.print(
             f"cases: {r.cases_inserted} new, {r.cases_updated} updated, {r.cases_unchanged} "
             f"unchanged; allegations: {r.allegations_inserted} new, {r.allegations_updated} "

@@ -70,8 +70,16 @@ def upgrade() -> None:
     )
     _add("wash_runs", sa.Column("audit_head", sa.String(64), nullable=True))
     _add("foi_requests", sa.Column("sent_audit_head", sa.String(64), nullable=True))
-    _add("cases", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-    _add("allegations", sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    _add(
+        "cases",
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column("imported_digest", sa.String(64), nullable=True),
+    )
+    _add(
+        "allegations",
+        sa.Column("version", sa.Integer(), nullable=False, server_default="1"),
+        sa.Column("imported_digest", sa.String(64), nullable=True),
+    )
     op.create_index("ix_review_decisions_status", "review_decisions", ["status"])
     op.create_index("ix_review_candidates_item", "review_candidates", ["item_id"])
     op.create_table(
@@ -92,6 +100,7 @@ def upgrade() -> None:
     _mark_earlier_decisions()
     _move_rewash_history()
     _anchor_earlier_events()
+    _digest_imported_rows()
 
 
 def _mark_earlier_decisions() -> None:
@@ -202,6 +211,44 @@ def _anchor_earlier_events() -> None:
         .insert()
         .values(id=1, seq=0, hash=start)
     )
+
+
+def _digest_imported_rows() -> None:
+    """Rows already in the register are taken as imported as they stand now (what changed
+    before this revision cannot be told apart); rows opened from a referral are not."""
+    from datawash.cases.models import import_digest
+
+    conn = op.get_bind()
+    for table, key, fields in (
+        ("cases", "case_id", ("recorded_on", "source", "severity", "closed_on")),
+        (
+            "allegations",
+            "allegation_id",
+            ("case_id", "person_id", "role_at_time", "category", "stage", "outcome", "outcome_on"),
+        ),
+    ):
+        t = sa.table(table, *(sa.column(c) for c in (key, *fields, "imported_digest")))
+        if table == "cases":
+            rows = (
+                conn.execute(sa.select(t).where(sa.column("source") != "data_wash"))
+                .mappings()
+                .all()
+            )
+        else:
+            rows = conn.execute(sa.select(t)).mappings().all()
+        for row in rows:
+            values = {f: _as_date(row[f]) if f.endswith("_on") else row[f] for f in fields}
+            conn.execute(
+                t.update().where(t.c[key] == row[key]).values(imported_digest=import_digest(values))
+            )
+
+
+def _as_date(value: object) -> object:
+    from datetime import date
+
+    if isinstance(value, str) and value:
+        return date.fromisoformat(value[:10])
+    return value
 
 
 def legacy_content(row: dict[str, object]) -> str:
