@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # users
     "users.manage": frozenset({R.ADMINISTRATOR}),
     "safeguards.change": frozenset({R.ADMINISTRATOR}),
+    "system.backup": frozenset({R.ADMINISTRATOR}),
     # wash
     "wash.run": frozenset({R.SUPERVISOR, R.ADMINISTRATOR}),
     # review workflow

@@ -72,6 +72,7 @@ def _register() -> None:
     from datawash.cli import review as review_cli
     from datawash.cli import stats as stats_cli
     from datawash.cli import synth as synth_cli
+    from datawash.cli import system as system_cli
     from datawash.cli import users as users_cli
     from datawash.cli import wash as wash_cli
 
@@ -83,6 +84,7 @@ def _register() -> None:
     stats_cli.register(app)
     foi_cli.register(app)
     demo_cli.register(app)
+    system_cli.register(app)
 
 
 _register()
