@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= demo-data
 
-.PHONY: demo test lint typecheck unit bench docs clean
+.PHONY: demo test lint typecheck unit bench docs clean audit
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ unit: $(BIN)/.installed
 	$(BIN)/pytest -n 2 -q
 
 test: lint typecheck unit
+
+# Known vulnerabilities in the pinned dependencies (PyPI's advisory database). --strict
+# fails when a package cannot be checked, so an unreachable database is never a pass.
+audit: $(BIN)/.installed
+	$(BIN)/pip-audit --local --skip-editable --strict
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run_bench.py
