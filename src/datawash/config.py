@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite in the data directory"
     )
+    # PostgreSQL: the schema owner's URL, used only to migrate. When set, database_url
+    # connects as the application's role, which may not UPDATE, DELETE or TRUNCATE the
+    # audit log (granted by db.grant_application_role after each migration).
+    migration_database_url: str | None = None
     # Wash thresholds (match probability).
     review_threshold: float = 0.5
     confirmed_threshold: float = 0.995

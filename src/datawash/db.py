@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, Integer, String, case, create_engine, event, literal
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -149,8 +150,10 @@ def dispose_engine(settings: Settings) -> None:
     _ready_unlocked.cache_clear()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration of every branch (idempotent)."""
+def upgrade(engine: Engine, *, app_role: str | None = None) -> None:
+    """Bring the schema to the newest migration of every branch (idempotent). With
+    ``app_role`` (PostgreSQL, when the application connects as a role other than the
+    schema's owner), that role is then granted what it needs and no more."""
     from alembic import command
     from alembic.config import Config
 
@@ -165,6 +168,30 @@ def upgrade(engine: Engine) -> None:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242061)")
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")
+        if app_role and connection.dialect.name == "postgresql":
+            grant_application_role(connection, app_role)
+
+
+def grant_application_role(connection: Any, role: str) -> None:
+    """The application's role may read and write the domain tables, but may only INSERT
+    and SELECT the audit log: no UPDATE, DELETE or TRUNCATE, and (not owning the table) no
+    DISABLE TRIGGER or DROP. The owner role runs the migrations."""
+    schema = connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+    quoted_role, quoted_schema = _quote(role), _quote(schema)
+    for statement in (
+        f"GRANT USAGE ON SCHEMA {quoted_schema} TO {quoted_role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {quoted_schema} "
+        f"TO {quoted_role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {quoted_schema}.audit_events FROM {quoted_role}",
+        f"REVOKE DELETE, TRUNCATE ON {quoted_schema}.audit_chain_head FROM {quoted_role}",
+        f"REVOKE INSERT, UPDATE, DELETE ON {quoted_schema}.alembic_version FROM {quoted_role}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {quoted_schema} TO {quoted_role}",
+    ):
+        connection.exec_driver_sql(statement)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 def head_revision() -> str:
@@ -187,18 +214,23 @@ _ready_lock = threading.Lock()
 
 
 @cache
-def _ready_unlocked(url: str) -> sessionmaker[Session]:
+def _ready_unlocked(url: str, owner_url: str | None = None) -> sessionmaker[Session]:
     engine = _engine_for(url)
     if not _at_head(engine):
-        upgrade(engine)
+        if owner_url and owner_url != url:
+            upgrade(_engine_for(owner_url), app_role=make_url(url).username)
+        else:
+            upgrade(engine)
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def _ready(url: str) -> sessionmaker[Session]:
+def _ready(url: str, owner_url: str | None = None) -> sessionmaker[Session]:
     """The session factory of a migrated database (threads of one process wait for one
-    another here; processes wait on the database's own lock in upgrade())."""
+    another here; processes wait on the database's own lock in upgrade()). With
+    ``owner_url`` the migrations run as the schema's owner and the application connects
+    with ``url``'s lesser role."""
     with _ready_lock:
-        return _ready_unlocked(url)
+        return _ready_unlocked(url, owner_url)
 
 
 _ready.cache_clear = _ready_unlocked.cache_clear  # type: ignore[attr-defined]
@@ -222,7 +254,7 @@ def session_scope(settings: Settings | None = None) -> Iterator[Session]:
     """One transaction: commit if the block finishes, roll back everything if it raises."""
     settings = settings or get_settings()
     get_engine(settings)
-    factory = _ready(settings.resolved_database_url)
+    factory = _ready(settings.resolved_database_url, settings.migration_database_url)
     session = factory()
     try:
         yield session
