@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= demo-data
 
-.PHONY: demo test lint typecheck unit bench docs clean audit
+.PHONY: demo test lint typecheck unit bench docs clean audit assets serve
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,14 @@ docs: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .mypy_cache .ruff_cache
+
+# GOV.UK Frontend 6.3.0 (the version govuk-frontend-jinja 4.1.0 matches), compiled with
+# Arial and no GOV.UK font, crown or images; the built files are committed.
+assets:
+	rm -rf build/assets && mkdir -p build/assets
+	cd build/assets && npm install --no-audit --no-fund govuk-frontend@6.3.0 sass@1.108.2 >/dev/null
+	cp src/datawash/web/assets.scss build/assets/app.scss
+	cd build/assets && npx sass --pkg-importer=node --style=compressed --no-source-map \
+		--quiet-deps app.scss ../../src/datawash/web/static/govuk/datawash.css
+	cp build/assets/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
+		src/datawash/web/static/govuk/

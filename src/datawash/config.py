@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     # connects as the application's role, which may not UPDATE, DELETE or TRUNCATE the
     # audit log (granted by db.grant_application_role after each migration).
     migration_database_url: str | None = None
+    # Web application: the key signing its cookies (default: made once, kept in the data
+    # directory) and whether it is served over TLS (Secure cookies, HSTS).
+    secret_key: str | None = None
+    web_tls: bool = False
     # Wash thresholds (match probability).
     review_threshold: float = 0.5
     confirmed_threshold: float = 0.995

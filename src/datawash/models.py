@@ -1,7 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from datawash.audit.models import AuditChainHead, AuditEvent
-from datawash.auth.models import User
+from datawash.auth.models import User, WebSession
 from datawash.cases.models import Allegation, Case, CaseSubject
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.review.models import ReviewCandidate, ReviewDeadline, ReviewDecision, ReviewItem
@@ -38,4 +38,5 @@ __all__ = [
     "WashPerson",
     "WashRecord",
     "WashRun",
+    "WebSession",
 ]

@@ -35,6 +35,10 @@ USER_ROLE_CHANGED = _event("users.role_changed", "user", "A user's role was chan
 SIGN_IN_FAILED = _event(
     "auth.failed", "user", "Someone tried to act as a user with a wrong or no password."
 )
+SIGNED_IN = _event("auth.signed_in", "user", "A user signed in to the web application.")
+SIGNED_OUT = _event(
+    "auth.signed_out", "user", "A web session ended (signed out, idle, expired or revoked)."
+)
 SAFEGUARD_CHANGED = _event(
     "safeguards.changed", "safeguard", "An administrator changed a safeguard (reason kept)."
 )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from datawash import audit
 from datawash.actor import RESERVED_USERNAMES, SYSTEM, Actor, Channel, Role
 from datawash.audit import events
+from datawash.auth import sessions
 from datawash.auth.models import User
 from datawash.clock import now
 from datawash.db import claim_once
@@ -168,6 +169,7 @@ def set_password(session: Session, actor: Actor, *, username: str, password: str
     _check_password(password)
     user.password_hash, user.password_set_at = hasher.hash(password), now()
     user.failed_attempts, user.last_failed_at = 0, None
+    sessions.revoke_all(session, username)
     audit.record(session, actor, events.USER_PASSWORD_SET, entity_id=username)
     session.flush()
 
@@ -181,6 +183,7 @@ def deactivate(session: Session, actor: Actor, *, username: str, reason: str) ->
         raise InputError("an administrator cannot deactivate themselves")
     user = _user(session, username)
     user.active = False
+    sessions.revoke_all(session, username)
     audit.record(session, actor, events.USER_DEACTIVATED, entity_id=username, reason=reason)
     session.flush()
 

@@ -6,43 +6,16 @@ message or values, since those may hold a name, a date of birth or an address.""
 
 from __future__ import annotations
 
-import secrets
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from datawash import clock
 from datawash.errors import DatawashError
+from datawash.incidents import error_log_path, record_unexpected
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE
-
-
-def error_log_path(data_dir: Path) -> Path:
-    return data_dir / "logs" / "errors.log"
-
-
-def record_unexpected(exc: BaseException, data_dir: Path) -> str:
-    """Log a safe description of ``exc`` under a new reference and return the reference."""
-    from datawash.outputs import private_dir
-
-    reference = secrets.token_hex(4).upper()
-    frames = traceback.extract_tb(exc.__traceback__)
-    lines = [
-        f"{clock.now().isoformat(timespec='seconds')} reference {reference}: "
-        f"{type(exc).__module__}.{type(exc).__qualname__}"
-    ]
-    lines += [f"    at {Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames[-12:]]
-    cause = exc.__cause__ or exc.__context__
-    if cause is not None:
-        lines.append(f"    caused by {type(cause).__module__}.{type(cause).__qualname__}")
-    log = error_log_path(data_dir)
-    private_dir(log.parent)
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return reference
 
 
 @contextmanager

@@ -31,6 +31,21 @@ def register(app: typer.Typer) -> None:
         )
         console.print(f"manifest: {result.manifest}; audit head {result.audit_head}")
 
+    @app.command("serve")
+    def serve_cmd(
+        ctx: typer.Context,
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    ) -> None:
+        """Serve the web application (waitress, a production WSGI server)."""
+        from waitress import serve
+
+        from datawash.web import create_app
+
+        settings = settings_from(ctx)
+        console.print(f"serving {settings.data_dir} on http://{host}:{port}/ (Ctrl-C stops)")
+        serve(create_app(settings), host=host, port=port, threads=8)
+
     @app.command("restore")
     def restore_cmd(
         ctx: typer.Context,

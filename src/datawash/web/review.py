@@ -1,0 +1,202 @@
+"""The reviewers' pages: the queue, a person's records side by side, per-record identity,
+decisions and countersignatures (the password again to countersign). Each handler parses
+the form, calls one review service and renders its read model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from datawash.actor import Channel
+from datawash.auth import service as auth
+from datawash.auth.sessions import SessionEnded
+from datawash.errors import DatawashError
+from datawash.review import service as review
+from datawash.review.read import QueueFilter
+from datawash.vocabulary import Category, RecordIdentity, Referral, ReviewState, WorkforceRole
+from datawash.web.common import form_errors, signed_in, to_sign_in, transaction
+
+bp = Blueprint("review", __name__)
+
+DECISIONS = [s.value for s in ReviewState if s is not ReviewState.NEW]
+MARKS = [m for m in RecordIdentity if m is not RecordIdentity.UNMARKED]
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return redirect(url_for("review.queue"))
+
+
+def _filters(args: Any, actor_name: str) -> QueueFilter:
+    state = args.get("state") or None
+    return QueueFilter(
+        states=[state] if state else [],
+        awaiting_my_countersignature=args.get("view") == "countersign",
+        returned_to_me=args.get("view") == "returned",
+        assigned_to=actor_name if args.get("view") == "mine" else None,
+        category=args.get("category") or None,
+        role=args.get("role") or None,
+        sort=args.get("sort") or "priority",
+        page=max(1, int(args.get("page", "1") or 1)) if (args.get("page") or "1").isdigit() else 1,
+        per_page=25,
+    )
+
+
+@bp.route("/review", methods=["GET", "POST"])
+def queue() -> ResponseReturnValue:
+    """GET filters by state, category, role and view; a name search is POSTed so that a
+    person's name never appears in a URL."""
+    try:
+        with transaction() as s:
+            actor = signed_in(s)
+            filters = _filters(request.args, actor.username)
+            if request.method == "POST":
+                filters.search = (request.form.get("search") or "").strip() or None
+            page = review.queue(s, actor, filters)
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+    except DatawashError as exc:
+        return render_template("error.html", title="The queue could not be shown",
+                               message=str(exc), status=400), 400  # fmt: skip
+
+    def items(options: list[Any], chosen: str | None) -> list[dict[str, Any]]:
+        return [{"value": "", "text": "Any"}] + [
+            {"value": o.value, "text": o.label, "selected": o.value == chosen} for o in options
+        ]
+
+    next_url = None
+    if page.page < page.pages:
+        query: dict[str, Any] = {**request.args.to_dict(), "page": str(page.page + 1)}
+        next_url = url_for("review.queue", **query)
+    return render_template(
+        "review/queue.html",
+        page=page,
+        actor=actor,
+        category_items=items(list(Category), request.args.get("category")),
+        role_items=items(list(WorkforceRole), request.args.get("role")),
+        state_items=items(list(ReviewState), request.args.get("state")),
+        next_url=next_url,
+    )
+
+
+def _person(person_id: str, errors: list[dict[str, str]] | None = None, status: int = 200) -> Any:
+    with transaction() as s:
+        actor = signed_in(s)
+        item = review.show(s, actor, person_id)  # the view is logged
+    return (
+        render_template(
+            "review/person.html", item=item, actor=actor, errors=errors or [],
+            decision_items=[{"value": d, "text": d.replace("_", " ")} for d in DECISIONS],
+            referral_items=[{"value": "", "text": "-"}]
+            + [{"value": r.value, "text": r.label} for r in Referral],
+            hr_rows=_hr_rows, side_by_side=_side_by_side, mark_items=_mark_items,
+        ),
+        status,
+    )  # fmt: skip
+
+
+def _hr_rows(person: Any) -> list[dict[str, Any]]:
+    return [
+        {"key": {"text": k.replace("_", " ").capitalize()}, "value": {"text": v}}
+        for k, v in person.hr.items()
+    ]
+
+
+def _side_by_side(person: Any, record: Any) -> list[tuple[str, str, str]]:
+    """Field, the HR value, the record's value: the page highlights where they differ."""
+
+    def v(x: Any) -> str:
+        return str(x) if x not in (None, "") else "-"
+
+    if record is None:
+        return []
+    p = person
+    return [
+        ("Forenames", v(p and p.forenames), v(record.forenames)),
+        ("Surname", v(p and p.surname), v(record.surname)),
+        ("Other names", v(p and p.previous_surnames), v(record.aliases)),
+        ("Date of birth", v(p and p.date_of_birth), v(record.date_of_birth)),
+        ("Gender", v(p and p.gender), v(record.gender)),
+        ("Address", v(p and p.address), v(record.address)),
+        ("Postcode", v(p and p.postcode), v(record.postcode)),
+    ]
+
+
+def _mark_items(candidate: Any) -> list[dict[str, Any]]:
+    return [
+        {"value": m.value, "text": m.label.capitalize(), "checked": candidate.identity == m.value}
+        for m in MARKS
+    ]
+
+
+@bp.get("/review/<person_id>")
+def person(person_id: str) -> Any:
+    try:
+        return _person(person_id)
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+
+
+@bp.post("/review/<person_id>/decide")
+def decide(person_id: str) -> Any:
+    form = request.form
+    try:
+        with transaction() as s:
+            actor = signed_in(s)
+            marks = [
+                review.RecordMark(key.removeprefix("mark-"), RecordIdentity(value),
+                                  form.get("why-" + key.removeprefix("mark-")) or None)
+                for key, value in form.items()
+                if key.startswith("mark-") and value
+            ]  # fmt: skip
+            allegations = [review.AllegationChoice(e) for e in form.getlist("allegation")]
+            version = form.get("version", "")
+            review.decide(
+                s,
+                actor,
+                person_id=person_id,
+                decision=form.get("decision", ""),
+                reason=form.get("reason", ""),
+                referral=form.get("referral") or None,
+                marks=marks,
+                allegations=allegations,
+                expected_version=int(version) if version.isdigit() else None,
+            )
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+    except (DatawashError, ValueError) as exc:
+        if isinstance(exc, DatawashError) and exc.__class__.__name__ == "Conflict":
+            raise
+        errors = form_errors(exc) if isinstance(exc, DatawashError) else [
+            {"text": "choose a mark for each record", "href": "#marks"}
+        ]  # fmt: skip
+        return _person(person_id, errors, 400)
+    return redirect(url_for("review.person", person_id=person_id))
+
+
+@bp.post("/review/<person_id>/countersign")
+def countersign(person_id: str) -> Any:
+    form = request.form
+    try:
+        with transaction() as s:
+            actor = signed_in(s)
+            # Countersigning is a second person's act: they prove it with their password.
+            auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
+            version = form.get("version", "")
+            review.countersign(
+                s,
+                actor,
+                person_id=person_id,
+                reason=form.get("countersign_reason", ""),
+                reject=form.get("outcome") == "reject",
+                expected_version=int(version) if version.isdigit() else None,
+            )
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+    except DatawashError as exc:
+        if exc.__class__.__name__ == "Conflict":
+            raise
+        return _person(person_id, form_errors(exc), 400)
+    return redirect(url_for("review.queue", view="countersign"))

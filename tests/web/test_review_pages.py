@@ -1,0 +1,146 @@
+"""The web adapter with Flask's test client: sign-in (wrong password, lockout), a person
+reviewed end to end under dual control by two users, a rejection's reason back to the
+decider, CSRF refused, idle timeout, headers, 403 for a role, names never in URLs."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from datawash import clock
+from datawash.audit.models import AuditEvent
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.demo import ensure_demo_users
+from datawash.web import create_app
+from tests.conftest import TEST_PASSWORD
+from tests.review.helpers import make_run
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    s = Settings(data_dir=tmp_path / "d")
+    ensure_demo_users(s, password=TEST_PASSWORD)
+    with session_scope(s) as session:
+        make_run(session, {("P1", "R1"): "a", ("P1", "R2"): "b", ("P2", "R3"): "c"})
+    return s
+
+
+def client(settings: Settings) -> FlaskClient:
+    return create_app(settings).test_client()
+
+
+def csrf(page: bytes) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+    assert found, "every form carries a CSRF token"
+    return found.group(1).decode()
+
+
+def sign_in(c: FlaskClient, user: str, password: str = TEST_PASSWORD) -> int:
+    token = csrf(c.get("/sign-in").data)
+    r = c.post("/sign-in", data={"username": user, "password": password, "csrf_token": token})
+    return r.status_code
+
+
+def test_sign_in_wrong_password_and_lockout(settings: Settings) -> None:
+    c = client(settings)
+    assert c.get("/review").status_code == 302  # not signed in: to the sign-in page
+    assert sign_in(c, "riley.reviewer", "not the password") == 401
+    for _ in range(5):
+        sign_in(c, "riley.reviewer", "not the password")
+    assert sign_in(c, "riley.reviewer") == 401  # locked, even with the right password
+    with session_scope(settings) as s:
+        actions = [e.action for e in s.scalars(select(AuditEvent))]
+    assert actions.count("auth.failed") >= 6 and "auth.signed_in" not in actions
+
+
+def test_a_person_reviewed_end_to_end_under_dual_control(settings: Settings) -> None:
+    riley, robin = client(settings), client(settings)
+    assert sign_in(riley, "riley.reviewer") == 302 and sign_in(robin, "robin.reviewer") == 302
+    queue = riley.get("/review")
+    assert queue.status_code == 200 and b"P1" in queue.data
+    assert queue.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in queue.headers["Content-Security-Policy"]
+    page = riley.get("/review/P1")
+    assert page.status_code == 200 and b"The person beside the record" in page.data
+    form = {
+        "csrf_token": csrf(page.data), "decision": "identity_confirmed",
+        "reason": "dob and address agree", "mark-R1": "this_person",
+        "mark-R2": "not_this_person", "why-R2": "born 1958",
+    }  # fmt: skip
+    assert riley.post("/review/P1/decide", data=form).status_code == 302
+    inbox = robin.get("/review?view=countersign")
+    assert b"P1" in inbox.data and b"awaiting countersignature" in inbox.data
+    page = robin.get("/review/P1")
+    sign = {"csrf_token": csrf(page.data), "outcome": "agree", "countersign_reason": "agreed"}
+    wrong = robin.post("/review/P1/countersign", data={**sign, "password": "wrong"})
+    assert wrong.status_code == 400  # the password again, to sign
+    done = robin.post("/review/P1/countersign", data={**sign, "password": TEST_PASSWORD})
+    assert done.status_code == 302
+    assert b"identity confirmed" in riley.get("/review/P1").data
+    with session_scope(settings) as s:
+        views = s.scalars(select(AuditEvent).where(AuditEvent.action == "review.viewed")).all()
+        assert {(e.actor, e.channel) for e in views} >= {("riley.reviewer", "web")}
+
+
+def test_a_rejection_goes_back_with_its_reason(settings: Settings) -> None:
+    riley, robin = client(settings), client(settings)
+    sign_in(riley, "riley.reviewer")
+    sign_in(robin, "robin.reviewer")
+    page = riley.get("/review/P2")
+    decision = {"decision": "not_the_person", "reason": "namesake", "mark-R3": "not_this_person"}
+    riley.post("/review/P2/decide", data={"csrf_token": csrf(page.data), **decision})
+    page = robin.get("/review/P2")
+    robin.post("/review/P2/countersign", data={"csrf_token": csrf(page.data), "outcome": "reject",
+               "countersign_reason": "check the address", "password": TEST_PASSWORD})  # fmt: skip
+    back = riley.get("/review?view=returned")
+    assert b"P2" in back.data and b"sent back" in back.data
+    assert b"check the address" in riley.get("/review/P2").data
+
+
+def test_bad_decisions_show_the_error_summary(settings: Settings) -> None:
+    c = client(settings)
+    sign_in(c, "riley.reviewer")
+    page = c.get("/review/P1")
+    decision = {"decision": "identity_confirmed", "reason": "x", "mark-R1": "this_person"}
+    r = c.post("/review/P1/decide", data={"csrf_token": csrf(page.data), **decision})
+    assert r.status_code == 400 and b"There is a problem" in r.data and b"unmarked: R2" in r.data
+
+
+def test_csrf_is_required(settings: Settings) -> None:
+    c = client(settings)
+    sign_in(c, "riley.reviewer")
+    r = c.post("/review/P2/decide", data={"decision": "not_the_person", "reason": "x",
+                                          "mark-R3": "not_this_person"})  # fmt: skip
+    assert r.status_code == 400 and b"form was too old" in r.data
+
+
+def test_idle_sessions_end(settings: Settings) -> None:
+    c = client(settings)
+    with clock.frozen_at(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)):
+        sign_in(c, "riley.reviewer")
+        assert c.get("/review").status_code == 200
+    with clock.frozen_at(datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=31)):
+        r = c.get("/review")
+        assert r.status_code == 302 and "idle" in r.headers["Location"]
+
+
+def test_other_roles_get_nothing_of_the_review(settings: Settings) -> None:
+    c = client(settings)
+    assert sign_in(c, "fran.foi") == 302
+    r = c.get("/review/P1")
+    assert r.status_code == 403 and b"P1" not in r.data.replace(b"/review", b"")
+
+
+def test_a_name_search_is_posted_never_in_the_url(settings: Settings) -> None:
+    c = client(settings)
+    sign_in(c, "riley.reviewer")
+    page = c.get("/review")
+    r = c.post("/review", data={"csrf_token": csrf(page.data), "search": "SurnameP2"})
+    assert r.status_code == 200 and b"P2" in r.data and b"SurnameP1" not in r.data
+    assert b"search=" not in r.data
