@@ -1,0 +1,94 @@
+"""In a real browser (Debian's Chromium driven by Playwright): two reviewers in two browser
+contexts take one person through dual control, every page passes axe-core (WCAG 2.2 AA
+rules), and the screenshots in docs/ are made here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.demo import ensure_demo_users
+from datawash.web import create_app
+from tests.conftest import TEST_PASSWORD
+from tests.review.helpers import make_run
+
+CHROMIUM = "/usr/bin/chromium"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed in CI (.ci/run installs it)")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    settings = Settings(data_dir=tmp_path / "d")
+    ensure_demo_users(settings, password=TEST_PASSWORD)
+    with session_scope(settings) as s:
+        make_run(s, {("P1", "R1"): "a", ("P1", "R2"): "b", ("P2", "R3"): "c"})
+    httpd = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def _axe(page: object) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})  # fmt: skip
+    return [f"{v['id']}: {v['help']}" for v in result.response["violations"]]
+
+
+def _sign_in(page: object, base: str, user: str) -> None:
+    page.goto(f"{base}/sign-in")  # type: ignore[attr-defined]
+    page.fill("#username", user)  # type: ignore[attr-defined]
+    page.fill("#password", TEST_PASSWORD)  # type: ignore[attr-defined]
+    page.click("button:has-text('Sign in')")  # type: ignore[attr-defined]
+
+
+def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-sync"],
+        )
+        riley = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        robin = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        riley.goto(f"{server}/sign-in")
+        assert _axe(riley) == []
+        _sign_in(riley, server, "riley.reviewer")
+        expect(riley.locator("h1")).to_have_text("Review queue")
+        assert _axe(riley) == []
+        riley.screenshot(path=str(DOCS / "screenshot-queue.png"))
+        riley.click("a:has-text('P1')")
+        assert _axe(riley) == []
+        riley.check("#mark-R1")  # this person
+        riley.check("#mark-R2-2")  # not this person
+        riley.select_option("#decision", "identity_confirmed")
+        riley.fill("#reason", "date of birth and address agree")
+        riley.click("button:has-text('Record the decision')")
+        expect(riley.locator("body")).to_contain_text("A different person must countersign it")
+        riley.screenshot(path=str(DOCS / "screenshot-person.png"), full_page=True)
+        _sign_in(robin, server, "robin.reviewer")
+        robin.goto(f"{server}/review?view=countersign")
+        robin.click("a:has-text('P1')")
+        robin.fill("#countersign_reason", "agreed")
+        robin.fill("#password", TEST_PASSWORD)
+        robin.click("button:has-text('Sign')")
+        riley.reload()
+        expect(riley.locator("body")).to_contain_text("identity confirmed")
+        browser.close()
