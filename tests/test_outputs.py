@@ -8,6 +8,7 @@ import io
 import os
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from datawash.outputs import csv_cell, csv_text, stage_file, terminal, write_private
@@ -59,3 +60,30 @@ def test_staging_clears_leftovers_and_is_private(tmp_path: Path) -> None:
     staged = stage_file(target)
     assert not old.exists() and staged.exists()
     assert os.stat(staged).st_mode & 0o777 == 0o600
+
+
+def test_an_output_never_replaces_a_database_or_datawash_files(tmp_path: Path) -> None:
+    import sqlite3
+
+    from datawash.errors import InputError
+
+    db = tmp_path / "live.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (x)").connection.commit()
+    for target in (db, tmp_path / "datawash.sqlite", tmp_path / "web-secret-key"):
+        with pytest.raises(InputError):
+            write_private(target, "person_id\n")
+        with pytest.raises(InputError):
+            stage_file(target)
+    assert db.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_the_error_log_never_follows_a_link(tmp_path: Path) -> None:
+    from datawash.incidents import record_unexpected
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (tmp_path / "d" / "logs").mkdir(parents=True)
+    (tmp_path / "d" / "logs" / "errors.log").symlink_to(victim)
+    with pytest.raises(OSError):
+        record_unexpected(ValueError("x"), tmp_path / "d")
+    assert victim.read_text() == "precious\n"

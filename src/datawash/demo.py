@@ -136,7 +136,7 @@ def prepare_demo_dir(settings: Settings) -> None:
                 )
         return
     if data.exists() and any(data.iterdir()):
-        if not (data / DEMO_MARKER).exists():
+        if not (data / DEMO_MARKER).exists() or _used_beyond_the_demo(settings):
             raise InputError(
                 f"{data} holds data and is not a demo's data directory: the demo never runs "
                 "on live data. Give it a new folder: datawash --data-dir NEW_FOLDER demo"
@@ -147,7 +147,24 @@ def prepare_demo_dir(settings: Settings) -> None:
         for name in DEMO_DIRS:
             shutil.rmtree(data / name, ignore_errors=True)
     private_dir(data)
-    write_private(data / DEMO_MARKER, "made by `datawash demo`; a later demo may clear it\n")
+    write_private(
+        data / DEMO_MARKER, "made by `datawash demo`; a later demo may clear it\n", own_file=True
+    )
+
+
+def _used_beyond_the_demo(settings: Settings) -> bool:
+    """Someone other than the demo's team has acted here (a marker does not make a
+    database the demo's to clear)."""
+    if not (settings.data_dir / "datawash.sqlite").exists():
+        return False
+    from datawash.audit.models import AuditEvent
+    from datawash.auth.models import User
+
+    team = set(DEMO_USERS) | {"system", "unknown"}
+    with session_scope(settings) as session:
+        users = set(session.scalars(select(User.username)))
+        actors = set(session.scalars(select(AuditEvent.actor).distinct()))
+    return not (users <= team and actors <= team)
 
 
 def _holds_data(session: Session) -> bool:

@@ -4,6 +4,7 @@ a date of birth or an address. Shared by the command line's and the web's error 
 
 from __future__ import annotations
 
+import os
 import secrets
 import traceback
 from pathlib import Path
@@ -30,7 +31,14 @@ def record_unexpected(exc: BaseException, data_dir: Path) -> str:
     if cause is not None:
         lines.append(f"    caused by {type(cause).__module__}.{type(cause).__qualname__}")
     log = error_log_path(data_dir)
+    if log.parent.is_symlink():
+        raise OSError("the logs folder is a link; not followed")
     private_dir(log.parent)
-    with log.open("a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
+    # Appended without following a planted link, created 0600.
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, ("\n".join(lines) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
     return reference

@@ -73,10 +73,34 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes | str) -> Path:
+# Files of datawash's own that an output must never replace (a mistyped --csv, --out).
+PROTECTED_NAMES = frozenset(
+    {"datawash.sqlite", "datawash.sqlite-wal", "datawash.sqlite-shm", "web-secret-key",
+     ".datawash-demo"}
+)  # fmt: skip
+
+
+def refuse_protected(path: Path) -> None:
+    """An output path may not be a database (by name or by its SQLite header) or one of
+    datawash's own files."""
+    from datawash.errors import InputError
+
+    if path.name in PROTECTED_NAMES:
+        raise InputError(f"{path} is one of datawash's own files: choose another name")
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) == b"SQLite format 3\x00":
+                raise InputError(f"{path} is a database: an output never replaces one")
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return
+
+
+def write_private(path: Path, data: bytes | str, *, own_file: bool = False) -> Path:
     """Write a file 0600, atomically: a temporary file in the same directory (never
     following a planted link), flushed to disk, then renamed over the target, so a kill
     mid-write leaves the old file or the new one, never half of one."""
+    if not own_file:  # datawash writing one of its own files (the demo marker, a key)
+        refuse_protected(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -98,6 +122,7 @@ def stage_file(target: Path) -> Path:
     """A new private file beside ``target`` for a writer that opens paths itself (DuckDB's
     COPY): made with O_EXCL under a random name, so no planted link is followed; the caller
     renames it over the target once complete. Leftovers of killed runs are removed first."""
+    refuse_protected(target)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     for old in target.parent.glob(f".{target.name}.*.partial"):
         old.unlink(missing_ok=True)

@@ -129,3 +129,19 @@ def test_demo_refuses_a_live_data_directory(small_synth: Path, tmp_path: Path) -
     assert (live / "datawash.sqlite").read_bytes() == before
     synth = runner.invoke(app, ["synth", str(live), "--workforce", "5", "--records", "50"])
     assert synth.exit_code == 2 and "folder of its own" in synth.output
+
+
+def test_a_demo_marker_does_not_make_live_data_the_demos(tmp_path: Path) -> None:
+    from datawash.auth.service import add_user, get_actor
+    from datawash.config import Settings
+    from datawash.db import session_scope
+
+    data = tmp_path / "d"
+    first = runner.invoke(
+        app, ["--data-dir", str(data), "demo", "--workforce", "40", "--records", "800"]
+    )
+    assert first.exit_code == 0, first.output
+    with session_scope(Settings(data_dir=data)) as s:
+        add_user(s, get_actor(s, "admin"), username="real.person", role="reviewer")
+    again = runner.invoke(app, ["--data-dir", str(data), "demo", "--workforce", "40"])
+    assert again.exit_code == 2 and "never runs on live data" in again.output

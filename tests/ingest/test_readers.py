@@ -105,7 +105,7 @@ def test_every_row_problem_is_reported_with_row_and_column(tmp_path: Path) -> No
     )
     problems = _problems(duckdb.connect(), path)
     text = "\n".join(problems)
-    assert "row 2, column 'person_id': duplicate person_id 'P1' (first at row 1" in text
+    assert "row 2, column 'person_id': duplicate person_id (first at row 1" in text
     assert "row 3, column 'forenames': empty value in a required column" in text
     assert "row 4, column 'date_of_birth': not a real date" in text
     assert "row 5, column 'date_of_birth': not a date (expected YYYY-MM-DD or DD/MM/YYYY)" in text

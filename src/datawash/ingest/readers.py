@@ -127,7 +127,10 @@ def _csv_header(original: Path, path: Path) -> list[str]:
     seen: set[str] = set()
     for h in header:
         if h in seen:
-            raise ValidationFailed([Problem(str(original), 0, h, "the column appears twice")])
+            raise ValidationFailed(
+                [Problem(str(original), 0, None, f"column {header.index(h) + 1} of the header "
+                         "repeats an earlier column's name")]
+            )  # fmt: skip
         seen.add(h)
     return header
 
@@ -236,7 +239,7 @@ def _xlsx_to_arrow(path: Path) -> pa.Table:
                     str(path),
                     None,
                     None,
-                    f"the workbook has {len(sheets)} sheets ({', '.join(sheets)}): save the one "
+                    f"the workbook has {len(sheets)} sheets: save the one "
                     "to import on its own, so an old sheet is never read by mistake",
                 )
             ]
@@ -401,7 +404,9 @@ def _resolve_columns(
             continue
         key = h.strip().lower()
         if key in by_lower:
-            problems.append(Problem(file, None, h, "the column appears twice"))
+            known = key if key in {c.name for c in spec.columns} else None
+            where = f"'{known}'" if known else f"{headers.index(h)}"
+            problems.append(Problem(file, None, known, f"the column {where} appears twice"))
         by_lower[key] = h
     mapping = column_map.for_kind(spec.name) if column_map else {}
     used: dict[str, str | None] = {}
@@ -427,7 +432,11 @@ def _resolve_columns(
 # Whitespace a cell may be padded with or consist of: spaces, tabs, line breaks, form
 # feed, vertical tab and the no-break space a spreadsheet leaves (DuckDB's one-argument
 # trim() removes spaces only, so a tab-only name would pass as a value).
-_WHITESPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)"
+_WHITESPACE = " || ".join(
+    f"chr({c})"
+    for c in (32, 9, 10, 11, 12, 13, 160, 0x1680, *range(0x2000, 0x200C), 0x2028, 0x2029,
+              0x202F, 0x205F, 0x3000, 0xFEFF)
+)  # fmt: skip
 
 
 def _clean(expr: str) -> str:
@@ -510,14 +519,14 @@ def _check_duplicates(
         f"WHERE {v} IS NOT NULL GROUP BY 1 HAVING count(*) > 1 ORDER BY min(_row) "
         f"LIMIT {MAX_PER_CHECK}"
     ).fetchall()
-    for ident, rows in dups:
+    for _id, rows in dups:
         others = ", ".join(str(r) for r in rows[1:6])
         checks.problems.append(
             Problem(
                 checks.file,
                 int(rows[1]),
                 spec.id_column,
-                f"duplicate {spec.id_column} {ident!r} (first at row {rows[0]}; also {others})",
+                f"duplicate {spec.id_column} (first at row {rows[0]}; also {others})",
             )
         )
 

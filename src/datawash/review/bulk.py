@@ -83,12 +83,17 @@ def _read(
     except csv.Error as exc:
         raise InputError(f"{name}: not a readable CSV file ({exc})") from None
     seen: set[str] = set()
-    for h in header:
+    for n, h in enumerate(header, start=1):
+        # A header cell that is not a known column is named by its place only: a file
+        # without a header has a person's details in its first row.
+        known = h if h in allowed else None
         if h in seen:
-            problems.append(Problem(name, 0, h, "this column appears twice"))
+            problems.append(Problem(name, 0, known, f"column {n} appears twice"))
         seen.add(h)
-        if h not in allowed:
-            problems.append(Problem(name, 0, h, f"unknown column; allowed: {', '.join(allowed)}"))
+        if known is None:
+            problems.append(
+                Problem(name, 0, None, f"column {n} is not one of: {', '.join(allowed)}")
+            )
     for r in required:
         if r not in seen:
             problems.append(Problem(name, 0, r, "required column is missing"))

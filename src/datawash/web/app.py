@@ -26,13 +26,19 @@ def _secret_key(settings: Settings) -> str:
         return settings.secret_key
     path = Path(settings.data_dir) / "web-secret-key"
     if not path.exists():
-        write_private(path, secrets.token_hex(32))
+        write_private(path, secrets.token_hex(32), own_file=True)
     return path.read_text("utf-8").strip()
+
+
+class DatawashFlask(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """Flask would log the traceback with the exception's message, which may hold a
+        name or an address; the 500 handler records a safe reference instead."""
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or get_settings()
-    app = Flask(__name__)
+    app = DatawashFlask(__name__)
     app.config.update(
         SECRET_KEY=_secret_key(settings),
         SESSION_COOKIE_NAME=("__Host-" if settings.web_tls else "") + COOKIE,
