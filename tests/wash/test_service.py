@@ -203,3 +203,22 @@ def test_small_washes_finish_and_are_recorded(
         assert run.status == "completed" and run.id == summary.run_id
         assert summary.people == (people or run.n_people)
         assert summary.people_with_candidates <= summary.people
+
+
+def test_one_person_and_their_identical_record_is_found(tmp_path: Path) -> None:
+    wf = tmp_path / "w.csv"
+    wf.write_text(
+        "person_id,role,forenames,surname,date_of_birth,gender,address,postcode\n"
+        "P1,officer,Imogen,Thackeray,1984-06-02,F,12 Mill Lane Leeds,LS6 2AB\n"
+    )
+    rec = tmp_path / "r.csv"
+    rec.write_text(
+        "record_id,forenames,surname,date_of_birth,gender,address,postcode\n"
+        "R1,Imogen,Thackeray,1984-06-02,F,12 Mill Lane Leeds,LS6 2AB\n"
+    )
+    settings = Settings(data_dir=tmp_path / "d")
+    summary = run_wash(settings=settings, actor=SYSTEM, workforce=wf, records=rec)
+    assert summary.people_with_candidates == 1
+    with session_scope(settings) as s:
+        pair = s.scalars(select(WashCandidate)).one()
+        assert pair.match_probability > 0.99

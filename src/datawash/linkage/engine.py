@@ -44,6 +44,8 @@ U_MAX_PAIRS = 1_200_000
 EM_MAX_PAIRS = 1_000_000
 # Below this many pairs agreeing on a training rule, EM learns noise: the step is skipped.
 EM_MIN_PAIRS = 100
+# Below this many random pairs the estimated u is noise: the fallback model's is used.
+U_MIN_PAIRS = 10_000
 M_PSEUDO = 0.001
 
 
@@ -208,7 +210,13 @@ def link(
     if any(name.startswith("em_") for name in skipped):
         # Only when a training step had nothing to learn from (a force of a few people):
         # a normal run's unobserved levels keep the smoothing they always had.
-        model = with_fallback_m(model)
+        model = with_fallback(model, kind="m", replace=False)
+    if n_people * sample < U_MIN_PAIRS:
+        # Too few random pairs to tell how often people agree by chance (one person and
+        # one record agree on everything): u comes from the fallback model.
+        model = with_fallback(model, kind="u", replace=True)
+        skipped.append("u")
+        timings["training_steps_skipped"] = float(len(skipped))
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
@@ -236,25 +244,27 @@ def link(
 
 
 @cache
-def fallback_m() -> dict[str, dict[str, float]]:
-    """m probabilities per comparison level for levels the wash could not train (a force of
-    a few people: see link()). Written once from an unsupervised wash of a synthetic force
-    (4,000 people x 150,000 records, `datawash synth --seed 13`); used only where the
-    run's own training had nothing to learn from, never over a trained value."""
-    text = files("datawash.linkage").joinpath("data", "fallback_m.json").read_text("utf-8")
-    data: dict[str, dict[str, float]] = json.loads(text)
+def fallback_model() -> dict[str, Any]:
+    """m and u probabilities per comparison level for a wash too small to learn them (a
+    force of a few people, an extract of a few records: see link()). Written once from an
+    unsupervised wash of a synthetic force (4,000 people x 150,000 records, `datawash synth
+    --seed 13`); used only where the run had nothing to learn from."""
+    text = files("datawash.linkage").joinpath("data", "fallback_model.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
     return data
 
 
-def with_fallback_m(model: dict[str, Any]) -> dict[str, Any]:
+def with_fallback(model: dict[str, Any], *, kind: str, replace: bool) -> dict[str, Any]:
+    """Fill (or with ``replace``, overwrite) the ``kind`` ("m" or "u") probabilities."""
     out: dict[str, Any] = json.loads(json.dumps(model))
+    key = f"{kind}_probability"
     for comp in out["comparisons"]:
-        known = fallback_m().get(comp["output_column_name"], {})
+        known = fallback_model()[kind].get(comp["output_column_name"], {})
         for lv in comp["comparison_levels"]:
-            if lv.get("is_null_level") or isinstance(lv.get("m_probability"), (int, float)):
+            if lv.get("is_null_level") or lv["label_for_charts"] not in known:
                 continue
-            if lv["label_for_charts"] in known:
-                lv["m_probability"] = known[lv["label_for_charts"]]
+            if replace or not isinstance(lv.get(key), (int, float)):
+                lv[key] = known[lv["label_for_charts"]]
     return out
 
 
