@@ -26,11 +26,17 @@ ADMIN = Actor("ada", Role.ADMINISTRATOR)
 def ensure_users(session: Session) -> None:
     """The actors above as users in the database (a countersignature checks the decider
     can still act)."""
+    from datawash import audit
+    from datawash.audit import events
     from datawash.auth.models import User
 
     for actor in (SUP, SUP2, REV1, REV2, REV3, FOI, ADMIN):
         if session.get(User, actor.username) is None:
             session.add(User(username=actor.username, role=actor.role.value))
+            audit.record(
+                session, ADMIN, events.USER_ADDED, entity_id=actor.username,
+                after={"username": actor.username, "role": actor.role.value},
+            )  # fmt: skip
     session.flush()
 
 
