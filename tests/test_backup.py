@@ -79,3 +79,13 @@ def test_postgres_backup_and_restore(tmp_path: Path, worker_id: str) -> None:
     assert result.verified, result.problems
     assert result.counts == made.counts
     db.dispose_engine(Settings(data_dir=tmp_path / "r", database_url=target_url))
+
+
+def test_a_file_that_is_not_a_backup_leaves_nothing(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_text("garbage")
+    (tmp_path / "junk.sqlite.manifest.json").write_text('{"database": "sqlite", "rows": {}}')
+    fresh = Settings(data_dir=tmp_path / "restored")
+    with pytest.raises(InputError, match="not a SQLite backup"):
+        restore(fresh, junk)
+    assert not (tmp_path / "restored" / "datawash.sqlite").exists()

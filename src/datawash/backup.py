@@ -121,6 +121,9 @@ def restore(settings: Settings, source: Path) -> RestoreResult:
             raise InputError("this is a PostgreSQL backup: restore it into PostgreSQL")
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         dispose_engine(settings)
+        with source.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise InputError(f"{source} is not a SQLite backup; nothing was written")
         shutil.copyfile(source, target)
         os.chmod(target, 0o600)
     else:
@@ -134,10 +137,16 @@ def restore(settings: Settings, source: Path) -> RestoreResult:
             ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(url)}", str(source)]
         )
     dispose_engine(settings)
-    with session_scope(settings) as session:
-        counts = _counts(session)
-        head = current_head(session)
-        report = verify_all(session, SYSTEM)
+    try:
+        with session_scope(settings) as session:
+            counts = _counts(session)
+            head = current_head(session)
+            report = verify_all(session, SYSTEM)
+    except Exception:
+        if url.startswith("sqlite:///"):  # an unreadable copy is not left behind
+            dispose_engine(settings)
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        raise
     problems = [] if report.ok else [report.chain_break or "", *report.mismatches]
     expected = manifest.get("rows", {})
     for name, n in expected.items():

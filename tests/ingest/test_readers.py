@@ -263,3 +263,21 @@ def test_register_dates_before_1985_are_refused(tmp_path: Path) -> None:
     problems = "\n".join(_problems(duckdb.connect(), path, "cases"))
     assert "row 1, column 'recorded_on': date is before 1985-01-01" in problems
     assert "row 2" not in problems
+
+
+def test_xlsx_repeated_headers_and_ragged_rows_are_refused(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*HEADER.split(","), "Surname"])
+    sheet.append(["P1", "officer", "Ann", "Smith", None, "1980-05-01", "F", None, None, "X"])
+    path = tmp_path / "w.xlsx"
+    book.save(path)
+    assert "repeats an earlier column" in "\n".join(_problems(duckdb.connect(), path))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["P1", "officer", "Ann", "Smith", None, "1980-05-01", "F", None, None, "extra"])
+    book.save(path)
+    assert "beyond the last column" in "\n".join(_problems(duckdb.connect(), path))

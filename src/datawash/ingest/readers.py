@@ -263,11 +263,25 @@ def _xlsx_to_arrow(path: Path) -> pa.Table:
     if header is None:
         raise ValidationFailed([Problem(str(path), None, None, "the file is empty (no header)")])
     names = [str(h).strip() if h is not None else "" for h in header]
+    while names and not names[-1]:  # the sheet's width pads the header with empty cells
+        names.pop()
+    lowered = [n.lower() for n in names if n]
+    repeated = next((i for i, n in enumerate(lowered) if n in lowered[:i]), None)
+    if repeated is not None:
+        wb.close()
+        raise ValidationFailed(
+            [Problem(str(path), 0, None, f"column {repeated + 1} repeats an earlier column's name")]
+        )
     columns: list[list[str | None]] = [[] for _ in names]
     row_numbers: list[int] = []
     for i, row in enumerate(rows, start=1):
         if row is None or all(v is None for v in row):
             continue
+        if any(v not in (None, "") for v in row[len(names) :]):
+            wb.close()
+            raise ValidationFailed(
+                [Problem(str(path), i, None, "cells beyond the last column of the header")]
+            )
         row_numbers.append(i)
         for j in range(len(names)):
             value = row[j] if j < len(row) else None
