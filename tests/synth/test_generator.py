@@ -115,3 +115,22 @@ def test_small_forces_and_extracts(tmp_path: Path, workforce: int, records: int)
     with (tmp_path / "s" / "workforce.csv").open() as fh:
         assert len(list(csv.DictReader(fh))) == workforce
     assert summary is not None and (tmp_path / "s" / "allegations.csv").exists()
+
+
+def test_synth_never_writes_over_real_files_or_through_links(tmp_path: Path) -> None:
+    from datawash.errors import InputError
+
+    real = tmp_path / "exports"
+    real.mkdir()
+    (real / "workforce.csv").write_text("the force's real HR export\n")
+    with pytest.raises(InputError, match="already holds files"):
+        generate(real, workforce=5, records=20, seed=1)
+    assert (real / "workforce.csv").read_text() == "the force's real HR export\n"
+    out = tmp_path / "synthetic"
+    generate(out, workforce=5, records=20, seed=1)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (out / "truth.csv").unlink()
+    (out / "truth.csv").symlink_to(victim)
+    generate(out, workforce=5, records=20, seed=1)  # a synth folder may be made again
+    assert victim.read_text() == "precious\n" and not (out / "truth.csv").is_symlink()

@@ -97,6 +97,10 @@ class DueDate:
 
 def due_date(received_on: date, stops: Sequence[ClockStop] = ()) -> DueDate:
     """The statutory due date given the clock's stops (see the module docstring)."""
+    if not date(1990, 1, 1) <= received_on <= date(2200, 12, 31):
+        from datawash.errors import InputError
+
+        raise InputError("a request's date of receipt is between 1990 and 2200")
     start = received_on
     for stop in stops:
         if stop.kind == "clarification":

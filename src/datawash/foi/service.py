@@ -295,6 +295,7 @@ def set_hours_estimate(
     """Record the s12 estimate: hours to locate, retrieve and extract the information."""
     require(actor, "foi.manage")
     req = _get(session, reference)
+    _editable(req)  # a sent or withdrawn request's estimate is history
     if not math.isfinite(hours) or hours < 0 or hours > 100_000:
         raise InputError("an estimate is a number of hours from 0 to 100,000")
     before = req.hours_estimate

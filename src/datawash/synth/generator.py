@@ -477,6 +477,30 @@ EVENT_COLUMNS = [
 ]
 
 
+SYNTH_MARKER = ".datawash-synth"
+SYNTH_FILES = (
+    "workforce.csv", "workforce.parquet", "records.csv", "records.parquet", "events.csv",
+    "events.parquet", "truth.csv", "hard_negatives.csv", "cases.csv", "allegations.csv",
+)  # fmt: skip
+
+
+def _prepare_out_dir(out_dir: Path) -> None:
+    """Synthetic files go into a new or empty folder, or one an earlier synth marked: never
+    over real exports that share their names. Links where the files go are removed, not
+    followed."""
+    if out_dir.is_symlink():
+        raise InputError(f"{out_dir} is a link: give synth a real folder")
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / SYNTH_MARKER).exists():
+        raise InputError(
+            f"{out_dir} already holds files: synthetic data goes into a new or empty folder"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for name in SYNTH_FILES:
+        if (out_dir / name).is_symlink():
+            (out_dir / name).unlink()
+    (out_dir / SYNTH_MARKER).write_text("made by `datawash synth`; a later synth may replace it\n")
+
+
 def generate(
     out_dir: Path,
     *,
@@ -497,8 +521,8 @@ def generate(
             f"{out_dir} is a datawash data directory (it holds a database): synthetic data "
             "goes into a folder of its own"
         )
+    _prepare_out_dir(out_dir)
     step = progress or (lambda _s, _f: None)
-    out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     pools = Pools.load()
     population = _Population(pools, rng)
