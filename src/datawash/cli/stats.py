@@ -12,7 +12,6 @@ from datawash.cli.common import actor_from, console, handled_errors, settings_fr
 from datawash.cli.lazy import lazy_module
 from datawash.errors import InputError
 from datawash.foi.disclosure import apply_disclosure_control
-from datawash.safeguards.service import disclosure_threshold
 from datawash.stats.periods import PeriodKind
 
 if TYPE_CHECKING:
@@ -131,6 +130,8 @@ def stats_cmd(
         )
         table = service.run_statistic(s, actor, name, params)
         if disclosure_control:
+            from datawash.safeguards.service import disclosure_threshold
+
             table, _decision = apply_disclosure_control(table, disclosure_threshold(s))
         print_table(table, fmt)
 

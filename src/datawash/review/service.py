@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -52,7 +52,9 @@ from datawash.safeguards.service import dual_control
 from datawash.triage import EventTriage, classify_event, person_priority
 from datawash.vocabulary import Category, DecisionStatus, RecordIdentity, WorkforceRole, parse
 from datawash.wash.models import WashCandidate, WashEvent, WashPerson, WashRecord, WashRun
-from datawash.wash.service import WashSummary, run_wash
+
+if TYPE_CHECKING:
+    from datawash.wash.service import WashSummary
 
 PENDING, EFFECTIVE = DecisionStatus.PENDING.value, DecisionStatus.EFFECTIVE.value
 REJECTED, WITHDRAWN = DecisionStatus.REJECTED.value, DecisionStatus.WITHDRAWN.value
@@ -1298,4 +1300,6 @@ def compute_progress(
 def wash(**options: Any) -> WashSummary:
     """Run a wash (the options of ``wash.service.run_wash``) and open or update the review
     items in the same transaction: what a supervisor starts from the CLI or the web."""
+    from datawash.wash.service import run_wash  # DuckDB and Splink: loaded only to wash
+
     return run_wash(**options, open_reviews=sync_from_wash)
