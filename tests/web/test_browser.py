@@ -91,4 +91,12 @@ def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
         robin.click("button:has-text('Sign')")
         riley.reload()
         expect(riley.locator("body")).to_contain_text("identity confirmed")
+        sam = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+        _sign_in(sam, server, "sam.supervisor")
+        sam.goto(f"{server}/supervise")
+        expect(sam.locator("h1")).to_have_text("Supervisor's dashboard")
+        assert _axe(sam) == []
+        sam.screenshot(path=str(DOCS / "screenshot-dashboard.png"), full_page=True)
+        riley.goto(f"{server}/supervise")
+        expect(riley.locator("h1")).to_have_text("You cannot use this page")
         browser.close()

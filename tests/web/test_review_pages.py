@@ -144,3 +144,60 @@ def test_a_name_search_is_posted_never_in_the_url(settings: Settings) -> None:
     r = c.post("/review", data={"csrf_token": csrf(page.data), "search": "SurnameP2"})
     assert r.status_code == 200 and b"P2" in r.data and b"SurnameP1" not in r.data
     assert b"search=" not in r.data
+
+
+def test_the_supervisors_dashboard_deadline_and_even_shares(settings: Settings) -> None:
+    reviewer = client(settings)
+    sign_in(reviewer, "riley.reviewer")
+    assert reviewer.get("/supervise").status_code == 403  # a reviewer is refused
+    sam = client(settings)
+    sign_in(sam, "sam.supervisor")
+    page = sam.get("/supervise")
+    assert page.status_code == 200 and b"People to review" in page.data
+    token = csrf(page.data)
+    assert (
+        sam.post(
+            "/supervise/deadline", data={"csrf_token": token, "due_on": "2099-09-29"}
+        ).status_code
+        == 302
+    )
+    assert b"29/09/2099" in sam.get("/supervise").data
+    bad = sam.post("/supervise/deadline", data={"csrf_token": token, "due_on": "soon"})
+    assert bad.status_code == 400 and b"There is a problem" in bad.data
+    shared = sam.post(
+        "/supervise/assign",
+        data={"csrf_token": token, "reviewers": ["riley.reviewer", "robin.reviewer"]},
+    )
+    assert shared.status_code == 302
+    with session_scope(settings) as s:
+        from datawash.review.models import ReviewItem
+
+        owners = sorted(i.assigned_to or "" for i in s.scalars(select(ReviewItem)))
+    assert owners == ["riley.reviewer", "robin.reviewer"]
+
+
+def test_a_supervisor_reopens_and_a_second_supervisor_countersigns(settings: Settings) -> None:
+    from datawash.auth.service import add_user, get_actor
+
+    with session_scope(settings) as s:
+        add_user(s, get_actor(s, "admin"), username="sasha.supervisor", role="supervisor",
+                 password=TEST_PASSWORD)  # fmt: skip
+    riley, robin, sam, sasha = (client(settings) for _ in range(4))
+    for c, user in ((riley, "riley.reviewer"), (robin, "robin.reviewer"), (sam, "sam.supervisor"),
+                    (sasha, "sasha.supervisor")):  # fmt: skip
+        sign_in(c, user)
+    page = riley.get("/review/P2")
+    decision = {"decision": "not_the_person", "reason": "namesake", "mark-R3": "not_this_person"}
+    riley.post("/review/P2/decide", data={"csrf_token": csrf(page.data), **decision})
+    page = robin.get("/review/P2")
+    robin.post("/review/P2/countersign", data={"csrf_token": csrf(page.data), "outcome": "agree",
+               "countersign_reason": "ok", "password": TEST_PASSWORD})  # fmt: skip
+    page = sam.get("/review/P2")
+    assert b"Reopen" in page.data and b"Next person" in page.data
+    sam.post(
+        "/review/P2/reopen", data={"csrf_token": csrf(page.data), "reopen_reason": "new intel"}
+    )
+    page = sasha.get("/review/P2")
+    sasha.post("/review/P2/countersign", data={"csrf_token": csrf(page.data), "outcome": "agree",
+               "countersign_reason": "agreed", "password": TEST_PASSWORD})  # fmt: skip
+    assert b"State: <strong>new</strong>" in riley.get("/review/P2").data

@@ -1303,3 +1303,91 @@ def wash(**options: Any) -> WashSummary:
     from datawash.wash.service import run_wash  # DuckDB and Splink: loaded only to wash
 
     return run_wash(**options, open_reviews=sync_from_wash)
+
+
+# ---------------------------------------------------------------------------- the team
+
+
+@dataclass
+class ReviewerLoad:
+    username: str
+    role: str
+    decided: int  # decisions made in the window
+    countersigned: int  # countersignatures and rejections given in the window
+    assigned_open: int  # items assigned to them and not yet done
+
+
+def team_throughput(session: Session, actor: Actor, *, days: int = 7) -> list[ReviewerLoad]:
+    """Each reviewer's and supervisor's work over the last ``days`` days, for the
+    supervisor's dashboard."""
+    from datawash.auth.models import User
+
+    require(actor, "review.assign")
+    since = clock.now() - timedelta(days=days)
+    people = session.scalars(
+        select(User).where(User.role.in_(["reviewer", "supervisor"]), User.active.is_(True))
+    ).all()
+    decided = Counter(
+        session.scalars(
+            select(ReviewDecision.decided_by).where(
+                ReviewDecision.decided_at >= since, ReviewDecision.kind != "rewash"
+            )
+        )
+    )
+    signed = Counter(
+        session.scalars(
+            select(ReviewDecision.countersigned_by).where(
+                ReviewDecision.countersigned_at >= since,
+                ReviewDecision.countersigned_by.is_not(None),
+            )
+        )
+    )
+    open_states = [s.value for s in State if s not in DONE]
+    assigned = Counter(
+        session.scalars(
+            select(ReviewItem.assigned_to).where(
+                ReviewItem.assigned_to.is_not(None), ReviewItem.state.in_(open_states)
+            )
+        )
+    )
+    return [
+        ReviewerLoad(
+            u.username, u.role, decided[u.username], signed[u.username], assigned[u.username]
+        )
+        for u in sorted(people, key=lambda u: u.username)
+    ]
+
+
+def assign_evenly(
+    session: Session, actor: Actor, *, reviewers: list[str], filters: QueueFilter | None = None
+) -> dict[str, int]:
+    """Share the unassigned open items the filters select among ``reviewers``, most urgent
+    first, so that each ends with as even a load of open items as can be."""
+    require(actor, "review.assign")
+    if not reviewers:
+        raise InputError("choose at least one reviewer", field="reviewers")
+    f = (filters or QueueFilter()).model_copy(update={"unassigned": True, "per_page": 1000})
+    rows = export_queue(session, actor, f)
+    load = {r.username: r.assigned_open for r in team_throughput(session, actor)}
+    missing = [r for r in reviewers if r not in load]
+    if missing:
+        raise InputError(f"not an active reviewer: {', '.join(missing)}", field="reviewers")
+    given: dict[str, list[str]] = {r: [] for r in reviewers}
+    for row in rows:
+        least = min(reviewers, key=lambda r: (load[r] + len(given[r]), r))
+        given[least].append(row.person_id)
+    for reviewer, person_ids in given.items():
+        if person_ids:
+            assign(session, actor, person_ids=person_ids, reviewer=reviewer)
+    return {r: len(p) for r, p in given.items()}
+
+
+def next_person(session: Session, actor: Actor, *, after: str) -> str | None:
+    """The next person in the default queue order after ``after`` (None at the end)."""
+    require(actor, "review.view")
+    page = queue(session, actor, QueueFilter(per_page=1000))
+    ids = [r.person_id for r in page.rows]
+    if after in ids:
+        i = ids.index(after)
+        return ids[i + 1] if i + 1 < len(ids) else None
+    return ids[0] if ids else None

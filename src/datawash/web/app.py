@@ -61,10 +61,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.filters["uk"] = lambda at: at.astimezone(UK).strftime("%d/%m/%Y %H:%M")
     CSRFProtect(app)
 
-    from datawash.web import auth, review
+    from datawash.web import auth, review, supervise
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(supervise.bp)
 
     @app.before_request
     def _nonce() -> None:

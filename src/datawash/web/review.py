@@ -13,6 +13,7 @@ from datawash.actor import Channel
 from datawash.auth import service as auth
 from datawash.auth.sessions import SessionEnded
 from datawash.errors import DatawashError
+from datawash.permissions import may
 from datawash.review import service as review
 from datawash.review.read import QueueFilter
 from datawash.vocabulary import Category, RecordIdentity, Referral, ReviewState, WorkforceRole
@@ -85,6 +86,7 @@ def _person(person_id: str, errors: list[dict[str, str]] | None = None, status: 
     with transaction() as s:
         actor = signed_in(s)
         item = review.show(s, actor, person_id)  # the view is logged
+        following = review.next_person(s, actor, after=person_id)
     return (
         render_template(
             "review/person.html", item=item, actor=actor, errors=errors or [],
@@ -92,6 +94,7 @@ def _person(person_id: str, errors: list[dict[str, str]] | None = None, status: 
             referral_items=[{"value": "", "text": "-"}]
             + [{"value": r.value, "text": r.label} for r in Referral],
             hr_rows=_hr_rows, side_by_side=_side_by_side, mark_items=_mark_items,
+            next_person=following, may_reopen=may(actor, "review.reopen"),
         ),
         status,
     )  # fmt: skip
@@ -173,6 +176,27 @@ def decide(person_id: str) -> Any:
             {"text": "choose a mark for each record", "href": "#marks"}
         ]  # fmt: skip
         return _person(person_id, errors, 400)
+    return redirect(url_for("review.person", person_id=person_id))
+
+
+@bp.post("/review/<person_id>/reopen")
+def reopen(person_id: str) -> Any:
+    """A supervisor sends a decided person back to be reviewed again (countersigned)."""
+    form = request.form
+    try:
+        with transaction() as s:
+            actor = signed_in(s)
+            version = form.get("version", "")
+            review.reopen(
+                s, actor, person_id=person_id, reason=form.get("reopen_reason", ""),
+                expected_version=int(version) if version.isdigit() else None,
+            )  # fmt: skip
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+    except DatawashError as exc:
+        if exc.__class__.__name__ in ("Conflict", "PermissionDenied"):
+            raise
+        return _person(person_id, form_errors(exc), 400)
     return redirect(url_for("review.person", person_id=person_id))
 
 
