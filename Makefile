@@ -15,6 +15,10 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/datawash --data-dir $(DATA_DIR) demo
 
+# The web application on the demo's data (after make demo; its passwords are printed there).
+serve: $(BIN)/.installed
+	$(BIN)/datawash --data-dir $(DATA_DIR) serve
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench

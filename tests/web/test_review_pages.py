@@ -201,3 +201,18 @@ def test_a_supervisor_reopens_and_a_second_supervisor_countersigns(settings: Set
     sasha.post("/review/P2/countersign", data={"csrf_token": csrf(page.data), "outcome": "agree",
                "countersign_reason": "agreed", "password": TEST_PASSWORD})  # fmt: skip
     assert b"State: <strong>new</strong>" in riley.get("/review/P2").data
+
+
+def test_blind_first_look_hides_the_score_until_identity_is_decided(settings: Settings) -> None:
+    from datawash.auth.service import get_actor
+    from datawash.safeguards.service import change
+
+    with session_scope(settings) as s:
+        change(s, get_actor(s, "admin"), name="blind_first_look", raw_value="on", reason="trial")
+    c = client(settings)
+    sign_in(c, "riley.reviewer")
+    page = c.get("/review/P2")
+    assert b"Blind first look" in page.data and b"probability" not in page.data
+    decision = {"decision": "not_the_person", "reason": "namesake", "mark-R3": "not_this_person"}
+    c.post("/review/P2/decide", data={"csrf_token": csrf(page.data), **decision})
+    assert b"probability 0.970" in c.get("/review/P2").data

@@ -115,6 +115,8 @@ class ItemRead(BaseModel):
     cases: list[CaseLink]
     # Events of the records marked this person: what a referral may turn into allegations.
     referral_options: list[EventRead]
+    # Blind first look: scores, bands and the "why" are withheld until identity is marked.
+    blind: bool = False
     due_on: date | None
 
 

@@ -48,7 +48,7 @@ from datawash.review.workflow import (
     parse_referral,
     parse_state,
 )
-from datawash.safeguards.service import dual_control
+from datawash.safeguards.service import blind_first_look, dual_control
 from datawash.triage import EventTriage, classify_event, person_priority
 from datawash.vocabulary import Category, DecisionStatus, RecordIdentity, WorkforceRole, parse
 from datawash.wash.models import WashCandidate, WashEvent, WashPerson, WashRecord, WashRun
@@ -561,7 +561,15 @@ def show(session: Session, actor: Actor, person_id: str) -> ItemRead:
     require(actor, "review.view")
     item = _item(session, person_id)
     audit.record(session, actor, ev.REVIEW_VIEWED, entity_id=item.id, person_id=person_id)
-    return _item_read(session, item)
+    read = _item_read(session, item)
+    undecided = item.state == State.NEW.value and _pending(item) is None
+    if undecided and blind_first_look(session):
+        # The reviewer's own first look: no score, band or per-field weights until an
+        # identity decision has been made (its marks are what the model learns from).
+        read.blind = True
+        for c in read.candidates:
+            c.match_probability, c.band, c.explanation = 0.0, "hidden", []
+    return read
 
 
 def _item_read(session: Session, item: ReviewItem) -> ItemRead:

@@ -41,6 +41,13 @@ SAFEGUARDS: dict[str, Safeguard] = {
             "Every review decision takes effect only when a different person countersigns.",
         ),
         Safeguard(
+            "blind_first_look",
+            bool,
+            False,
+            "The person page hides each record's score and band until the reviewer has "
+            "marked identity, so the first look is the reviewer's own.",
+        ),
+        Safeguard(
             "disclosure_threshold",
             int,
             5,
@@ -104,6 +111,10 @@ def value(session: Session, name: str) -> Any:
 
 def dual_control(session: Session) -> bool:
     return bool(value(session, "dual_control"))
+
+
+def blind_first_look(session: Session) -> bool:
+    return bool(value(session, "blind_first_look"))
 
 
 def disclosure_threshold(session: Session) -> int:
