@@ -195,3 +195,19 @@ def test_every_stage_edge(current: str, target: str) -> None:
     else:
         with pytest.raises(ForbiddenTransition):
             check_stage(current, target)
+
+
+def test_a_closed_case_needs_every_outcome_by_its_closing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    c, a = _files(
+        tmp_path,
+        cases="case_id,recorded_on,source,severity,closed_on\nC9,2021-01-01,complaint,,2021-06-01\n",
+        allegations="allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on\n"
+        "A8,C9,P1,officer,sexual,,,\n"
+        "A9,C9,P2,officer,sexual,hearing,dismissed,2021-07-01\n",
+    )
+    with pytest.raises(ValidationFailed) as err, session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    where = {(p.row, p.column) for p in err.value.problems}
+    assert where == {(1, "outcome"), (2, "outcome_on")}

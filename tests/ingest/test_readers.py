@@ -223,6 +223,7 @@ def test_empty_file(tmp_path: Path) -> None:
         (b"", "the file is empty"),
         ("person_id,role\nP1,officer\n".encode("utf-16"), "UTF-16"),
         (("c," * 600 + "x\n").encode(), "more than 500 columns"),
+        (("x" * 200_000 + "\n").encode(), "header row is longer"),
         (
             (HEADER + "\nP1,officer,Ann,Smith,,1980-05-01,F,,,extra,cells\n").encode(),
             "more or fewer cells than the header",

@@ -106,6 +106,11 @@ def import_register(
             problems.append(Problem(*where, "outcome", "a date of outcome without an outcome"))
         if a["outcome_on"] and a["outcome_on"] < recorded:
             problems.append(Problem(*where, "outcome_on", "before the case was recorded"))
+        closed = case["closed_on"] if case else existing_cases[a["case_id"]].closed_on
+        if closed and not a["outcome"]:
+            problems.append(Problem(*where, "outcome", "the case is closed: an outcome is needed"))
+        if closed and a["outcome_on"] and a["outcome_on"] > closed:
+            problems.append(Problem(*where, "outcome_on", "after the case was closed"))
         if a["outcome"]:
             try:
                 check_outcome(

@@ -99,6 +99,7 @@ def _utf8_csv(path: Path) -> Iterator[Path]:
 # More columns than any real export has: a header this wide is a broken or hostile file,
 # refused before DuckDB sizes a table for it (100,000 columns took 2.7 GB).
 MAX_COLUMNS = 500
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def _check_csv_shape(path: Path) -> None:
@@ -111,7 +112,9 @@ def _check_csv_shape(path: Path) -> None:
         raise refuse("the file is empty (no header, no rows)")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:2] == b"\x00":
         raise refuse("the file is UTF-16 text: save it as CSV UTF-8 (or Windows-1252)")
-    first_line = head.split(b"\n", 1)[0]
+    first_line, newline, _ = head.partition(b"\n")
+    if (not newline and len(head) >= 1 << 20) or len(first_line) > MAX_HEADER_BYTES:
+        raise refuse(f"the header row is longer than {MAX_HEADER_BYTES:,} bytes")
     if first_line.count(b",") + 1 > MAX_COLUMNS:
         raise refuse(f"the header has more than {MAX_COLUMNS} columns")
 

@@ -3,8 +3,6 @@ markdown). Cells hold an int, or a string once disclosure control has replaced a
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,11 +90,9 @@ class StatTable:
         return json.dumps(self.as_dict(), indent=2, default=str)
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(self.columns)
-        writer.writerows(["" if c is None else c for c in row] for row in self.rows)
-        return buf.getvalue()
+        from datawash.outputs import csv_text
+
+        return csv_text(self.columns, self.rows)
 
     def to_markdown(self) -> str:
         def cell(c: Cell) -> str:
