@@ -53,13 +53,30 @@ class Browser:
         )
         self.times: list[float] = []
         self.errors = 0
+        self.failed_sign_ins = 0
 
     def get(self, path: str) -> str:
+        """The page, or "" when the server answered otherwise (counted as an error: a
+        redirect to sign-in means the session was lost)."""
         t = time.perf_counter()
-        with self.opener.open(self.base + path, timeout=60) as r:
-            body: str = r.read().decode()
+        try:
+            with self.opener.open(self.base + path, timeout=60) as r:
+                body: str = r.read().decode()
+        except (urllib.error.HTTPError, urllib.error.URLError, TimeoutError):
+            self.errors += 1
+            body = ""
         self.times.append(time.perf_counter() - t)
         return body
+
+    def sign_in(self, user: str) -> bool:
+        page = self.get("/sign-in")
+        status = self.post(
+            "/sign-in", {"username": user, "password": PASSWORD, "csrf_token": self.token(page)}
+        )
+        if status != 302:
+            self.errors += 1
+            self.failed_sign_ins += 1
+        return status == 302
 
     def post(self, path: str, data: dict[str, str]) -> int:
         t = time.perf_counter()
@@ -129,10 +146,12 @@ def run(label: str, settings: object, inputs: Path, seconds: float) -> list[str]
 
     def work(n: int) -> None:
         b, me = browsers[n], names[n]
-        page = b.get("/sign-in")
-        b.post("/sign-in", {"username": me, "password": PASSWORD, "csrf_token": b.token(page)})
+        b.sign_in(me)
         while time.monotonic() < stop:
             queue = b.get("/review?view=mine")
+            if not queue:
+                b.sign_in(me)
+                continue
             mine = re.findall(r'href="/review/([^"?]+)"', queue)
             for pid in mine[:1]:
                 page = b.get(f"/review/{pid}")
@@ -178,7 +197,8 @@ def run(label: str, settings: object, inputs: Path, seconds: float) -> list[str]
         f"{statistics.median(queue_t) * 1000:.0f} / {p95(queue_t) * 1000:.0f} | "
         f"{statistics.median(person_t) * 1000:.0f} / {p95(person_t) * 1000:.0f} | "
         f"{len(times):,} | {p95(times) * 1000:.0f} | {posted['decided']:,} / "
-        f"{posted['countersigned']:,} | {errors} | {lost} |"
+        f"{posted['countersigned']:,} | {errors} "
+        f"({sum(b.failed_sign_ins for b in browsers)} failed sign-ins) | {lost} |"
     ]
 
 
