@@ -1391,11 +1391,12 @@ def assign_evenly(
 
 
 def next_person(session: Session, actor: Actor, *, after: str) -> str | None:
-    """The next person in the default queue order after ``after`` (None at the end)."""
+    """The next person to look at after ``after``: the one after it on the first page of
+    the default queue, or that page's first other person (the person just decided has
+    usually left the page). One page, not the whole queue: this runs on every person page."""
     require(actor, "review.view")
-    page = queue(session, actor, QueueFilter(per_page=1000))
-    ids = [r.person_id for r in page.rows]
+    ids = [r.person_id for r in queue(session, actor, QueueFilter(per_page=25)).rows]
     if after in ids:
         i = ids.index(after)
         return ids[i + 1] if i + 1 < len(ids) else None
-    return ids[0] if ids else None
+    return next((pid for pid in ids if pid != after), None)
