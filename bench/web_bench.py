@@ -25,6 +25,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from docs_section import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- web -->", "<!-- /web -->"
 PASSWORD = "web bench password"
@@ -247,14 +249,7 @@ def main() -> None:
     print(text)
     if args.no_write:
         return
-    doc = ROOT / "docs" / "benchmarks.md"
-    current = doc.read_text()
-    if START in current:
-        head, rest = current.split(START, 1)
-        current = head + text + rest.split(END, 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + text + "\n"
-    doc.write_text(current)
+    write_section(START, END, text)
 
 
 if __name__ == "__main__":
