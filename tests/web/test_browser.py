@@ -70,10 +70,16 @@ def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
         robin = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         riley.goto(f"{server}/sign-in")
         assert _axe(riley) == []
+        riley.fill("#username", "riley.reviewer")
+        riley.fill("#password", "not the password")
+        riley.click("button:has-text('Sign in')")
+        expect(riley.locator(".govuk-error-summary")).to_be_visible()
+        assert _axe(riley) == []
+        riley.screenshot(path=str(DOCS / "screenshot-sign-in.png"))
         _sign_in(riley, server, "riley.reviewer")
         expect(riley.locator("h1")).to_have_text("Review queue")
         assert _axe(riley) == []
-        riley.screenshot(path=str(DOCS / "screenshot-queue.png"))
+        riley.screenshot(path=str(DOCS / "screenshot-queue.png"), full_page=True)
         riley.click("a:has-text('P1')")
         assert _axe(riley) == []
         riley.check("#mark-R1")  # this person

@@ -110,6 +110,9 @@ def test_bad_decisions_show_the_error_summary(settings: Settings) -> None:
     decision = {"decision": "identity_confirmed", "reason": "x", "mark-R1": "this_person"}
     r = c.post("/review/P1/decide", data={"csrf_token": csrf(page.data), **decision})
     assert r.status_code == 400 and b"There is a problem" in r.data and b"unmarked: R2" in r.data
+    odd = c.post("/review/P1/decide", data={"csrf_token": csrf(page.data), **decision,
+                 "mark-R2": "maybe"})  # fmt: skip
+    assert odd.status_code == 400 and b"unknown record mark" in odd.data
 
 
 def test_csrf_is_required(settings: Settings) -> None:

@@ -4,18 +4,21 @@ the form, calls one review service and renders its read model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
-from datawash.actor import Channel
+from datawash.actor import Actor, Channel
 from datawash.auth import service as auth
 from datawash.auth.sessions import SessionEnded
-from datawash.errors import DatawashError
+from datawash.errors import AuthenticationFailed, Conflict, DatawashError, PermissionDenied
 from datawash.permissions import may
 from datawash.review import service as review
 from datawash.review.read import QueueFilter
+from datawash.review.workflow import parse_identity
 from datawash.vocabulary import Category, RecordIdentity, Referral, ReviewState, WorkforceRole
 from datawash.web.common import form_errors, signed_in, to_sign_in, transaction
 
@@ -82,7 +85,9 @@ def queue() -> ResponseReturnValue:
     )
 
 
-def _person(person_id: str, errors: list[dict[str, str]] | None = None, status: int = 200) -> Any:
+def _person(
+    person_id: str, errors: list[dict[str, str]] | None = None, status: int = 200
+) -> tuple[str, int]:
     with transaction() as s:
         actor = signed_in(s)
         item = review.show(s, actor, person_id)  # the view is logged
@@ -135,92 +140,87 @@ def _mark_items(candidate: Any) -> list[dict[str, Any]]:
 
 
 @bp.get("/review/<person_id>")
-def person(person_id: str) -> Any:
+def person(person_id: str) -> ResponseReturnValue:
     try:
         return _person(person_id)
     except SessionEnded as ended:
         return to_sign_in(ended.reason)
 
 
-@bp.post("/review/<person_id>/decide")
-def decide(person_id: str) -> Any:
-    form = request.form
+def _version(form: Any) -> int | None:
+    """The item version the page showed: a change made since is a conflict."""
+    text = form.get("version", "")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _act(
+    person_id: str, act: Callable[[Session, Actor, Any], object], then: str
+) -> ResponseReturnValue:
+    """One form on the person page: the service call in one transaction; a service's
+    refusal shown in the error summary beside the evidence; a conflict or a role that may
+    not act answered by the app's own pages (409, 403)."""
     try:
         with transaction() as s:
-            actor = signed_in(s)
-            marks = [
-                review.RecordMark(key.removeprefix("mark-"), RecordIdentity(value),
-                                  form.get("why-" + key.removeprefix("mark-")) or None)
-                for key, value in form.items()
-                if key.startswith("mark-") and value
-            ]  # fmt: skip
-            allegations = [review.AllegationChoice(e) for e in form.getlist("allegation")]
-            version = form.get("version", "")
-            review.decide(
-                s,
-                actor,
-                person_id=person_id,
-                decision=form.get("decision", ""),
-                reason=form.get("reason", ""),
-                referral=form.get("referral") or None,
-                marks=marks,
-                allegations=allegations,
-                expected_version=int(version) if version.isdigit() else None,
-            )
+            act(s, signed_in(s), request.form)
     except SessionEnded as ended:
         return to_sign_in(ended.reason)
-    except (DatawashError, ValueError) as exc:
-        if isinstance(exc, DatawashError) and exc.__class__.__name__ == "Conflict":
+    except DatawashError as exc:
+        denied = isinstance(exc, PermissionDenied) and not isinstance(exc, AuthenticationFailed)
+        if denied or isinstance(exc, Conflict):
             raise
-        errors = form_errors(exc) if isinstance(exc, DatawashError) else [
-            {"text": "choose a mark for each record", "href": "#marks"}
+        return _person(person_id, form_errors(exc), 400)
+    return redirect(then)
+
+
+@bp.post("/review/<person_id>/decide")
+def decide(person_id: str) -> ResponseReturnValue:
+    def act(s: Session, actor: Actor, form: Any) -> object:
+        marks = [
+            review.RecordMark(key.removeprefix("mark-"), parse_identity(value),
+                              form.get("why-" + key.removeprefix("mark-")) or None)
+            for key, value in form.items()
+            if key.startswith("mark-") and value
         ]  # fmt: skip
-        return _person(person_id, errors, 400)
-    return redirect(url_for("review.person", person_id=person_id))
+        return review.decide(
+            s,
+            actor,
+            person_id=person_id,
+            decision=form.get("decision", ""),
+            reason=form.get("reason", ""),
+            referral=form.get("referral") or None,
+            marks=marks,
+            allegations=[review.AllegationChoice(e) for e in form.getlist("allegation")],
+            expected_version=_version(form),
+        )
+
+    return _act(person_id, act, url_for("review.person", person_id=person_id))
 
 
 @bp.post("/review/<person_id>/reopen")
-def reopen(person_id: str) -> Any:
+def reopen(person_id: str) -> ResponseReturnValue:
     """A supervisor sends a decided person back to be reviewed again (countersigned)."""
-    form = request.form
-    try:
-        with transaction() as s:
-            actor = signed_in(s)
-            version = form.get("version", "")
-            review.reopen(
-                s, actor, person_id=person_id, reason=form.get("reopen_reason", ""),
-                expected_version=int(version) if version.isdigit() else None,
-            )  # fmt: skip
-    except SessionEnded as ended:
-        return to_sign_in(ended.reason)
-    except DatawashError as exc:
-        if exc.__class__.__name__ in ("Conflict", "PermissionDenied"):
-            raise
-        return _person(person_id, form_errors(exc), 400)
-    return redirect(url_for("review.person", person_id=person_id))
+
+    def act(s: Session, actor: Actor, form: Any) -> object:
+        return review.reopen(
+            s, actor, person_id=person_id, reason=form.get("reopen_reason", ""),
+            expected_version=_version(form),
+        )  # fmt: skip
+
+    return _act(person_id, act, url_for("review.person", person_id=person_id))
 
 
 @bp.post("/review/<person_id>/countersign")
-def countersign(person_id: str) -> Any:
-    form = request.form
-    try:
-        with transaction() as s:
-            actor = signed_in(s)
-            # Countersigning is a second person's act: they prove it with their password.
-            auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
-            version = form.get("version", "")
-            review.countersign(
-                s,
-                actor,
-                person_id=person_id,
-                reason=form.get("countersign_reason", ""),
-                reject=form.get("outcome") == "reject",
-                expected_version=int(version) if version.isdigit() else None,
-            )
-    except SessionEnded as ended:
-        return to_sign_in(ended.reason)
-    except DatawashError as exc:
-        if exc.__class__.__name__ == "Conflict":
-            raise
-        return _person(person_id, form_errors(exc), 400)
-    return redirect(url_for("review.queue", view="countersign"))
+def countersign(person_id: str) -> ResponseReturnValue:
+    def act(s: Session, actor: Actor, form: Any) -> object:
+        # Countersigning is a second person's act: they prove it with their password.
+        auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
+        return review.countersign(
+            s,
+            actor,
+            person_id=person_id,
+            reason=form.get("countersign_reason", ""),
+            reject=form.get("outcome") == "reject",
+            expected_version=_version(form),
+        )
+
+    return _act(person_id, act, url_for("review.queue", view="countersign"))

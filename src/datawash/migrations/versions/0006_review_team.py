@@ -258,5 +258,32 @@ def legacy_content(row: dict[str, object]) -> str:
     return fixed(row)
 
 
+# The columns this revision added, table by table (dropped again by downgrade()).
+ADDED = {
+    "review_items": ("person_role", "categories", "role_kinds", "version"),
+    "review_candidates": ("identity", "identity_reason", "identity_decision_id"),
+    "review_decisions": ("kind", "dual_control", "marks", "allegations"),
+    "users": ("password_hash", "password_set_at", "failed_attempts", "last_failed_at"),
+    "audit_events": ("channel", "os_account", "seq", "prev_hash", "hash"),
+    "wash_runs": ("audit_head",),
+    "foi_requests": ("sent_audit_head",),
+    "cases": ("version", "imported_digest"),
+    "allegations": ("version", "imported_digest"),
+}
+
+
 def downgrade() -> None:
-    raise NotImplementedError("datawash migrations go forward only; restore a backup instead")
+    """Back to 0005's schema. Reopenings by a wash stay in the audit log, where 0005 read
+    them; the per-record marks, passwords, safeguards and the chain are lost (take a backup
+    first). Plain DROP COLUMN (SQLite 3.35+), never a batch copy that would drop the audit
+    table's triggers."""
+    op.execute("DELETE FROM review_decisions WHERE kind = 'rewash'")
+    op.execute("UPDATE review_decisions SET status = 'rejected' WHERE status = 'withdrawn'")
+    op.drop_index("ix_audit_seq", table_name="audit_events")
+    op.drop_index("ix_review_decisions_status", table_name="review_decisions")
+    op.drop_index("ix_review_candidates_item", table_name="review_candidates")
+    for table in ("safeguard_settings", "reference_counters", "audit_chain_head"):
+        op.drop_table(table)
+    for table, columns in ADDED.items():
+        for column in columns:
+            op.drop_column(table, column)

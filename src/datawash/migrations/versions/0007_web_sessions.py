@@ -30,4 +30,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("datawash migrations go forward only; restore a backup instead")
+    op.drop_index("ix_web_sessions_username", table_name="web_sessions")
+    op.drop_table("web_sessions")
