@@ -103,6 +103,68 @@ def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
         expect(sam.locator("h1")).to_have_text("Supervisor's dashboard")
         assert _axe(sam) == []
         sam.screenshot(path=str(DOCS / "screenshot-dashboard.png"), full_page=True)
+        sam.goto(f"{server}/review")  # the supervisor's queue, with ticks to assign
+        sam.check("#person-1")
+        sam.select_option("#reviewer", "robin.reviewer")
+        sam.click("button:has-text('Assign')")
+        expect(sam.locator("tbody")).to_contain_text("robin.reviewer")
+        assert _axe(sam) == []
         riley.goto(f"{server}/supervise")
         expect(riley.locator("h1")).to_have_text("You cannot use this page")
         browser.close()
+
+
+def _browser(p: object) -> object:
+    return p.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-background-networking", "--disable-sync"],
+    )
+
+
+def test_lockout_csrf_refusal_and_the_idle_warning(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_context().new_page()  # type: ignore[attr-defined]
+        for _ in range(6):
+            page.goto(f"{server}/sign-in")
+            page.fill("#username", "pat.psd")
+            page.fill("#password", "wrong")
+            page.click("button:has-text('Sign in')")
+        _sign_in(page, server, "pat.psd")  # the right password, but locked out
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        expect(page.locator("h1")).not_to_have_text("Review queue")
+
+        page = browser.new_context().new_page()  # type: ignore[attr-defined]
+        page.clock.install()
+        _sign_in(page, server, "riley.reviewer")
+        expect(page.locator("h1")).to_have_text("Review queue")
+        # A form whose CSRF token is not this session's is refused, and nothing is done.
+        page.goto(f"{server}/review/P1")
+        page.eval_on_selector_all(
+            "input[name=csrf_token]", "els => els.forEach(e => e.value = 'x')"
+        )
+        page.check("#mark-R1")
+        page.select_option("#decision", "identity_confirmed")
+        page.fill("#reason", "agree")
+        page.click("button:has-text('Record the decision')")
+        expect(page.locator("h1")).to_have_text("The form had expired")
+        page.goto(f"{server}/review/P1")
+        expect(page.locator("body")).not_to_contain_text("A different person must countersign")
+        # Idle: a warning two minutes before the end, "stay signed in" keeps the session.
+        warning = page.locator("#timeout-warning")
+        expect(warning).to_be_hidden()
+        page.clock.run_for("28:30")
+        expect(warning).to_be_visible()
+        expect(page.locator("#timeout-stay")).to_be_focused()
+        with page.expect_response("**/session/keep-alive") as kept:
+            page.click("#timeout-stay")
+        assert kept.value.status == 204
+        expect(warning).to_be_hidden()
+        page.clock.run_for("30:10")  # nothing done for 30 minutes: signed out
+        expect(page).to_have_url(f"{server}/sign-in?ended=idle")
+        expect(page.locator("body")).to_contain_text("ended")
+        page.goto(f"{server}/review")
+        expect(page.locator("h1")).to_have_text("Sign in")  # the session really ended
+        browser.close()  # type: ignore[attr-defined]

@@ -219,3 +219,77 @@ def test_blind_first_look_hides_the_score_until_identity_is_decided(settings: Se
     decision = {"decision": "not_the_person", "reason": "namesake", "mark-R3": "not_this_person"}
     c.post("/review/P2/decide", data={"csrf_token": csrf(page.data), **decision})
     assert b"probability 0.970" in c.get("/review/P2").data
+
+
+def test_the_weights_waterfall_adds_up_to_the_pairs_probability() -> None:
+    import itertools
+    import math
+    from types import SimpleNamespace
+
+    from datawash.web.review import waterfall
+
+    c = SimpleNamespace(match_probability=0.9, explanation=[
+        {"field": "surname", "level": "exact", "weight": 6.0},
+        {"field": "date of birth", "level": "different", "weight": -8.5},
+        {"field": "postcode", "level": "exact", "weight": 3.0}])  # fmt: skip
+    steps, lo, hi = waterfall(c)
+    assert [s.label for s in steps][1:] == [
+        "date of birth: different", "surname: exact", "postcode: exact"]  # fmt: skip
+    assert steps[-1].end == pytest.approx(math.log2(0.9 / 0.1))
+    for before, after in itertools.pairwise(steps):
+        assert after.start == pytest.approx(before.end)
+    assert lo <= min(s.end for s in steps) and hi >= max(s.end for s in steps)
+
+
+def test_a_supervisor_assigns_the_people_ticked_on_the_queue(settings: Settings) -> None:
+    sam, riley = client(settings), client(settings)
+    sign_in(sam, "sam.supervisor")
+    sign_in(riley, "riley.reviewer")
+    queue = sam.get("/review")
+    assert b'id="assign-form"' in queue.data and b"robin.reviewer" in queue.data
+    assert b'id="assign-form"' not in riley.get("/review").data  # reviewers cannot assign
+    form = {"csrf_token": csrf(queue.data), "person": ["P1", "P2"], "reviewer": "robin.reviewer",
+            "back": "//elsewhere.example/"}  # fmt: skip
+    r = sam.post("/review/assign", data=form)
+    assert r.status_code == 302 and r.headers["Location"] == "/review"  # never off-site
+    mine = sam.get("/review")
+    assert mine.data.count(b'<td class="govuk-table__cell">robin.reviewer</td>') == 2
+    riley_token = csrf(riley.get("/review").data)
+    refused = riley.post("/review/assign", data={**form, "csrf_token": riley_token})
+    assert refused.status_code == 403
+    nobody = sam.post("/review/assign", data={"csrf_token": csrf(mine.data), "reviewer": "x"})
+    assert nobody.status_code == 400 and b"tick at least one person" in nobody.data
+
+
+def test_the_dashboard_says_how_the_run_found_its_hits(settings: Settings) -> None:
+    import json
+
+    from datawash.wash.models import WashRun
+
+    level = {"label_for_charts": "exact match", "m_probability": 0.8, "u_probability": 0.01}
+    surname = {"output_column_name": "surname",
+               "comparison_levels": [{"is_null_level": True}, level]}  # fmt: skip
+    with session_scope(settings) as s:
+        run = s.scalars(select(WashRun)).one()
+        run.n_records = 1234
+        run.model_json = json.dumps(
+            {"probability_two_random_records_match": 0.0001, "comparisons": [surname]}
+        )
+    sam = client(settings)
+    sign_in(sam, "sam.supervisor")
+    page = sam.get("/supervise").data.decode()
+    assert "1,234" in page and "exact match" in page
+    assert "+6.3" in page  # log2(0.8 / 0.01)
+
+
+def test_keep_alive_and_the_sign_in_page_ending_a_live_session(settings: Settings) -> None:
+    c = client(settings)
+    sign_in(c, "riley.reviewer")
+    token = csrf(c.get("/review").data)
+    assert c.post("/session/keep-alive", headers={"X-CSRFToken": token}).status_code == 204
+    assert c.post("/session/keep-alive").status_code == 400  # no CSRF token: refused
+    c.get("/sign-in?ended=idle")  # where the idle warning sends the browser
+    assert c.get("/review").status_code == 302  # that session is over on the server
+    with session_scope(settings) as s:
+        reasons = [e.after for e in s.scalars(select(AuditEvent)) if e.action == "auth.signed_out"]
+    assert reasons, "the end of the session is in the audit log"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -21,9 +24,10 @@ from datawash.audit import events as audit_events
 from datawash.audit.chain import current_head
 from datawash.config import Settings
 from datawash.db import session_scope, utcnow
-from datawash.errors import InputError, Problem, ValidationFailed
+from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import LoadedTable, load_table
+from datawash.linkage.comparisons import FIELD_LABELS
 from datawash.linkage.engine import LinkageResult, link
 from datawash.outputs import stage_file
 from datawash.permissions import require
@@ -419,3 +423,63 @@ def export_pairs(
 
 def latest_run(session: Session) -> WashRun | None:
     return session.scalars(select(WashRun).order_by(WashRun.id.desc()).limit(1)).first()
+
+
+class ModelLevel(BaseModel):
+    """One comparison level of a run's trained model, as a supervisor reads it."""
+
+    field: str
+    level: str
+    m: float | None
+    u: float | None
+    weight: float | None  # log2(m / u): the evidence this level adds
+
+
+class RunSummary(BaseModel):
+    run_id: int
+    label: str | None
+    status: str
+    started_at: datetime
+    seconds: float | None
+    counts: dict[str, int]
+    settings: dict[str, Any]
+    inputs: list[dict[str, Any]]
+    prior: float | None  # the model's probability that any pair is a match
+    levels: list[ModelLevel]
+
+
+def run_summary(session: Session, actor: Actor, run_id: int | None = None) -> RunSummary | None:
+    """A wash run's counts, settings, inputs (with checksums) and trained model: what a
+    supervisor needs to say how the hits were found. The latest run when none is named."""
+    require(actor, "review.assign")
+    run = session.get(WashRun, run_id) if run_id is not None else latest_run(session)
+    if run is None:
+        if run_id is not None:
+            raise NotFound("wash run", str(run_id))
+        return None
+    levels: list[ModelLevel] = []
+    prior = None
+    if run.model_json:
+        model = json.loads(run.model_json)
+        prior = model.get("probability_two_random_records_match")
+        for comp in model.get("comparisons", []):
+            name = comp.get("output_column_name", "")
+            for lv in comp.get("comparison_levels", []):
+                if lv.get("is_null_level"):
+                    continue
+                m, u = lv.get("m_probability"), lv.get("u_probability")
+                weight = math.log2(m / u) if m and u else None
+                levels.append(ModelLevel(field=FIELD_LABELS.get(name, name),
+                                         level=lv.get("label_for_charts", ""), m=m, u=u,
+                                         weight=weight))  # fmt: skip
+    return RunSummary(
+        run_id=run.id, label=run.label, status=run.status, started_at=run.started_at,
+        seconds=run.seconds,
+        counts={"people": run.n_people, "records": run.n_records, "events": run.n_events,
+                "comparisons": run.n_comparisons, "confirmed pairs": run.n_confirmed,
+                "pairs to review": run.n_review,
+                "people with candidates": run.n_people_with_candidates},
+        settings=dict(run.settings or {}),
+        inputs=[{"kind": i.kind, "rows": i.rows, "sha256": i.sha256} for i in run.inputs],
+        prior=prior, levels=levels,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+from datawash.auth.sessions import IDLE_MINUTES
 from datawash.clock import UK
 from datawash.config import Settings, get_settings
 from datawash.errors import Conflict, NotFound, PermissionDenied
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ]
     )
     app.jinja_env.globals["service_name"] = settings.authority_name + " data wash"
+    app.jinja_env.globals["idle_seconds"] = IDLE_MINUTES * 60
     # Times as people in the force read them: UK local time.
     app.jinja_env.filters["uk"] = lambda at: at.astimezone(UK).strftime("%d/%m/%Y %H:%M")
     CSRFProtect(app)

@@ -18,6 +18,12 @@ bp = Blueprint("auth", __name__)
 
 @bp.get("/sign-in")
 def sign_in() -> str:
+    """The sign-in page. A session still open in this browser ends here: the timeout
+    warning sends an idle browser to this page, which must not leave the session live."""
+    if session.get("token"):
+        with transaction() as s:
+            sessions.end(s, session.get("token"), "signed_out")
+        session.clear()
     return render_template("sign_in.html", ended=request.args.get("ended"), errors=[])
 
 
@@ -46,3 +52,11 @@ def sign_out() -> ResponseReturnValue:
         sessions.end(s, session.get("token"), "signed_out")
     session.clear()
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/session/keep-alive")
+def keep_alive() -> ResponseReturnValue:
+    """The timeout warning's "stay signed in": a request that resets the idle clock."""
+    with transaction() as s:
+        actor, _reason = sessions.check(s, session.get("token"))
+    return ("", 204) if actor is not None else ("", 401)

@@ -4,8 +4,9 @@ the form, calls one review service and renders its read model."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,7 +15,13 @@ from sqlalchemy.orm import Session
 from datawash.actor import Actor, Channel
 from datawash.auth import service as auth
 from datawash.auth.sessions import SessionEnded
-from datawash.errors import AuthenticationFailed, Conflict, DatawashError, PermissionDenied
+from datawash.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DatawashError,
+    InputError,
+    PermissionDenied,
+)
 from datawash.permissions import may
 from datawash.review import service as review
 from datawash.review.read import QueueFilter
@@ -59,6 +66,7 @@ def queue() -> ResponseReturnValue:
             if request.method == "POST":
                 filters.search = (request.form.get("search") or "").strip() or None
             page = review.queue(s, actor, filters)
+            team = review.team_throughput(s, actor) if may(actor, "review.assign") else []
     except SessionEnded as ended:
         return to_sign_in(ended.reason)
     except DatawashError as exc:
@@ -82,7 +90,34 @@ def queue() -> ResponseReturnValue:
         role_items=items(list(WorkforceRole), request.args.get("role")),
         state_items=items(list(ReviewState), request.args.get("state")),
         next_url=next_url,
+        team_items=[
+            {"value": t.username, "text": f"{t.username} ({t.assigned_open} open)"} for t in team
+        ],
+        back=request.full_path if request.method == "GET" else url_for("review.queue"),
     )
+
+
+@bp.post("/review/assign")
+def assign() -> ResponseReturnValue:
+    """A supervisor gives the people ticked on a page of the queue to one reviewer."""
+    back = request.form.get("back", "")
+    if not back.startswith("/review") or back.startswith("//"):
+        back = url_for("review.queue")  # only ever back to the queue: no open redirect
+    try:
+        with transaction() as s:
+            actor = signed_in(s)
+            chosen = request.form.getlist("person")
+            if not chosen:
+                raise InputError("tick at least one person to assign", field="reviewer")
+            review.assign(s, actor, person_ids=chosen, reviewer=request.form.get("reviewer", ""))
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+    except DatawashError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        return render_template("error.html", title="Nobody was assigned", message=str(exc),
+                               status=400), 400  # fmt: skip
+    return redirect(back)
 
 
 def _person(
@@ -99,6 +134,7 @@ def _person(
             referral_items=[{"value": "", "text": "-"}]
             + [{"value": r.value, "text": r.label} for r in Referral],
             hr_rows=_hr_rows, side_by_side=_side_by_side, mark_items=_mark_items,
+            waterfall=waterfall,
             next_person=following, may_reopen=may(actor, "review.reopen"),
         ),
         status,
@@ -130,6 +166,33 @@ def _side_by_side(person: Any, record: Any) -> list[tuple[str, str, str]]:
         ("Address", v(p and p.address), v(record.address)),
         ("Postcode", v(p and p.postcode), v(record.postcode)),
     ]
+
+
+class Step(NamedTuple):
+    """One bar of the waterfall: the running match weight before and after a field."""
+
+    label: str
+    weight: float
+    start: float
+    end: float
+
+
+def waterfall(candidate: Any) -> tuple[list[Step], float, float]:
+    """The explanation as a waterfall of match weights: the prior (how likely any pair is a
+    match before the evidence), then each field's weight, strongest first, ending at the
+    pair's match weight. Returns the steps and the scale's low and high ends."""
+    items = sorted(candidate.explanation, key=lambda e: -abs(float(e.get("weight") or 0.0)))
+    p = min(max(float(candidate.match_probability), 1e-12), 1 - 1e-12)
+    total = math.log2(p / (1 - p))
+    prior = total - sum(float(e.get("weight") or 0.0) for e in items)
+    steps = [Step("before the evidence", prior, 0.0, prior)]
+    at = prior
+    for e in items:
+        w = float(e.get("weight") or 0.0)
+        steps.append(Step(f"{e['field']}: {e['level']}", w, at, at + w))
+        at += w
+    ends = [0.0] + [s.start for s in steps] + [s.end for s in steps]
+    return steps, min(ends), max(ends)
 
 
 def _mark_items(candidate: Any) -> list[dict[str, Any]]:

@@ -12,11 +12,13 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from datawash.auth.sessions import SessionEnded
+from datawash.clock import UK
 from datawash.errors import DatawashError, InputError
 from datawash.permissions import require
 from datawash.review import service as review
 from datawash.review.read import QueueFilter
 from datawash.vocabulary import Category
+from datawash.wash import service as wash
 from datawash.web.common import form_errors, signed_in, to_sign_in, transaction
 
 bp = Blueprint("supervise", __name__)
@@ -41,15 +43,28 @@ def _page(errors: list[dict[str, str]] | None = None, status: int = 200) -> Resp
         progress = review.progress(s, actor)
         team = review.team_throughput(s, actor)
         chart = _burn_down_png(s, actor, progress.due_on)
+        run = wash.run_summary(s, actor, progress.run_id)
     return (
         render_template(
             "supervise/dashboard.html", actor=actor, progress=progress, team=team,
-            chart=chart, errors=errors or [],
+            chart=chart, run=run, run_rows=_run_rows(run), errors=errors or [],
             category_items=[{"value": "", "text": "Any"}]
             + [{"value": c.value, "text": c.label} for c in Category],
         ),
         status,
     )  # fmt: skip
+
+
+def _run_rows(run: wash.RunSummary | None) -> list[dict[str, Any]]:
+    if run is None:
+        return []
+    took = f" in {run.seconds:.0f} s" if run.seconds else ""
+    rows = [("Started", run.started_at.astimezone(UK).strftime("%d/%m/%Y %H:%M")),
+            ("Status", run.status + took)]  # fmt: skip
+    rows += [(k.capitalize(), f"{v:,}") for k, v in run.counts.items()]
+    rows += [(f"Input: {i['kind']}", f"{i['rows']:,} rows, SHA-256 {i['sha256'][:16]}…")
+             for i in run.inputs]  # fmt: skip
+    return [{"key": {"text": k}, "value": {"text": v}} for k, v in rows]
 
 
 @bp.get("/supervise")
