@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     # directory) and whether it is served over TLS (Secure cookies, HSTS).
     secret_key: str | None = None
     web_tls: bool = False
+    # Optional sign-in with the force's identity provider (OpenID Connect): its issuer URL
+    # (the discovery document is read from ISSUER/.well-known/openid-configuration), this
+    # application's client id and secret, and the claim holding the datawash username.
+    # Users must still exist in datawash, which alone gives their role.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
     # Wash thresholds (match probability).
     review_threshold: float = 0.5
     confirmed_threshold: float = 0.995

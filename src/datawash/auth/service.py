@@ -253,6 +253,18 @@ def authenticate(
     return Actor(user.username, Role(user.role), channel, os_account)
 
 
+def authenticate_external(session: Session, username: str, *, channel: Channel) -> Actor:
+    """The actor for a username the force's identity provider has just proven (OpenID
+    Connect). The provider says who someone is; datawash says what they may do: the account
+    must exist here and be active, and a locked account stays locked."""
+    user = session.get(User, username)
+    if user is None or not user.active:
+        raise AuthenticationFailed(REFUSED)
+    if locked_out(user):
+        raise AccountLocked(f"this account is locked for {LOCKOUT_MINUTES} minutes")
+    return Actor(user.username, Role(user.role), channel)
+
+
 def record_failed_attempt(
     session: Session, username: str, *, channel: Channel, os_account: str | None
 ) -> None:

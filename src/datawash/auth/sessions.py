@@ -34,11 +34,14 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start(session: Session, actor: Actor) -> str:
-    """A new session for an actor just authenticated; returns the token for the cookie."""
+def start(session: Session, actor: Actor, *, method: str = "password") -> str:
+    """A new session for an actor just authenticated (by ``method``: a password, or the
+    force's identity provider); returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
     session.add(WebSession(token_hash=_hash(token), username=actor.username))
-    audit.record(session, actor, events.SIGNED_IN, entity_id=actor.username)
+    audit.record(
+        session, actor, events.SIGNED_IN, entity_id=actor.username, after={"method": method}
+    )
     session.flush()
     return token
 

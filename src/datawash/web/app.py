@@ -63,11 +63,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.filters["uk"] = lambda at: at.astimezone(UK).strftime("%d/%m/%Y %H:%M")
     CSRFProtect(app)
 
-    from datawash.web import auth, review, supervise
+    from datawash.web import auth, oidc, review, supervise
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(supervise.bp)
+    oidc.init(app, settings)
+    app.jinja_env.globals["oidc_enabled"] = bool(settings.oidc_issuer)
 
     @app.before_request
     def _nonce() -> None:

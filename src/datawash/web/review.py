@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from datawash.review import service as review
 from datawash.review.read import QueueFilter
 from datawash.review.workflow import parse_identity
 from datawash.vocabulary import Category, RecordIdentity, Referral, ReviewState, WorkforceRole
+from datawash.web import oidc
 from datawash.web.common import form_errors, signed_in, to_sign_in, transaction
 
 bp = Blueprint("review", __name__)
@@ -134,7 +135,8 @@ def _person(
             referral_items=[{"value": "", "text": "-"}]
             + [{"value": r.value, "text": r.label} for r in Referral],
             hr_rows=_hr_rows, side_by_side=_side_by_side, mark_items=_mark_items,
-            waterfall=waterfall,
+            waterfall=waterfall, oidc_session=session.get("method") == "oidc",
+            reauthenticated=oidc.reauthenticated_recently(),
             next_person=following, may_reopen=may(actor, "review.reopen"),
         ),
         status,
@@ -275,8 +277,16 @@ def reopen(person_id: str) -> ResponseReturnValue:
 @bp.post("/review/<person_id>/countersign")
 def countersign(person_id: str) -> ResponseReturnValue:
     def act(s: Session, actor: Actor, form: Any) -> object:
-        # Countersigning is a second person's act: they prove it with their password.
-        auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
+        # Countersigning is a second person's act: they prove it again, with their password
+        # or (signed in by the force's identity provider) by signing in there again.
+        if session.get("method") == "oidc":
+            if not oidc.reauthenticated_recently():
+                raise AuthenticationFailed(
+                    "confirm it is you with your force account, then countersign"
+                )
+            session.pop("reauthenticated_at", None)  # one confirmation, one signature
+        else:
+            auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
         return review.countersign(
             s,
             actor,

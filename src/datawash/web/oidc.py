@@ -1,0 +1,136 @@
+"""Optional sign-in with the force's identity provider (OpenID Connect, through Authlib,
+which fetches the provider's metadata and keys and checks the ID token's signature, issuer,
+audience, expiry and nonce). The provider proves who someone is; the datawash account
+(which must exist and be active) says what they may do. Countersigning asks the provider
+to sign the user in again (prompt=login, max_age=0) and accepts it for five minutes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.flask_client import OAuth
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from joserfc.errors import JoseError
+
+from datawash import clock
+from datawash.actor import Channel
+from datawash.auth import service as auth
+from datawash.auth import sessions
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.errors import AccountLocked, AuthenticationFailed
+from datawash.web.common import settings_of_app, to_sign_in, transaction
+
+bp = Blueprint("oidc", __name__)
+REAUTH_SECONDS = 300
+REFUSED = "Your force account could not sign you in to this service."
+
+
+def init(app: Flask, settings: Settings) -> None:
+    """Register the provider when one is configured; otherwise there is no such route."""
+    if not settings.oidc_issuer:
+        return
+    oauth = OAuth(app)
+    oauth.register(
+        "force",
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        server_metadata_url=settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid profile email"},
+    )
+    app.extensions["datawash_oidc"] = oauth.create_client("force")
+    app.register_blueprint(bp)
+
+
+def enabled() -> bool:
+    return "datawash_oidc" in current_app.extensions
+
+
+def _client() -> Any:
+    return current_app.extensions["datawash_oidc"]
+
+
+def _safe_next(path: str | None) -> str | None:
+    """Only a path on this site: never an open redirect."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return None
+
+
+def reauthenticated_recently() -> bool:
+    at = session.get("reauthenticated_at")
+    return isinstance(at, float) and 0 <= clock.now().timestamp() - at <= REAUTH_SECONDS
+
+
+@bp.get("/sign-in/oidc")
+def start() -> ResponseReturnValue:
+    reauth = request.args.get("reauth") == "1"
+    session["oidc_next"] = _safe_next(request.args.get("next"))
+    session["oidc_reauth"] = reauth
+    extra: dict[str, Any] = {"prompt": "login", "max_age": 0} if reauth else {}
+    redirect_uri = url_for("oidc.callback", _external=True)
+    try:
+        response: ResponseReturnValue = _client().authorize_redirect(redirect_uri, **extra)
+    except requests.RequestException:
+        return _refused("The force's sign-in service could not be reached. Try again.")
+    return response
+
+
+def _refused(message: str = REFUSED) -> ResponseReturnValue:
+    errors = [{"text": message, "href": "#username"}]
+    return render_template("sign_in.html", errors=errors, ended=None, oidc=True), 401
+
+
+@bp.get("/sign-in/oidc/callback")
+def callback() -> ResponseReturnValue:
+    settings = settings_of_app()
+    reauth = bool(session.pop("oidc_reauth", False))
+    next_path = session.pop("oidc_next", None)
+    try:
+        token = _client().authorize_access_token()
+    except (AuthlibBaseError, JoseError, ValueError):
+        # A bad state, code, signature, issuer, audience, expiry or nonce.
+        return _refused()
+    except requests.RequestException:
+        return _refused("The force's sign-in service could not be reached. Try again.")
+    claims = token.get("userinfo") or {}
+    username = str(claims.get(settings.oidc_username_claim) or "").strip().lower()
+    if reauth:
+        with transaction() as s:
+            actor, reason = sessions.check(s, session.get("token"))
+        if actor is None:
+            return to_sign_in(reason or "ended")
+        auth_time = claims.get("auth_time")
+        fresh = isinstance(auth_time, int | float) and (
+            clock.now().timestamp() - float(auth_time) <= REAUTH_SECONDS
+        )
+        if username != actor.username or not fresh:
+            session.pop("reauthenticated_at", None)
+            return _refused("Your force account did not confirm it was you just now.")
+        session["reauthenticated_at"] = clock.now().timestamp()
+        return redirect(next_path or url_for("review.queue"))
+    try:
+        with transaction() as s:
+            actor = auth.authenticate_external(s, username, channel=Channel.WEB)
+            web_token = sessions.start(s, actor, method="oidc")
+    except AuthenticationFailed as exc:
+        if not isinstance(exc, AccountLocked) and username:
+            with session_scope(settings) as s:
+                auth.record_failed_attempt(s, username, channel=Channel.WEB, os_account=None)
+        return _refused(str(exc) if isinstance(exc, AccountLocked) else REFUSED)
+    session.clear()  # a new session (and CSRF token) for the signed-in user
+    session["token"] = web_token
+    session["method"] = "oidc"
+    return redirect(next_path or url_for("review.queue"))

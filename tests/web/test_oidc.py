@@ -1,0 +1,130 @@
+"""Sign-in with the force's identity provider (a fake one on loopback): the provider
+proves who, the datawash account says what; unknown, deactivated and wrong-audience
+sign-ins are refused; countersigning needs a fresh sign-in at the provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from datawash.audit.models import AuditEvent
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.demo import ensure_demo_users
+from datawash.web import create_app
+from tests.conftest import TEST_PASSWORD
+from tests.review.helpers import make_run
+from tests.web.fake_idp import CLIENT_ID, CLIENT_SECRET, FakeIdP, running_idp
+from tests.web.test_review_pages import csrf, sign_in
+
+
+@pytest.fixture
+def idp() -> Iterator[FakeIdP]:
+    with running_idp() as provider:
+        yield provider
+
+
+@pytest.fixture
+def settings(tmp_path: Path, idp: FakeIdP) -> Settings:
+    s = Settings(data_dir=tmp_path / "d", oidc_issuer=idp.issuer, oidc_client_id=CLIENT_ID,
+                 oidc_client_secret=CLIENT_SECRET)  # fmt: skip
+    ensure_demo_users(s, password=TEST_PASSWORD)
+    with session_scope(s) as session:
+        make_run(session, {("P1", "R1"): "a"})
+    return s
+
+
+def through_idp(c: FlaskClient, start: str) -> tuple[int, str]:
+    """Follow the browser's round trip: datawash -> provider -> datawash's callback."""
+    to_idp = c.get(start)
+    assert to_idp.status_code == 302
+    back = requests.get(to_idp.headers["Location"], allow_redirects=False, timeout=10)
+    assert back.status_code == 302
+    parts = urlsplit(back.headers["Location"])
+    done = c.get(parts.path + "?" + parts.query)
+    return done.status_code, done.headers.get("Location", "")
+
+
+def test_signed_in_by_the_provider_with_the_role_held_here(
+    settings: Settings, idp: FakeIdP
+) -> None:
+    c = create_app(settings).test_client()
+    assert b"Sign in with your force account" in c.get("/sign-in").data
+    status, where = through_idp(c, "/sign-in/oidc?next=/review/P1")
+    assert (status, where) == (302, "/review/P1")
+    assert b"Signed in as riley.reviewer (reviewer)" in c.get("/review").data
+    assert c.get("/supervise").status_code == 403  # the role is datawash's, not the provider's
+    with session_scope(settings) as s:
+        signed = [e for e in s.scalars(select(AuditEvent)) if e.action == "auth.signed_in"]
+    assert signed[-1].after == {"method": "oidc"}
+
+
+@pytest.mark.parametrize("who", ["nobody.here", "pat.psd"])
+def test_unknown_or_deactivated_accounts_are_refused(
+    settings: Settings, idp: FakeIdP, who: str
+) -> None:
+    from datawash.auth import service as auth
+    from datawash.auth.service import get_actor
+
+    with session_scope(settings) as s:
+        auth.deactivate(s, get_actor(s, "admin"), username="pat.psd", reason="left the force")
+    idp.user = who
+    c = create_app(settings).test_client()
+    status, _ = through_idp(c, "/sign-in/oidc")
+    assert status == 401
+    assert c.get("/review").status_code == 302  # not signed in
+
+
+def test_a_token_for_another_application_is_refused(settings: Settings, idp: FakeIdP) -> None:
+    idp.audience = "some-other-client"
+    c = create_app(settings).test_client()
+    assert through_idp(c, "/sign-in/oidc")[0] == 401
+    assert c.get("/review").status_code == 302
+
+
+def test_an_offsite_next_is_ignored(settings: Settings) -> None:
+    c = create_app(settings).test_client()
+    assert through_idp(c, "/sign-in/oidc?next=//evil.example/x") == (302, "/review")
+
+
+def test_countersigning_needs_a_fresh_sign_in_at_the_provider(
+    settings: Settings, idp: FakeIdP
+) -> None:
+    riley = create_app(settings).test_client()
+    sign_in(riley, "riley.reviewer")  # a local password account decides
+    page = riley.get("/review/P1")
+    riley.post("/review/P1/decide", data={
+        "csrf_token": csrf(page.data), "decision": "identity_confirmed", "reason": "agree",
+        "mark-R1": "this_person"})  # fmt: skip
+    idp.user = "robin.reviewer"
+    robin = create_app(settings).test_client()
+    through_idp(robin, "/sign-in/oidc")
+    page = robin.get("/review/P1")
+    assert b"Confirm it is you with your force account" in page.data
+    sign = {"csrf_token": csrf(page.data), "outcome": "agree", "countersign_reason": "agreed"}
+    refused = robin.post("/review/P1/countersign", data=sign)
+    assert refused.status_code == 400 and b"confirm it is you" in refused.data
+    idp.auth_age_seconds = 3600  # the provider's session was old: not a fresh sign-in
+    assert through_idp(robin, "/sign-in/oidc?reauth=1&next=/review/P1")[0] == 401
+    idp.auth_age_seconds = 0
+    assert through_idp(robin, "/sign-in/oidc?reauth=1&next=/review/P1") == (302, "/review/P1")
+    assert idp.prompts[-1] == "login"  # the provider was asked to ask for the password
+    done = robin.post("/review/P1/countersign", data=sign)
+    assert done.status_code == 302
+    assert b"identity confirmed" in robin.get("/review/P1").data
+    again = robin.post("/review/P1/countersign", data=sign)  # one confirmation, one signature
+    assert again.status_code in (400, 409)
+
+
+def test_a_provider_that_cannot_be_reached_is_a_clear_refusal(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path / "d", oidc_issuer="http://127.0.0.1:9",
+                 oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET)  # fmt: skip
+    c = create_app(s).test_client()
+    r = c.get("/sign-in/oidc")
+    assert r.status_code == 401 and b"could not be reached" in r.data
