@@ -94,9 +94,11 @@ def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
         robin.click("a:has-text('P1')")
         robin.fill("#countersign_reason", "agreed")
         robin.fill("#password", TEST_PASSWORD)
-        robin.click("button:has-text('Sign')")
+        robin.get_by_role("button", name="Sign", exact=True).click()
+        expect(robin.locator("h1")).to_have_text("Review queue")
         riley.reload()
         expect(riley.locator("body")).to_contain_text("identity confirmed")
+        expect(riley.locator("body")).not_to_contain_text("A different person must countersign")
         sam = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         _sign_in(sam, server, "sam.supervisor")
         sam.goto(f"{server}/supervise")
@@ -111,6 +113,21 @@ def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
         assert _axe(sam) == []
         riley.goto(f"{server}/supervise")
         expect(riley.locator("h1")).to_have_text("You cannot use this page")
+        assert _axe(riley) == []
+        # A decision sent back: the decider sees the reason.
+        riley.goto(f"{server}/review/P2")
+        riley.check("#mark-R3-2")  # not this person
+        riley.select_option("#decision", "not_the_person")
+        riley.fill("#reason", "born in another decade")
+        riley.click("button:has-text('Record the decision')")
+        robin.goto(f"{server}/review/P2")
+        robin.check("#outcome-2")  # send it back
+        robin.fill("#countersign_reason", "the address matches: look again")
+        robin.fill("#password", TEST_PASSWORD)
+        robin.get_by_role("button", name="Sign", exact=True).click()
+        riley.goto(f"{server}/review?view=returned")
+        riley.click("a:has-text('P2')")
+        expect(riley.locator("body")).to_contain_text("the address matches: look again")
         browser.close()
 
 
