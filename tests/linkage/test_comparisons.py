@@ -139,9 +139,22 @@ def test_surname_levels(changes: dict[str, Any], expected: str) -> None:
             {"date_of_birth": "1985-01-01"},
             "same, but 1 January (often a placeholder)",
         ),
-        ({"date_of_birth": "1985-07-03"}, None, "day and month swapped"),
-        ({"date_of_birth": "1985-03-08"}, None, "one digit off in day or month"),
-        ({"date_of_birth": "1985-01-01"}, None, "1 January placeholder in the same year"),
+        # The same full name: a near miss is weighed as among namesakes.
+        ({"date_of_birth": "1985-07-03"}, None, "day and month swapped (same full name)"),
+        ({"date_of_birth": "1985-03-08"}, None, "one digit off in day or month (same full name)"),
+        ({"date_of_birth": "1975-03-07"}, None, "one digit off in the year (same full name)"),
+        (
+            {"date_of_birth": "1985-01-01"},
+            None,
+            "1 January placeholder in the same year (same full name)",
+        ),
+        # Names that differ (a short form here): the near miss as a typing error.
+        ({"date_of_birth": "1985-07-03", "forenames": "Bob"}, None, "day and month swapped"),
+        (
+            {"date_of_birth": "1985-03-08", "forenames": "Bob"},
+            None,
+            "one digit off in day or month",
+        ),
         ({"date_of_birth": "1959-11-20"}, None, "a generation apart"),
         ({"date_of_birth": "1988-10-20"}, None, "different"),
     ],

@@ -48,11 +48,13 @@ def make_run(
     role: str = "officer",
     offences: dict[str, str] | None = None,
     roles: dict[str, str] | None = None,
+    evidence: dict[tuple[str, str], tuple[float, list[dict[str, object]]]] | None = None,
+    model_json: str | None = None,
 ) -> int:
     """A completed wash run with candidate (person, record) -> record fingerprint; each
     record has one event E-<record> (by default a rape offence as suspect, 400 days ago)."""
     ensure_users(session)
-    run = WashRun(status="completed")
+    run = WashRun(status="completed", model_json=model_json)
     session.add(run)
     session.flush()
     for pid in sorted({p for p, _ in pairs}):
@@ -67,6 +69,9 @@ def make_run(
             )
         )
     for (pid, rid), fp in pairs.items():
+        p, expl = (evidence or {}).get(
+            (pid, rid), (0.97, [{"field": "surname", "level": "same", "weight": 7.0}])
+        )
         session.add(WashRecord(run_id=run.id, record_id=rid, fingerprint=fp, surname="B"))
         session.add(
             WashEvent(
@@ -84,10 +89,10 @@ def make_run(
                 run_id=run.id,
                 person_id=pid,
                 record_id=rid,
-                match_probability=0.97,
+                match_probability=p,
                 match_weight=12.0,
                 band="review",
-                explanation=[{"field": "surname", "level": "same", "weight": 7.0}],
+                explanation=expl,
             )
         )
     session.flush()

@@ -44,6 +44,9 @@ SAFEGUARD_CHANGED = _event(
 )
 # wash and review
 WASH_RUN = _event("wash.run", "wash_run", "A wash finished and its candidates were saved.")
+WASH_RESCORED = _event(
+    "wash.rescored", "wash_run", "A run's pending pairs were re-scored from reviewers' marks."
+)
 REVIEW_OPENED = _event("review.opened", "review_item", "A wash opened a person's review.")
 REVIEW_REWASHED = _event(
     "review.reopened", "review_item", "A later wash found new or changed candidate records."
@@ -67,6 +70,9 @@ REVIEW_ASSIGNED = _event("review.assigned", "review_item", "A supervisor assigne
 REVIEW_DEADLINE_SET = _event("review.deadline_set", "wash_run", "A run's deadline was set.")
 REVIEW_EXPORTED = _event(
     "review.exported", "review_queue", "The queue (names included) was exported to a file."
+)
+LABELS_EXPORTED = _event(
+    "review.labels_exported", "review_queue", "Reviewers' marks were exported as labelled pairs."
 )
 # case register
 CASE_IMPORTED = _event("cases.imported", "case", "A case was imported or updated by import.")

@@ -381,6 +381,51 @@ def assign_cmd(
         plain(f"{n} item(s) assigned to {to}")
 
 
+@review_app.command("rescore")
+def rescore_cmd(ctx: typer.Context, run_id: Annotated[int | None, typer.Argument()] = None) -> None:
+    """Learn from the reviewers' marks and re-score the pending pairs of a wash run (the
+    latest by default) without reading the extract again; decisions are kept."""
+    from datawash.review import learning
+
+    settings = settings_from(ctx)
+    with handled_errors(), db.session_scope(settings) as s:
+        got = learning.rescore(s, actor_from(ctx, s), settings, run_id=run_id)
+    held = got.held_out
+    plain(
+        f"run {got.run_id}: {got.labels} labels ({got.matches} this person, "
+        f"{got.non_matches} not); {got.rescored} pairs re-scored; confirmed "
+        f"{got.confirmed_before} -> {got.confirmed_after}; prior {got.prior_shift:+.1f} bits"
+    )
+    if held.get("folds"):
+
+        def pct(v: object) -> str:
+            return f"{float(v):.3f}" if isinstance(v, int | float) else "-"
+
+        plain(
+            f"held out by person ({held['folds']} folds): precision {pct(held['precision'])} "
+            f"(was {pct(held['precision_without_labels'])}), recall {pct(held['recall'])} "
+            f"(was {pct(held['recall_without_labels'])})"
+        )
+    else:
+        plain("too few labelled people to estimate precision and recall on held-out labels")
+    for fld, levels in sorted(got.corrections.items()):
+        for level, bits in sorted(levels.items(), key=lambda kv: -abs(kv[1]))[:3]:
+            if abs(bits) >= 0.5:
+                plain(f"  {fld}: {level}: {bits:+.1f} bits from the labels")
+
+
+@review_app.command("export-labels")
+def export_labels_cmd(ctx: typer.Context, out: Path) -> None:
+    """Write the reviewers' marks as labelled pairs (person_id, record_id,
+    clerical_match_score), the format Splink reads, for analysts."""
+    from datawash.review import learning
+
+    settings = settings_from(ctx)
+    with handled_errors(), db.session_scope(settings) as s:
+        n = learning.export_labels(s, actor_from(ctx, s), out)
+    plain(f"{n} labelled pairs written to {out}")
+
+
 @review_app.command("deadline")
 def deadline_cmd(ctx: typer.Context, run_id: int, due_on: str) -> None:
     """Set the review deadline of a wash run (YYYY-MM-DD)."""

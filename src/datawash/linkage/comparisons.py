@@ -107,7 +107,31 @@ def surname() -> dict[str, Any]:
     }
 
 
+# Where namesakes live. A date of birth one digit off is good evidence between two people
+# with different names (random pairs almost never come that close), but between two people
+# with the same full name it is what a namesake born the same year looks like: the weight
+# of a near miss is learnt separately among pairs that agree on the full name (engine.py
+# conditions its u on that block), instead of assuming the fields independent.
+SAME_FULL_NAME = '"full_name_l" = "full_name_r"'
+NAMESAKE_ZONE = " (same full name)"
+NEAR_MISSES = (
+    ('"dob_swap_l" = "dob_r"', "day and month swapped"),
+    (
+        'damerau_levenshtein("dob_s_l", "dob_s_r") <= 1 AND "dob_year_l" = "dob_year_r"',
+        "one digit off in day or month",
+    ),
+    # Before the generation gap: "1985" keyed as "1965" is a typo, and a parent and child
+    # almost never share day, month and all but one digit of the year.
+    ('damerau_levenshtein("dob_s_l", "dob_s_r") <= 1', "one digit off in the year"),
+    ('"dob_jan1_r" AND "dob_year_l" = "dob_year_r"', "1 January placeholder in the same year"),
+)
+
+
 def date_of_birth() -> dict[str, Any]:
+    near: list[dict[str, Any]] = []
+    for sql, label in NEAR_MISSES:
+        near.append(_level(f"({sql}) AND {SAME_FULL_NAME}", label + NAMESAKE_ZONE))
+        near.append(_level(sql, label))
     return {
         "output_column_name": "date_of_birth",
         "comparison_description": "date of birth",
@@ -115,18 +139,7 @@ def date_of_birth() -> dict[str, Any]:
             _level('"dob_l" IS NULL OR "dob_r" IS NULL', "missing", null=True),
             _level('"dob_l" = "dob_r" AND NOT "dob_jan1_r"', "same"),
             _level('"dob_l" = "dob_r"', "same, but 1 January (often a placeholder)"),
-            _level('"dob_swap_l" = "dob_r"', "day and month swapped"),
-            _level(
-                'damerau_levenshtein("dob_s_l", "dob_s_r") <= 1 AND "dob_year_l" = "dob_year_r"',
-                "one digit off in day or month",
-            ),
-            # Before the generation gap: "1985" keyed as "1965" is a typo, and a parent and
-            # child almost never share day, month and all but one digit of the year.
-            _level('damerau_levenshtein("dob_s_l", "dob_s_r") <= 1', "one digit off in the year"),
-            _level(
-                '"dob_jan1_r" AND "dob_year_l" = "dob_year_r"',
-                "1 January placeholder in the same year",
-            ),
+            *near,
             _level(
                 f'abs("dob_year_l" - "dob_year_r") >= {GENERATION_YEARS}',
                 "a generation apart",
@@ -196,4 +209,25 @@ FIELD_LABELS = {
     "date_of_birth": "date of birth",
     "gender": "gender",
     "address": "address",
+}
+
+
+# The confirmed band means more than a high probability: name, date of birth and address
+# each agree, so that no one field, and no name a namesake shares, confirms a pair alone.
+CONFIRMING_LEVELS: dict[str, frozenset[str]] = {
+    "forename": frozenset({"same", "nickname, short form or transliteration"}),
+    "surname": frozenset(
+        {"same", "previous surname, alias, part of a double-barrelled name or spelling form"}
+    ),
+    "date_of_birth": frozenset({"same"}),
+    "address": frozenset(
+        {
+            "same postcode and house",
+            "same house number and street",
+            "same postcode",
+            "address nearly the same",
+            "same street and town, house number differs",
+            "address similar",
+        }
+    ),
 }

@@ -189,9 +189,18 @@ def link(
     else:
         skipped.append("prior")
     step("train", 0.5)
+    # The date of birth's m (how often a true record has it exactly, one digit off …) is
+    # learnt among people with the same full name AT THE SAME ADDRESS, where true records
+    # dominate: among same-name pairs alone namesakes can outnumber them, and EM then takes
+    # a namesake's near miss for a typing error (half of all matches "one digit off" on
+    # generator B). Only a wash too small for that block learns it on the name alone.
+    name_rule = NAMES_RULE + ' AND l."addr_key" = r."addr_key"'
+    name_columns: tuple[str, ...] = ("fn1", "sn", "addr_key")
+    if _pairs_agreeing(con, name_columns) < EM_MIN_PAIRS:
+        name_rule, name_columns = NAMES_RULE, ("fn1", "sn")
     for name, rule, columns in (
         ("em_dob", 'l."dob" = r."dob"', ("dob",)),
-        ("em_name", 'l."fn1" = r."fn1" AND l."sn" = r."sn"', ("fn1", "sn")),
+        ("em_name", name_rule, name_columns),
     ):
         if _pairs_agreeing(con, columns) >= EM_MIN_PAIRS:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -200,7 +209,9 @@ def link(
         else:
             log.info("training step %s skipped: too few pairs to learn from", name)
             skipped.append(name)
-        step("train", 0.75 if name == "em_dob" else 1.0)
+        step("train", 0.6 if name == "em_dob" else 0.8)
+    namesake_u = namesake_u_probabilities(con, db_api, linker)
+    step("train", 1.0)
     timings["training_steps_skipped"] = float(len(skipped))
     timings["train"] = time.perf_counter() - t2
 
@@ -217,6 +228,7 @@ def link(
         model = with_fallback(model, kind="u", replace=True)
         skipped.append("u")
         timings["training_steps_skipped"] = float(len(skipped))
+    model = condition_on_full_name(model, namesake_u)
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
@@ -241,6 +253,70 @@ def link(
         n_comparisons=sum(p.comparisons for p in planned),
         timings=timings,
     )
+
+
+NAMES_RULE = 'l."fn1" = r."fn1" AND l."sn" = r."sn"'
+# A near miss among same-name pairs that the block could not weigh (too few pairs, or the
+# level unseen there) gets at most this weight (bits): some evidence, never a namesake's +9.
+NAMESAKE_MAX_WEIGHT = 2.0
+
+
+def namesake_u_probabilities(
+    con: duckdb.DuckDBPyConnection, db_api: Any, linker: Any
+) -> dict[str, float]:
+    """How often a date-of-birth level occurs among pairs with the same full name that are
+    not the same person: EM on the full-name block with u free (the u it learns is the
+    block's, which is what we want here), on a copy of the trained model. Empty when the
+    block is too small to learn from."""
+    from splink import Linker
+
+    if _pairs_agreeing(con, ("fn1", "sn")) < EM_MIN_PAIRS:
+        return {}
+    aux = Linker(
+        [db_api.register(WORKFORCE, table_name="a_workforce_ns"),
+         db_api.register(CANDIDATE_RECORDS, table_name="b_records_ns")],
+        linker.misc.save_model_to_json(),
+        log_level=None,
+    )  # fmt: skip
+    # m stays as learnt (typing errors are as likely whatever the name): EM only has to
+    # say which same-name pairs are namesakes, and how their dates of birth differ.
+    aux.training.estimate_parameters_using_expectation_maximisation(
+        NAMES_RULE, fix_u_probabilities=False, fix_m_probabilities=True, max_pairs=EM_MAX_PAIRS
+    )
+    learnt = aux.misc.save_model_to_json()
+    dob = next(c for c in learnt["comparisons"] if c["output_column_name"] == "date_of_birth")
+    return {
+        lv["label_for_charts"]: float(lv["u_probability"])
+        for lv in dob["comparison_levels"]
+        if lv["label_for_charts"].endswith(comparisons.NAMESAKE_ZONE)
+        and isinstance(lv.get("u_probability"), (int, float))
+        and lv["u_probability"] > 0
+    }
+
+
+def condition_on_full_name(model: dict[str, Any], namesake_u: dict[str, float]) -> dict[str, Any]:
+    """The date-of-birth near misses between people with the same full name weighed as
+    among namesakes: u from the full-name block (never below the level's u among random
+    pairs); where the block had nothing to say, at most NAMESAKE_MAX_WEIGHT. The same near
+    miss between differently named people keeps the typing-error m learnt in the block."""
+    out: dict[str, Any] = json.loads(json.dumps(model))
+    dob = next(c for c in out["comparisons"] if c["output_column_name"] == "date_of_birth")
+    levels = {lv["label_for_charts"]: lv for lv in dob["comparison_levels"]}
+    for label, zone in levels.items():
+        if not label.endswith(comparisons.NAMESAKE_ZONE):
+            continue
+        plain = levels[label.removesuffix(comparisons.NAMESAKE_ZONE)]
+        m = zone.get("m_probability")
+        if isinstance(m, (int, float)) and m > 0:
+            plain["m_probability"] = m  # a typing error is as likely whatever the name
+        else:
+            m = plain.get("m_probability") or M_PSEUDO
+            zone["m_probability"] = m
+        u_random = plain.get("u_probability")
+        u_random = float(u_random) if isinstance(u_random, (int, float)) else 0.0
+        u = namesake_u.get(label, float(m) / 2**NAMESAKE_MAX_WEIGHT)
+        zone["u_probability"] = max(u, u_random)
+    return out
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from datawash.linkage.comparisons import FIELD_LABELS, all_comparisons
+from datawash.linkage.comparisons import CONFIRMING_LEVELS, FIELD_LABELS, all_comparisons
 
 
 def gamma_labels(comparison: dict[str, Any]) -> dict[int, str]:
@@ -46,11 +46,34 @@ def pairs_sql(predictions: str, *, confirmed_threshold: float) -> str:
         unique_id_r AS record_id,
         match_probability,
         match_weight,
-        CASE WHEN match_probability >= {confirmed_threshold} THEN 'confirmed' ELSE 'review' END
-            AS band,
+        CASE WHEN match_probability >= {confirmed_threshold} AND {confirming_sql()}
+            THEN 'confirmed' ELSE 'review' END AS band,
         [{", ".join(parts)}] AS explanation
     FROM {predictions}
     """
+
+
+def confirming_sql() -> str:
+    """The confirmed band's evidence rule (comparisons.CONFIRMING_LEVELS) on Splink's
+    comparison vector."""
+    parts = []
+    for comp in all_comparisons():
+        name = comp["output_column_name"]
+        wanted = CONFIRMING_LEVELS.get(name)
+        if wanted is None:
+            continue
+        gammas = sorted(g for g, label in gamma_labels(comp).items() if label in wanted)
+        assert len(gammas) == len(wanted), f"a confirming level of {name} is not a level"
+        parts.append(f'"gamma_{name}" IN ({", ".join(str(g) for g in gammas)})')
+    return "(" + " AND ".join(parts) + ")"
+
+
+def confirms(explanation: list[dict[str, Any]]) -> bool:
+    """The same rule on a stored explanation (field label -> level label), for a rescore."""
+    levels = {e["field"]: e["level"] for e in explanation}
+    return all(
+        levels.get(FIELD_LABELS[name]) in wanted for name, wanted in CONFIRMING_LEVELS.items()
+    )
 
 
 def _has_tf(comparison: dict[str, Any]) -> bool:

@@ -31,6 +31,7 @@ FEATURE_COLUMNS = [
     "sn",
     "sn_forms",
     "sn_ph",
+    "full_name",
     "dob",
     "dob_s",
     "dob_year",
@@ -211,6 +212,10 @@ def build_features(
         list_distinct(list_concat(coalesce(sn.sn_forms, CAST([] AS VARCHAR[])), {alt_sn_forms}))
             AS sn_forms,
         sn.sn_ph,
+        -- The full name as one value: the date-of-birth comparison asks whether two people
+        -- share it (namesakes) without naming fn1 and sn, which would make Splink leave it
+        -- out of the EM step blocked on those columns.
+        fn.fn1 || ' ' || sn.sn AS full_name,
         s.date_of_birth AS dob,
         strftime(s.date_of_birth, '%Y-%m-%d') AS dob_s,
         year(s.date_of_birth) AS dob_year,

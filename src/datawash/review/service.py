@@ -1308,9 +1308,17 @@ def compute_progress(
 def wash(**options: Any) -> WashSummary:
     """Run a wash (the options of ``wash.service.run_wash``) and open or update the review
     items in the same transaction: what a supervisor starts from the CLI or the web."""
+    from datawash.review import learning
     from datawash.wash.service import run_wash  # DuckDB and Splink: loaded only to wash
 
-    return run_wash(**options, open_reviews=sync_from_wash)
+    def open_reviews(session: Session, actor: Actor, run_id: int) -> SyncSummary:
+        synced = sync_from_wash(session, actor, run_id)
+        # The reviewers' marks so far (this and earlier runs) correct the new run's model.
+        if learning.labelled_pairs(session):
+            learning.rescore(session, actor, options["settings"], run_id=run_id)
+        return synced
+
+    return run_wash(**options, open_reviews=open_reviews)
 
 
 # ---------------------------------------------------------------------------- the team

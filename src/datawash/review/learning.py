@@ -1,0 +1,169 @@
+"""The wash learns from the reviewers: every effective per-record identity mark (this
+person / not this person, from this run and earlier ones) is a labelled pair; the run's
+model is corrected with them (linkage/labels.py) and the pending pairs re-scored from their
+stored levels, without reading the extract again. Decisions and marks are never touched;
+items are never created or removed here; the queue's order follows the new probabilities.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from datawash import audit
+from datawash.actor import Actor
+from datawash.audit import events as ev
+from datawash.config import Settings
+from datawash.errors import NotFound
+from datawash.linkage import labels as learning
+from datawash.linkage.explain import confirms
+from datawash.outputs import csv_text, write_private
+from datawash.permissions import require
+from datawash.review.models import ReviewCandidate, ReviewItem
+from datawash.review.workflow import State
+from datawash.vocabulary import RecordIdentity
+from datawash.wash.models import WashCandidate, WashRun
+
+MARKS = {RecordIdentity.THIS_PERSON.value: True, RecordIdentity.NOT_THIS_PERSON.value: False}
+
+
+@dataclass
+class RescoreSummary:
+    run_id: int
+    labels: int = 0
+    matches: int = 0
+    non_matches: int = 0
+    rescored: int = 0
+    confirmed_before: int = 0
+    confirmed_after: int = 0
+    prior_shift: float = 0.0  # bits added to the prior by the labels
+    corrections: dict[str, dict[str, float]] = field(default_factory=dict)
+    held_out: dict[str, float | int | None] = field(default_factory=dict)
+
+
+def _unsupervised(entry: dict[str, Any]) -> float:
+    """A field's weight under the run's own (unsupervised) model: kept beside the learnt one
+    on every rescored explanation, so learning always starts from the same evidence."""
+    return float(entry.get("unsupervised_weight", entry.get("weight")) or 0.0)
+
+
+def labelled_pairs(session: Session) -> list[learning.LabelledPair]:
+    """Every record the reviewers marked, with the evidence it was marked on."""
+    rows = session.execute(
+        select(ReviewItem.person_id, ReviewCandidate.identity, ReviewCandidate.explanation)
+        .join(ReviewItem, ReviewItem.id == ReviewCandidate.item_id)
+        .where(ReviewCandidate.identity.in_(list(MARKS)))
+        .order_by(ReviewItem.person_id, ReviewCandidate.record_id)
+    ).all()
+    return [
+        learning.LabelledPair(
+            person_id=pid,
+            levels={str(e["field"]): str(e["level"]) for e in expl or []},
+            weights={str(e["field"]): _unsupervised(e) for e in expl or []},
+            is_match=MARKS[identity],
+        )
+        for pid, identity, expl in rows
+    ]
+
+
+def rescore(
+    session: Session, actor: Actor, settings: Settings, *, run_id: int | None = None
+) -> RescoreSummary:
+    """Learn from the labels and re-score the run's pairs of people not yet decided."""
+    require(actor, "wash.run")
+    run = (
+        session.get(WashRun, run_id)
+        if run_id is not None
+        else session.scalars(select(WashRun).order_by(WashRun.id.desc()).limit(1)).first()
+    )
+    if run is None or not run.model_json:
+        raise NotFound("wash run", str(run_id) if run_id is not None else "latest")
+    model = json.loads(run.settings.get("unsupervised_model") or run.model_json)
+    pairs = labelled_pairs(session)
+    learnt = learning.learn(model, pairs)
+    summary = RescoreSummary(
+        run_id=run.id, labels=len(pairs), matches=sum(p.is_match for p in pairs),
+        non_matches=sum(not p.is_match for p in pairs), prior_shift=learnt.b_bits,
+        corrections=learnt.corrections,
+        held_out=learning.held_out(model, pairs, threshold=settings.review_threshold),
+    )  # fmt: skip
+    prior = learning.prior_weight(model)
+    pending = {
+        (pid, rid): c
+        for pid, rid, c in session.execute(
+            select(ReviewItem.person_id, ReviewCandidate.record_id, ReviewCandidate)
+            .join(ReviewItem, ReviewItem.id == ReviewCandidate.item_id)
+            .where(ReviewItem.state == State.NEW.value, ReviewCandidate.last_seen_run_id == run.id)
+        ).all()
+    }
+    decided = {
+        pid
+        for (pid,) in session.execute(
+            select(ReviewItem.person_id).where(ReviewItem.state != State.NEW.value)
+        ).all()
+    }
+    for pair in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
+        summary.confirmed_before += pair.band == "confirmed"
+        if pair.person_id in decided:
+            summary.confirmed_after += pair.band == "confirmed"
+            continue  # a decided person's evidence stays as it was decided on
+        explanation = []
+        for e in pair.explanation or []:
+            w0 = _unsupervised(e)
+            w1 = round(learnt.field_weight(e["field"], e["level"], w0), 2)
+            explanation.append({**e, "unsupervised_weight": w0, "weight": w1})
+        weight = learnt.prior(prior) + sum(e["weight"] for e in explanation)
+        p = learning.probability(weight)
+        band = (
+            "confirmed" if p >= settings.confirmed_threshold and confirms(explanation) else "review"
+        )
+        pair.match_probability, pair.match_weight = p, weight
+        pair.band, pair.explanation = band, explanation
+        summary.confirmed_after += band == "confirmed"
+        summary.rescored += 1
+        shown = pending.get((pair.person_id, pair.record_id))
+        if shown is not None:
+            shown.match_probability, shown.band, shown.explanation = p, band, explanation
+    run.settings = {
+        **run.settings,
+        "unsupervised_model": run.settings.get("unsupervised_model") or run.model_json,
+        "learning": {
+            "labels": summary.labels,
+            "matches": summary.matches,
+            "prior_shift_bits": learnt.b_bits,
+            "held_out": summary.held_out,
+        },
+    }
+    run.model_json = json.dumps(learnt.model, sort_keys=True)
+    run.n_confirmed = summary.confirmed_after
+    audit.record(
+        session, actor, ev.WASH_RESCORED, entity_id=run.id,
+        after={"labels": summary.labels, "rescored": summary.rescored,
+               "confirmed": summary.confirmed_after},
+    )  # fmt: skip
+    session.flush()
+    return summary
+
+
+def export_labels(session: Session, actor: Actor, path: Path) -> int:
+    """The reviewers' marks as labelled pairs in Splink's clerical format (person_id,
+    record_id, clerical_match_score: 1 this person, 0 not; unsure marks left out)."""
+    require(actor, "review.export")
+    rows = session.execute(
+        select(ReviewItem.person_id, ReviewCandidate.record_id, ReviewCandidate.identity)
+        .join(ReviewItem, ReviewItem.id == ReviewCandidate.item_id)
+        .where(ReviewCandidate.identity.in_(list(MARKS)))
+        .order_by(ReviewItem.person_id, ReviewCandidate.record_id)
+    ).all()
+    body = [(p, r, "1.0" if MARKS[i] else "0.0") for p, r, i in rows]
+    write_private(path, csv_text(["person_id", "record_id", "clerical_match_score"], body))
+    audit.record(session, actor, ev.LABELS_EXPORTED, entity_id=0, after={"labels": len(rows)})
+    return len(rows)
+
+
+__all__ = ["RescoreSummary", "export_labels", "labelled_pairs", "rescore"]

@@ -1,0 +1,115 @@
+"""The wash learns from reviewers' marks: rescoring corrects the run's model, re-scores
+only the people not yet decided, keeps every decision and mark, never adds or removes an
+item, and the marks export in Splink's labelled-pairs format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from datawash.audit.models import AuditEvent
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.linkage import labels as L
+from datawash.review import learning
+from datawash.review import service as review
+from datawash.review.models import ReviewDecision, ReviewItem
+from datawash.wash.models import WashCandidate, WashRun
+from tests.linkage.test_labels import ZONE, model
+from tests.review.helpers import FOI, SUP, decided, make_run
+
+NAMESAKE = "namesake"
+TRUE = "true"
+
+
+def evidence(kind: str, m: dict[str, object]) -> tuple[float, list[dict[str, object]]]:
+    dob = ZONE if kind == NAMESAKE else "same"
+    levels = {"forename": "same", "surname": "same", "date of birth": dob, "gender": "same",
+              "address": "elsewhere (moved or different)"}  # fmt: skip
+    weights = L.field_weights(m, levels)  # type: ignore[arg-type]
+    p = L.probability(L.prior_weight(m) + sum(weights.values()))  # type: ignore[arg-type]
+    return p, [{"field": f, "level": lv, "weight": weights[f]} for f, lv in levels.items()]
+
+
+def setup(s: Session) -> dict[str, object]:
+    m = model()
+    kinds = {f"N{i}": NAMESAKE for i in range(12)} | {f"T{i}": TRUE for i in range(12)}
+    pairs = {(pid, f"R-{pid}"): "fp" for pid in kinds}
+    make_run(s, pairs, evidence={(pid, f"R-{pid}"): evidence(k, m) for pid, k in kinds.items()},
+             model_json=json.dumps(m))  # fmt: skip
+    # Reviewers decide 8 namesakes and 8 true records (dual control); 4 of each wait.
+    for i in range(8):
+        decided(s, f"N{i}", "not_the_person")
+        decided(s, f"T{i}", "identity_confirmed")
+    return m
+
+
+def test_rescore_learns_from_marks_and_keeps_every_decision(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        setup(s)
+        before_items = s.scalar(select(func.count()).select_from(ReviewItem))
+        before_decisions = s.scalar(select(func.count()).select_from(ReviewDecision))
+        decided_p = {c.person_id: c.match_probability for c in s.scalars(select(WashCandidate))
+                     if c.person_id in {"N0", "T0"}}  # fmt: skip
+        old = {r.person_id: r.best_probability for r in review.queue(s, SUP).rows}
+        got = learning.rescore(s, SUP, settings)
+        assert (got.labels, got.matches, got.non_matches) == (16, 8, 8)
+        assert got.rescored == 8  # the people not yet decided, only
+        assert got.corrections["date of birth"][ZONE] < 0
+        new = {r.person_id: r.best_probability for r in review.queue(s, SUP).rows}
+        assert all(new[f"N{i}"] < old[f"N{i}"] for i in range(8, 12))  # namesakes sink
+        assert min(new[f"T{i}"] for i in range(8, 12)) > max(new[f"N{i}"] for i in range(8, 12))
+        order = [r.person_id for r in review.queue(s, SUP).rows]
+        assert order.index("T8") < order.index("N8")  # the queue's order follows
+        assert s.scalar(select(func.count()).select_from(ReviewItem)) == before_items
+        assert s.scalar(select(func.count()).select_from(ReviewDecision)) == before_decisions
+        for c in s.scalars(select(WashCandidate)):
+            if c.person_id in decided_p:
+                assert c.match_probability == decided_p[c.person_id]  # as decided on
+        states = {i.person_id: i.state for i in s.scalars(select(ReviewItem))}
+        assert states["N0"] == "not_the_person" and states["T0"] == "identity_confirmed"
+        run = s.scalars(select(WashRun)).one()
+        assert json.loads(run.settings["unsupervised_model"]) == model()
+        assert run.settings["learning"]["labels"] == 16
+        assert any(e.action == "wash.rescored" for e in s.scalars(select(AuditEvent)))
+        # Shown explanations add up to the new probability.
+        shown = review.show(s, SUP, "N9").candidates[0]
+        total = L.prior_weight(json.loads(run.model_json)) + sum(
+            float(e["weight"]) for e in shown.explanation
+        )
+        assert L.probability(total) == shown.match_probability or abs(
+            L.probability(total) - shown.match_probability
+        ) < 1e-3
+
+
+def test_rescoring_twice_starts_from_the_runs_own_model(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        setup(s)
+        first = learning.rescore(s, SUP, settings)
+        p1 = {c.person_id: c.match_probability for c in s.scalars(select(WashCandidate))}
+        second = learning.rescore(s, SUP, settings)
+        p2 = {c.person_id: c.match_probability for c in s.scalars(select(WashCandidate))}
+    assert first.corrections == second.corrections and p1 == p2
+
+
+def test_only_supervisors_rescore_and_labels_export_in_splinks_format(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import pytest
+
+    from datawash.errors import PermissionDenied
+
+    with session_scope(settings) as s:
+        setup(s)
+        with pytest.raises(PermissionDenied):
+            learning.rescore(s, FOI, settings)
+        out = tmp_path / "labels.csv"
+        assert learning.export_labels(s, SUP, out) == 16
+    rows = list(csv.DictReader(out.open()))
+    assert set(rows[0]) == {"person_id", "record_id", "clerical_match_score"}
+    scores = {r["person_id"]: r["clerical_match_score"] for r in rows}
+    assert scores["N0"] == "0.0" and scores["T0"] == "1.0" and "N9" not in scores
