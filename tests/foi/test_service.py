@@ -312,7 +312,7 @@ def test_redact_requester_takes_out_name_contact_email_and_phone() -> None:
     )
     out = service.redact_requester(text, "Ada Example", "1 Example Street")
     assert out == (
-        "How many officers were dismissed?\nRegards,\n[name removed] (Ms [name removed]), "
+        "How many officers were dismissed?\nRegards,\n[name removed] ([name removed]), "
         "[contact details removed], [contact details removed], [contact details removed], "
         "[contact details removed]\n[contact details removed]"
     )
@@ -497,3 +497,32 @@ def test_an_estimate_must_be_a_real_number_of_hours(settings: Settings, hours: f
         ref = _receive(s).reference
         with pytest.raises(InputError, match="number of hours"):
             service.set_hours_estimate(s, FOI, reference=ref, hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("requester", "text", "expected"),
+    [
+        ("Sarah West", "Does West Midlands Police hold this?\nRegards,\nSarah West",
+         "Does West Midlands Police hold this?\nRegards,\n[name removed]"),
+        ("Sarah West", "Ms West asks about the west of the county.\nS. West",
+         "[name removed] asks about the west of the county.\n[name removed]"),
+        ("Tom Kent", "How many Kent Police officers?\nThanks, Tom",
+         "How many Kent Police officers?\nThanks, [name removed]"),
+        ("Tom Kent", "Kent\nsent from Kent", "[name removed]\nsent from Kent"),
+        ("Ann Durham", "Officers in Durham Constabulary and County Durham.\nMrs A Durham",
+         "Officers in Durham Constabulary and County Durham.\n[name removed]"),
+        ("Ann Durham", "Regards\nANN DURHAM", "Regards\n[name removed]"),
+    ],
+)  # fmt: skip
+def test_the_requester_is_removed_as_a_name_never_as_a_word_or_a_place(
+    requester: str, text: str, expected: str
+) -> None:
+    assert service.redact_requester(text, requester, None) == expected
+
+
+def test_the_authoritys_own_name_is_never_redacted() -> None:
+    out = service.redact_requester(
+        "Synthetic Constabulary can neither confirm nor deny.\nRegards, Sam Synthetic",
+        "Sam Synthetic", None, protect=("Synthetic Constabulary",),
+    )  # fmt: skip
+    assert out == "Synthetic Constabulary can neither confirm nor deny.\nRegards, [name removed]"

@@ -166,7 +166,7 @@ def build_letter(
     salutation = "Dear Requester"
     # The copy for the disclosure log carries nothing of the requester, even where the
     # request quoted their name or address back.
-    redact = requester_redactor(session, req)
+    redact = requester_redactor(session, req, authority=authority)
     if addressed:
         salutation = f"Dear {get_requester(session, actor, reference).name}"
         redact = str

@@ -44,7 +44,7 @@ def render_disclosure_log(session: Session, actor: Actor, *, authority: str) -> 
     """The log's files by name: disclosure-log.csv, index.html and one anonymised letter
     ("Dear Requester") per response sent. Rendered in full before anything is written."""
     require(actor, "foi.publish")
-    entries = disclosure_log(session, actor)
+    entries = disclosure_log(session, actor, authority=authority)
     letters = {
         f"{e.reference}.html": to_html(
             build_letter(session, actor, e.reference, authority=authority)

@@ -171,34 +171,74 @@ NAME_REMOVED = "[name removed]"
 CONTACT_REMOVED = "[contact details removed]"
 
 
-def redact_requester(text: str, name: str | None, contact: str | None) -> str:
-    """The request's words as they may be published: the requester's name (in full, and
-    each part of it of three letters or more, as a capitalised word), their contact, and
-    any email address, phone number or postcode taken out. Requests are often signed off,
-    and the disclosure log publishes the request, so this runs on everything published. It
-    errs towards removing too much: a published name is a breach, a removed word is not. A
-    street address without its postcode can still get through: the FOI officer edits the
-    questions (sign-offs included) before answering."""
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Rev|Revd)\.?"
+_SIGN_OFF_WORDS = (
+    r"(?:regards|kind regards|best regards|best wishes|many thanks|thanks|thank you|"
+    r"yours sincerely|yours faithfully|sincerely|cheers)"
+)
+
+
+def redact_requester(
+    text: str, name: str | None, contact: str | None, *, protect: tuple[str, ...] = ()
+) -> str:
+    """The request's words as they may be published: the requester's name, their contact,
+    and any email address, phone number or postcode taken out. Requests are often signed
+    off, and the disclosure log publishes the request, so this runs on everything published.
+
+    The name is removed as a name, never as an ordinary word or a place: the whole name
+    (any case, any spacing, with or without a title); a part of it only where it stands as
+    a name - after a title ("Ms West"), after the requester's forename or an initial
+    ("S. West", "Sarah J West"), or alone on a sign-off line ("Regards, Sarah" / "West").
+    So a requester called West, Kent or Durham does not turn "West Midlands Police" or
+    "Kent Police" into "[name removed] Police", and the ``protect``ed words (the
+    authority's own name) are never touched. A street address without its postcode can
+    still get through: the FOI officer edits the questions (sign-offs included) before
+    answering."""
     out = text
+    shields: dict[str, str] = {}
+    for i, phrase in enumerate(p for p in protect if p and p.strip()):
+        key = f"\x00{i}\x00"
+        shields[key] = phrase
+        out = re.sub(re.escape(phrase), key, out, flags=re.I)
     if contact and contact.strip():
         out = re.sub(re.escape(contact.strip()), CONTACT_REMOVED, out, flags=re.I)
     out = _EMAIL.sub(CONTACT_REMOVED, out)
     out = _PHONE.sub(CONTACT_REMOVED, out)
     out = _POSTCODE.sub(CONTACT_REMOVED, out)
-    if name and name.strip():
-        out = re.sub(re.escape(name.strip()), NAME_REMOVED, out, flags=re.I)
-        for part in re.findall(r"[^\W\d_]{3,}", name):
-            word = part[0].upper() + part[1:]
-            out = re.sub(rf"\b(?:{re.escape(word)}|{re.escape(part.upper())})\b", NAME_REMOVED, out)
+    parts = re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", name or "")
+    if parts:
+        word = "|".join(re.escape(p) for p in sorted(set(parts), key=len, reverse=True))
+        gap = r"[\s.]+"
+        # The whole name, forenames optional before the surname, a title optional.
+        full = gap.join(re.escape(p) for p in parts)
+        out = re.sub(rf"\b(?:{_TITLES}\s+)?{full}\b", NAME_REMOVED, out, flags=re.I)
+        # A part after a title, or after another part or an initial of the requester's.
+        initials = "|".join(sorted({p[0] for p in parts}))
+        before = rf"(?:{_TITLES}|(?:{word})|(?:[{initials}]\.?))"
+        out = re.sub(
+            rf"\b{before}(?:\s+(?:{word}|[{initials}]\.?))*\s+(?:{word})\b",
+            NAME_REMOVED, out, flags=re.I,
+        )  # fmt: skip
+        # A part alone on a line, or after a sign-off: how requests are signed.
+        out = re.sub(rf"(?im)^(\s*)(?:{word})(\s*)$", rf"\1{NAME_REMOVED}\2", out)
+        out = re.sub(
+            rf"(?i)\b({_SIGN_OFF_WORDS})([,.!]?\s*\n?\s*)(?:{word})\b",
+            rf"\1\2{NAME_REMOVED}", out,
+        )  # fmt: skip
+    for key, phrase in shields.items():
+        out = out.replace(key, phrase)
     return out
 
 
-def requester_redactor(session: Session, req: FoiRequest) -> Callable[[str], str]:
+def requester_redactor(
+    session: Session, req: FoiRequest, *, authority: str | None = None
+) -> Callable[[str], str]:
     """``redact_requester`` bound to this request's requester (read here without the
     foi.manage check: nothing of the requester leaves this function but their removal)."""
     who = session.scalars(select(FoiRequester).where(FoiRequester.request_id == req.id)).first()
     name, contact = (who.name, who.contact) if who else (None, None)
-    return lambda text: redact_requester(text, name, contact)
+    protect = (authority,) if authority else ()
+    return lambda text: redact_requester(text, name, contact, protect=protect)
 
 
 def get_requester(session: Session, actor: Actor, reference: str) -> FoiRequester:
@@ -678,7 +718,9 @@ def answer_text(answer: FoiAnswer | None) -> str:
     return " ".join(parts)
 
 
-def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
+def disclosure_log(
+    session: Session, actor: Actor, *, authority: str | None = None
+) -> list[LogEntry]:
     require(actor, "foi.view")
 
     entries = []
@@ -688,7 +730,7 @@ def disclosure_log(session: Session, actor: Actor) -> list[LogEntry]:
             {e for q in req.questions if q.answer for e in q.answer.exemptions},
             key=lambda s: (int(re.match(r"\d+", s).group()), s),  # type: ignore[union-attr]
         )
-        redact = requester_redactor(session, req)
+        redact = requester_redactor(session, req, authority=authority)
         response = "\n\n".join(
             f"{q.number}. {answer_text(q.answer)}" for q in req.questions if q.answer
         )
