@@ -201,3 +201,21 @@ def test_disclosure_log_never_names_the_requester(demo: tuple[Settings, DemoResu
     assert [r["reference"] for r in rows] == [result.foi.reference]
     # s40(2) too: small counts in question 3 are withheld, a refusal the notice must state.
     assert rows[0]["exemptions"] == "s30(3); s31(3); s38(2); s40(2); s40(5)"
+
+
+def test_before_any_wash_question_4_says_the_work_has_not_commenced(tmp_path: Path) -> None:
+    from datawash.foi.seed import build_seed_response
+    from tests.review.helpers import FOI, ensure_users
+
+    settings = Settings(data_dir=tmp_path / "d")
+    with session_scope(settings) as s:
+        ensure_users(s)
+        ref = build_seed_response(s, FOI, authority="Synthetic Constabulary",
+                                  received_on=date(2023, 1, 20), as_of=date(2023, 1, 25))  # fmt: skip
+        q4 = next(q for q in get_request(s, FOI, ref).questions if q.number == 4)
+        assert q4.answer is not None
+        kinds = [b["kind"] for b in q4.answer.blocks]
+        text = " ".join(str(b["text"]) for b in q4.answer.blocks if b["kind"] == "text")
+        assert "has not yet commenced" in text and "not yet set" in text
+        assert "yes, the force is reviewing" not in text
+        assert kinds == ["text"]  # no table of zeros, no chart, before anything was washed

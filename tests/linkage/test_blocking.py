@@ -73,3 +73,20 @@ def test_rule_under_the_limit_is_kept(con: duckdb.DuckDBPyConnection) -> None:
     planned = plan(con, "l", "r", max_comparisons=10_000, rules=(rule,))
     assert planned[0].rule == rule
     assert planned[0].replanned_from is None
+
+
+def test_a_refinement_keeps_the_records_missing_its_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Refining "same forename" by birth year must not lose every record without a date of
+    birth: a companion rule keeps them, counted exactly, and its Splink rule finds them."""
+    from datawash.linkage.blocking import candidate_records_sql
+
+    con.execute("UPDATE r SET dob_year = NULL WHERE unique_id IN ('r2', 'r4')")
+    rule = BlockingRule("same forename", (("fn1", "fn1"),))
+    planned = plan(con, "l", "r", max_comparisons=_brute(con, rule) - 1, rules=(rule,))
+    gap = next(p for p in planned if p.rule.missing == "dob_year")
+    assert gap.rule.name == "same forename, dob_year missing"
+    assert gap.comparisons == 4  # two people called john x two records without a year
+    brute = con.execute(f"SELECT count(*) FROM l, r WHERE {gap.rule.splink_rule()}").fetchall()
+    assert brute[0][0] == gap.comparisons
+    found = con.execute(candidate_records_sql("l", "r", [p.rule for p in planned])).fetchall()
+    assert {"r2", "r4"} <= {row[0] for row in found}

@@ -58,6 +58,14 @@ def _sentence(start: str) -> str:
     return start[:1].upper() + start[1:]
 
 
+def _washed(session: Session) -> bool:
+    from sqlalchemy import select
+
+    from datawash.wash.models import WashRun
+
+    return session.scalars(select(WashRun.id).limit(1)).first() is not None
+
+
 def wash_narrative(
     session: Session, *, authority: str, as_of: date, threshold: int | None = None
 ) -> str:
@@ -76,11 +84,18 @@ def wash_narrative(
     def n(key: str) -> str:
         return _figure(figures.get(key, 0))
 
-    if progress.parameters.get("run_id") is None:
+    washed = progress.parameters.get("run_id") is not None
+    if not washed:
+        deadline = (
+            f"in line with the national deadline of {due_text}"
+            if due
+            else "in line with the national deadline, which is not yet set"
+        )
         wash = (
-            f"{authority} is about to carry out the national Historical Data Wash of all Police "
-            "National Database records for its officers, staff, special constables and "
-            f"volunteers, to be completed by the national deadline ({due_text})."
+            f"{authority} is about to engage with the national requirement to complete a "
+            "Historical Data Wash of all Police National Database records for its officers, "
+            "staff, special constables and volunteers. The work has not yet commenced; it will "
+            f"be completed {deadline}."
         )
     else:
         wash = (
@@ -94,7 +109,7 @@ def wash_narrative(
         )
     raw_review = completed_case_review(session, StatParams(as_of=as_of))
     review, _ = apply_disclosure_control(raw_review, threshold)
-    if raw_review.rows[-1][-2]:
+    if washed and raw_review.rows[-1][-2]:
         cases, people = review.rows[-1][-2], review.rows[-1][-1]
         completed = (
             "In relation to the question: yes, the force is reviewing completed cases. "
@@ -104,9 +119,10 @@ def wash_narrative(
         )
     else:
         completed = (
-            "In relation to the question: the force will review completed cases, but until "
-            "that work has started it cannot say how many cases, or how many officers and "
-            "staff, it will cover."
+            "In relation to the question: the force will be reviewing completed cases. "
+            "However, it is not yet able to say how many: the work has not yet commenced, and "
+            "until it is completed the force will not know the number of cases, or of officers "
+            "and staff, that will need reviewing."
         )
     return f"{wash}\n\n{completed}"
 
@@ -175,9 +191,12 @@ def build_seed_response(
         actor,
         reference=req.reference,
         number=4,
+        # Before any wash there is nothing to count: words only, never a table of zeros.
         statistics=[
             StatisticAnswer(name="wash_progress", params={"as_of": as_of.isoformat()}, chart=True)
-        ],
+        ]
+        if _washed(session)
+        else [],
         text=wash_narrative(session, authority=authority, as_of=as_of, threshold=threshold),
         authority=authority,
         threshold=threshold,

@@ -23,6 +23,8 @@ class BlockingRule:
     keys: tuple[tuple[str, str], ...]
     # array columns unnested on both sides before the equality (same name both sides)
     explode: tuple[str, ...] = field(default=())
+    # A column missing on either side: the pairs a refinement by it would lose.
+    missing: str | None = None
 
     def splink_rule(self) -> Any:
         """The rule in Splink's terms (an SQL string, or block_on for exploded arrays)."""
@@ -30,10 +32,19 @@ class BlockingRule:
             from splink import block_on
 
             return block_on(*[a for a, _ in self.keys], arrays_to_explode=list(self.explode))
-        return " AND ".join(f'l."{a}" = r."{b}"' for a, b in self.keys)
+        return " AND ".join([f'l."{a}" = r."{b}"' for a, b in self.keys] + self._missing_sql())
+
+    def _missing_sql(self) -> list[str]:
+        c = self.missing
+        return [f'(l."{c}" IS NULL OR r."{c}" IS NULL)'] if c else []
 
     def refined(self, column: str) -> BlockingRule:
         return replace(self, name=f"{self.name} + {column}", keys=(*self.keys, (column, column)))
+
+    def where_missing(self, column: str) -> BlockingRule:
+        """The pairs ``refined(column)`` loses: the same keys, the column missing on a side
+        (a refinement by birth year must not drop every record without a date of birth)."""
+        return replace(self, name=f"{self.name}, {column} missing", missing=column)
 
     def uses(self, column: str) -> bool:
         """Whether the rule already fixes this column (dob fixes dob_year, pc fixes the
@@ -96,16 +107,18 @@ def _side_sql(table: str, rule: BlockingRule, side: int) -> str:
         src = table
         keys = [f'"{c}"' for c in cols]
     aliased = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+    miss = f', ("{rule.missing}" IS NULL) AS miss' if rule.missing else ", false AS miss"
     not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-    return f"SELECT {aliased}, count(*) AS n FROM {src} WHERE {not_null} GROUP BY ALL"
+    return f"SELECT {aliased}{miss}, count(*) AS n FROM {src} WHERE {not_null} GROUP BY ALL"
 
 
 def count_sql(left: str, right: str, rule: BlockingRule) -> str:
     """Exact number of pairs the rule generates (before de-duplication across rules)."""
     on = " AND ".join(f"l.k{i} = r.k{i}" for i in range(len(rule.keys)))
+    where = " WHERE l.miss OR r.miss" if rule.missing else ""
     return (
         f"SELECT coalesce(sum(l.n * r.n), 0) FROM ({_side_sql(left, rule, 0)}) l "
-        f"JOIN ({_side_sql(right, rule, 1)}) r ON {on}"
+        f"JOIN ({_side_sql(right, rule, 1)}) r ON {on}{where}"
     )
 
 
@@ -130,7 +143,7 @@ def candidate_records_sql(left: str, right: str, rules: list[BlockingRule]) -> s
                 f"SEMI JOIN (SELECT {lsel} FROM {left}) lk ON {on}"
             )
         else:
-            on = " AND ".join(f'l."{a}" = r."{b}"' for a, b in rule.keys)
+            on = " AND ".join([f'l."{a}" = r."{b}"' for a, b in rule.keys] + rule._missing_sql())
             parts.append(f"SELECT r.unique_id FROM {right} r SEMI JOIN {left} l ON {on}")
     ids = " UNION ".join(parts)
     return f"SELECT * FROM {right} WHERE unique_id IN ({ids})"
@@ -163,11 +176,18 @@ def plan(
     for rule in rules:
         count = _count(con, left, right, rule)
         candidate = rule
+        companions: list[PlannedRule] = []
         for extra in REFINEMENTS:
             if count <= max_comparisons:
                 break
             if candidate.uses(extra):
                 continue
+            # Refining by a column drops the pairs where it is missing on a side; they are
+            # kept by a companion rule when that fits under the limit.
+            gap = candidate.where_missing(extra)
+            gap_count = _count(con, left, right, gap)
+            if 0 < gap_count <= max_comparisons:
+                companions.append(PlannedRule(gap, gap_count, replanned_from=rule.name))
             candidate = candidate.refined(extra)
             count = _count(con, left, right, candidate)
         if count > max_comparisons:
@@ -179,6 +199,7 @@ def plan(
         planned.append(
             PlannedRule(candidate, count, replanned_from=rule.name if candidate != rule else None)
         )
+        planned.extend(companions)
     return planned
 
 
