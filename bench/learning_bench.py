@@ -162,7 +162,8 @@ def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
     from datawash.review import learning
     from datawash.review import service as review
 
-    truth = {(r["person_id"], r["record_id"]) for r in csv.DictReader((folder / "truth.csv").open())}
+    rows = csv.DictReader((folder / "truth.csv").open())
+    truth = {(r["person_id"], r["record_id"]) for r in rows}
     matched = {p for p, _ in truth}
     data = Path(tempfile.mkdtemp(prefix="bench-learn-"))
     febrl = "febrl" in name.lower()
@@ -180,8 +181,10 @@ def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
     workforce = {r["person_id"] for r in csv.DictReader(next(folder.glob("workforce.*")).open())}
     people = workforce
     scores = frontier_scores(pairs, truth)
-    result: dict[str, Any] = {"dataset": name, "wash_s": round(wash_s, 1), "pairs_kept": len(pairs),
-                              "without_labels": compare(pairs, scores, truth, matched, people)}  # fmt: skip
+    result: dict[str, Any] = {
+        "dataset": name, "wash_s": round(wash_s, 1), "pairs_kept": len(pairs),
+        "without_labels": compare(pairs, scores, truth, matched, people),
+    }  # fmt: skip
     reviewed = simulate_reviews(settings, team, truth, n_labels)
     with session_scope(settings) as s:
         got = learning.rescore(s, team["sam.supervisor"], settings, run_id=summary.run_id)
@@ -193,7 +196,8 @@ def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
         p["p"] = p_after.get((p["person_id"], p["record_id"]), p["p"])
     after_rest = compare(pairs, scores, truth, matched, rest)
     result.update(labels=got.labels, held_out=got.held_out,
-                  unreviewed_before_labels=before_rest, unreviewed_after_labels=after_rest)  # fmt: skip
+                  unreviewed_before_labels=before_rest,
+                  unreviewed_after_labels=after_rest)  # fmt: skip
     return result
 
 

@@ -210,8 +210,10 @@ def test_before_any_wash_question_4_says_the_work_has_not_commenced(tmp_path: Pa
     settings = Settings(data_dir=tmp_path / "d")
     with session_scope(settings) as s:
         ensure_users(s)
-        ref = build_seed_response(s, FOI, authority="Synthetic Constabulary",
-                                  received_on=date(2023, 1, 20), as_of=date(2023, 1, 25))  # fmt: skip
+        ref = build_seed_response(
+            s, FOI, authority="Synthetic Constabulary",
+            received_on=date(2023, 1, 20), as_of=date(2023, 1, 25),
+        )  # fmt: skip
         q4 = next(q for q in get_request(s, FOI, ref).questions if q.number == 4)
         assert q4.answer is not None
         kinds = [b["kind"] for b in q4.answer.blocks]
@@ -219,3 +221,14 @@ def test_before_any_wash_question_4_says_the_work_has_not_commenced(tmp_path: Pa
         assert "has not yet commenced" in text and "not yet set" in text
         assert "yes, the force is reviewing" not in text
         assert kinds == ["text"]  # no table of zeros, no chart, before anything was washed
+
+
+def test_the_letters_are_a4_in_pdf_and_docx(demo: tuple[Settings, DemoResult]) -> None:
+    _settings, result = demo
+    assert result.foi is not None
+    pdf = next(p for p in result.foi.files if p.suffix == ".pdf" and p.parent.name == "foi")
+    box = PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)
+    word = next(p for p in result.foi.files if p.suffix == ".docx" and p.parent.name == "foi")
+    section = docx.Document(str(word)).sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)

@@ -81,9 +81,10 @@ def test_rescore_learns_from_marks_and_keeps_every_decision(settings: Settings) 
         total = L.prior_weight(json.loads(run.model_json)) + sum(
             float(e["weight"]) for e in shown.explanation
         )
-        assert L.probability(total) == shown.match_probability or abs(
-            L.probability(total) - shown.match_probability
-        ) < 1e-3
+        assert (
+            L.probability(total) == shown.match_probability
+            or abs(L.probability(total) - shown.match_probability) < 1e-3
+        )
 
 
 def test_rescoring_twice_starts_from_the_runs_own_model(settings: Settings) -> None:

@@ -311,9 +311,12 @@ def to_pdf(letter: Letter) -> bytes:
 
 def to_docx(letter: Letter) -> bytes:
     from docx import Document
-    from docx.shared import Inches
+    from docx.shared import Inches, Mm
 
     doc = Document()
+    for section in doc.sections:  # python-docx's template is US Letter; UK letters are A4
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
     doc.core_properties.title = f"{letter.authority} - FOI {letter.reference}"
     doc.add_heading(letter.authority, level=1)
     doc.add_paragraph(f"Freedom of Information request {letter.reference}")
