@@ -26,35 +26,54 @@ def _png(fig: Any) -> bytes:
 
 
 def bars_by_year(table: StatTable, threshold: int) -> bytes:
-    """One group of bars per year, one bar per count column."""
+    """One group of bars per year, one bar per count column (see bars_by_year_figure)."""
+    fig, _ax = bars_by_year_figure(table, threshold)
+    return _png(fig)
+
+
+WITHHELD_EDGE = "0.55"
+
+
+def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
+    """The bars of a disclosure-controlled table. A withheld count ("fewer than N") has no
+    bar of any height that could be read as a value: its place is a grey hatched column the
+    full height of the chart, marked "<N", and the legend (below the chart, never over the
+    bars) says so beside one colour per column."""
+    from matplotlib.patches import Patch
+
     years = [str(r[0]) for r in table.rows]
     series = table.display_columns[1:]
-    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
     width = 0.8 / max(len(series), 1)
-    for k, name in enumerate(series):
+    shown = [v for r in table.rows for v in r[1:] if isinstance(v, int)]
+    top = max([*shown, threshold, 1]) * 1.18
+    withheld = False
+    for k, _name in enumerate(series):
         for i, row in enumerate(table.rows):
             value = row[k + 1]
             x = i + (k - (len(series) - 1) / 2) * width
             if isinstance(value, int):
-                ax.bar(x, value, width, color=f"C{k}", label=name if i == 0 else None)
+                ax.bar(x, value, width, color=f"C{k}")
                 ax.annotate(str(value), (x, value), ha="center", va="bottom", fontsize=8)
             else:
-                ax.bar(
-                    x,
-                    threshold,
-                    width,
-                    fill=False,
-                    hatch="//",
-                    edgecolor=f"C{k}",
-                    label=name if i == 0 else None,
-                )
-                ax.annotate(f"<{threshold}", (x, threshold), ha="center", va="bottom", fontsize=8)
+                withheld = True
+                ax.bar(x, top, width, fill=False, hatch="//", edgecolor=WITHHELD_EDGE,
+                       linewidth=0, gid="withheld")  # fmt: skip
+                ax.annotate(f"<{threshold}", (x, top / 2), ha="center", va="center",
+                            fontsize=8, rotation=90,
+                            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
+    ax.set_ylim(0, top)
     ax.set_xticks(range(len(years)), years)
     ax.set_ylabel("number")
     ax.set_title(table.title, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=8, frameon=False)
-    return _png(fig)
+    handles = [Patch(color=f"C{k}", label=name) for k, name in enumerate(series)]
+    if withheld:
+        handles.append(Patch(fill=False, hatch="//", edgecolor=WITHHELD_EDGE,
+                             label=f"fewer than {threshold}: withheld (no height)"))  # fmt: skip
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), ncol=min(len(handles), 3))  # fmt: skip
+    return fig, ax
 
 
 def burn_down(table: StatTable, due_on: date | None, threshold: int = 5) -> bytes:

@@ -1,0 +1,44 @@
+"""A withheld count is drawn so that no height can be read from it, and the legend says
+what each style means without covering the bars."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+from datawash.foi.charts import WITHHELD_EDGE, bars_by_year, bars_by_year_figure
+from datawash.stats.tables import StatTable
+
+TABLE = StatTable(
+    name="dismissals", title="Dismissals by financial year", columns=["year", "officers", "staff"],
+    rows=[["2019/20", 12, "fewer than 5"], ["2020/21", "fewer than 5", 7]],
+)  # fmt: skip
+
+
+def test_withheld_counts_have_no_height_and_their_own_legend() -> None:
+    fig, ax = bars_by_year_figure(TABLE, threshold=5)
+    try:
+        withheld = [p for p in ax.patches if p.get_gid() == "withheld"]
+        drawn = [p for p in ax.patches if p.get_gid() != "withheld"]
+        assert len(withheld) == 2 and len(drawn) == 2
+        top = ax.get_ylim()[1]
+        for bar in withheld:  # the full height of the chart: it reads as no value at all
+            assert bar.get_height() == top and bar.get_hatch() == "//"
+            assert bar.get_fill() is False
+        assert sorted(b.get_height() for b in drawn) == [7, 12]
+        assert all(b.get_height() != 5 for b in ax.patches)  # never drawn as a real 5
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["officers", "staff", "fewer than 5: withheld (no height)"]
+        handles = ax.get_legend().legend_handles
+        assert handles[0].get_facecolor() != handles[1].get_facecolor()  # one colour each
+        assert handles[2].get_hatch() == "//" and handles[2].get_edgecolor()[:3] == (
+            float(WITHHELD_EDGE),) * 3  # fmt: skip
+        fig.canvas.draw()
+        legend_box = ax.get_legend().get_window_extent()
+        axes_box = ax.get_window_extent()
+        assert legend_box.y1 <= axes_box.y0  # below the chart, never over a bar
+    finally:
+        plt.close(fig)
+
+
+def test_the_chart_renders_as_png() -> None:
+    assert bars_by_year(TABLE, threshold=5)[:8] == b"\x89PNG\r\n\x1a\n"
