@@ -94,7 +94,7 @@ def operating_point(
 
 def compare(
     pairs: list[dict[str, Any]], scores: np.ndarray, truth: set[tuple[str, str]],
-    matched: set[str], people: set[str],
+    matched: set[str], people: set[str], share_for_order: float | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     point = operating_point(pairs, truth, matched, people)
     best: dict[str, float] = {}
@@ -109,6 +109,19 @@ def compare(
     point["frontier_people"] = need
     point["ratio_to_frontier"] = round(point["people_flagged"] / need, 3) if need else None
     point["frontier_people_at_0.97"] = people_needed(best, found_any, matched & people, 0.97)
+    # The queue's order: people by their best pair under the wash (after any rescore); how
+    # many must be reviewed in that order to find the share the frontier is measured at.
+    wash_best: dict[str, float] = {}
+    for p in pairs:
+        if p["person_id"] in people:
+            wash_best[p["person_id"]] = max(wash_best.get(p["person_id"], 0.0), p["p"])
+    if share_for_order is not None:
+        in_order = people_needed(wash_best, found_any, matched & people, share_for_order)
+        at = people_needed(best, found_any, matched & people, share_for_order)
+        point["queue_order_share"] = round(share_for_order, 4)
+        point["queue_order_people"] = in_order
+        point["frontier_people_same_share"] = at
+        point["queue_order_ratio"] = round(in_order / at, 3) if in_order and at else None
     return point
 
 
@@ -192,9 +205,13 @@ def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
         p_after = {(c["person_id"], c["record_id"]): c["p"] for c in after}
     rest = people - reviewed
     before_rest = compare(pairs, scores, truth, matched, rest)
+    share = before_rest["share_found"]  # what the wash found among them without labels
+    before_rest = compare(pairs, scores, truth, matched, rest, share)
     for p in pairs:
         p["p"] = p_after.get((p["person_id"], p["record_id"]), p["p"])
-    after_rest = compare(pairs, scores, truth, matched, rest)
+    after_rest = compare(pairs, scores, truth, matched, rest, share)
+    result["operating_threshold"] = got.operating_threshold
+    result["people_to_review_at_operating_threshold"] = got.people_to_review
     result.update(labels=got.labels, held_out=got.held_out,
                   unreviewed_before_labels=before_rest,
                   unreviewed_after_labels=after_rest)  # fmt: skip

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     oidc_username_claim: str = "preferred_username"
     # Wash thresholds (match probability).
     review_threshold: float = 0.5
+    # The share of matched people a review should find: with reviewers' marks, the wash
+    # says down to which probability the queue must be worked to find it (issue 11).
+    target_share_found: float = 0.97
     confirmed_threshold: float = 0.995
     # Blocking guard: a rule estimated above this many comparisons is re-planned (refined
     # by birth year, postcode district …) or refused. 0 = automatic: the larger of

@@ -272,6 +272,11 @@ def test_the_dashboard_says_how_the_run_found_its_hits(settings: Settings) -> No
     with session_scope(settings) as s:
         run = s.scalars(select(WashRun)).one()
         run.n_records = 1234
+        run.settings = {"learning": {"labels": 40, "matches": 25, "operating_threshold": 0.123,
+                                     "people_to_review": 77,
+                                     "held_out": {"precision": 0.9, "precision_without_labels": 0.6,
+                                                  "recall": 0.95, "recall_without_labels": 1.0,
+                                                  "target_share": 0.97}}}  # fmt: skip
         run.model_json = json.dumps(
             {"probability_two_random_records_match": 0.0001, "comparisons": [surname]}
         )
@@ -280,6 +285,8 @@ def test_the_dashboard_says_how_the_run_found_its_hits(settings: Settings) -> No
     page = sam.get("/supervise").data.decode()
     assert "1,234" in page and "exact match" in page
     assert "+6.3" in page  # log2(0.8 / 0.01)
+    assert "40 (25 this person)" in page and "0.900 (0.600)" in page
+    assert "work the queue down to probability 0.123: 77 people not yet decided" in page
 
 
 def test_keep_alive_and_the_sign_in_page_ending_a_live_session(settings: Settings) -> None:

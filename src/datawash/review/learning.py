@@ -44,6 +44,10 @@ class RescoreSummary:
     prior_shift: float = 0.0  # bits added to the prior by the labels
     corrections: dict[str, dict[str, float]] = field(default_factory=dict)
     held_out: dict[str, float | int | None] = field(default_factory=dict)
+    # With labels: work the queue down to this probability to find the target share of
+    # matched people (as held-out labels estimate), which means this many people.
+    operating_threshold: float | None = None
+    people_to_review: int | None = None
 
 
 def _unsupervised(entry: dict[str, Any]) -> float:
@@ -90,7 +94,8 @@ def rescore(
         run_id=run.id, labels=len(pairs), matches=sum(p.is_match for p in pairs),
         non_matches=sum(not p.is_match for p in pairs), prior_shift=learnt.b_bits,
         corrections=learnt.corrections,
-        held_out=learning.held_out(model, pairs, threshold=settings.review_threshold),
+        held_out=learning.held_out(model, pairs, threshold=settings.review_threshold,
+                                   target_share=settings.target_share_found),
     )  # fmt: skip
     prior = learning.prior_weight(model)
     pending = {
@@ -129,6 +134,14 @@ def rescore(
         shown = pending.get((pair.person_id, pair.record_id))
         if shown is not None:
             shown.match_probability, shown.band, shown.explanation = p, band, explanation
+    op = summary.held_out.get("operating_threshold")
+    if isinstance(op, float):
+        summary.operating_threshold = op
+        best: dict[str, float] = {}
+        for c in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
+            if c.person_id not in decided:
+                best[c.person_id] = max(best.get(c.person_id, 0.0), c.match_probability)
+        summary.people_to_review = sum(1 for p in best.values() if p >= op)
     run.settings = {
         **run.settings,
         "unsupervised_model": run.settings.get("unsupervised_model") or run.model_json,
@@ -137,6 +150,8 @@ def rescore(
             "matches": summary.matches,
             "prior_shift_bits": learnt.b_bits,
             "held_out": summary.held_out,
+            "operating_threshold": summary.operating_threshold,
+            "people_to_review": summary.people_to_review,
         },
     }
     run.model_json = json.dumps(learnt.model, sort_keys=True)

@@ -446,6 +446,7 @@ class RunSummary(BaseModel):
     inputs: list[dict[str, Any]]
     prior: float | None  # the model's probability that any pair is a match
     levels: list[ModelLevel]
+    learning: dict[str, Any] | None = None  # what reviewers' marks changed (review.learning)
 
 
 def run_summary(session: Session, actor: Actor, run_id: int | None = None) -> RunSummary | None:
@@ -479,7 +480,9 @@ def run_summary(session: Session, actor: Actor, run_id: int | None = None) -> Ru
                 "comparisons": run.n_comparisons, "confirmed pairs": run.n_confirmed,
                 "pairs to review": run.n_review,
                 "people with candidates": run.n_people_with_candidates},
-        settings=dict(run.settings or {}),
+        settings={k: v for k, v in (run.settings or {}).items()
+                  if k not in ("unsupervised_model", "learning")},
+        learning=(run.settings or {}).get("learning"),
         inputs=[{"kind": i.kind, "rows": i.rows, "sha256": i.sha256} for i in run.inputs],
         prior=prior, levels=levels,
     )  # fmt: skip
