@@ -526,3 +526,22 @@ def test_the_authoritys_own_name_is_never_redacted() -> None:
         "Sam Synthetic", None, protect=("Synthetic Constabulary",),
     )  # fmt: skip
     assert out == "Synthetic Constabulary can neither confirm nor deny.\nRegards, [name removed]"
+
+
+def test_s12_refuses_the_whole_request_or_nothing_is_sent(settings: Settings) -> None:
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        n = len(service.get_request(s, FOI, ref).questions)
+        assert n >= 2
+        for q in range(1, n + 1):
+            service.answer_question(s, FOI, reference=ref, number=q, text="We hold 3 records.")
+        service.set_hours_estimate(s, FOI, reference=ref, hours=30)  # over the limit
+        with pytest.raises(InputError, match="s12 refuses the whole request"):
+            service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
+        service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12"])
+        with pytest.raises(InputError, match=r"refuse question\(s\) 2"):
+            service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
+        for q in range(2, n + 1):
+            service.answer_question(s, FOI, reference=ref, number=q, exemptions=["12"])
+        sent = service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
+        assert sent.status == "sent"

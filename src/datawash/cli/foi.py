@@ -313,7 +313,10 @@ def send_cmd(
     """Mark the response sent; it joins the disclosure log."""
     settings = settings_from(ctx)
     with handled_errors(), db.session_scope(settings) as s:
-        r = service.send_response(s, actor_from(ctx, s), reference=reference, on=_date(on, "--on"))
+        r = service.send_response(
+            s, actor_from(ctx, s), reference=reference, on=_date(on, "--on"),
+            s12_limit=settings.s12_limit_pounds, s12_rate=settings.s12_hourly_rate,
+        )  # fmt: skip
         late = r.due_on is not None and r.sent_on is not None and r.sent_on > r.due_on
         console.print(f"{r.reference} sent {r.sent_on:%d/%m/%Y}" + (" (LATE)" if late else ""))
 

@@ -648,15 +648,41 @@ def _controlled(
 
 
 def send_response(
-    session: Session, actor: Actor, *, reference: str, on: date, today: date | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    reference: str,
+    on: date,
+    today: date | None = None,
+    s12_limit: float = 450.0,
+    s12_rate: float = 25.0,
 ) -> FoiRequest:
-    """Mark the response sent (every question answered); it then appears in the log."""
+    """Mark the response sent (every question answered); it then appears in the log.
+
+    Section 12 is about the whole request: when the recorded estimate is over the limit,
+    or any question is refused under s12, every question must be refused under s12 (the
+    letter and the log then agree), or the estimate revised."""
     require(actor, "foi.publish")
     req = _get(session, reference)
     check_transition(Status(req.status), Status.SENT)
     missing = [q.number for q in req.questions if q.answer is None]
     if missing:
         raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")
+    on_cost = [q.number for q in req.questions if q.answer and "12" in (q.answer.exemptions or [])]
+    over = req.hours_estimate is not None and s12_estimate(
+        req.hours_estimate, limit=s12_limit, rate=s12_rate
+    ).exceeds
+    if (over or on_cost) and len(on_cost) != len(req.questions):
+        others = [q.number for q in req.questions if q.number not in on_cost]
+        why = (
+            f"the estimate ({req.hours_estimate:g} hours) is over the s12 cost limit"
+            if over
+            else f"question(s) {', '.join(map(str, on_cost))} are refused under s12"
+        )
+        raise InputError(
+            f"{reference}: {why}, and s12 refuses the whole request: refuse question(s) "
+            f"{', '.join(map(str, others))} under s12 too, or revise the estimate"
+        )
     if on < req.received_on:
         raise InputError(f"{on} is before the request was received ({req.received_on})")
     _not_future(on, today)
