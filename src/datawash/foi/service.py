@@ -669,9 +669,10 @@ def send_response(
     if missing:
         raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")
     on_cost = [q.number for q in req.questions if q.answer and "12" in (q.answer.exemptions or [])]
-    over = req.hours_estimate is not None and s12_estimate(
-        req.hours_estimate, limit=s12_limit, rate=s12_rate
-    ).exceeds
+    over = (
+        req.hours_estimate is not None
+        and s12_estimate(req.hours_estimate, limit=s12_limit, rate=s12_rate).exceeds
+    )
     if (over or on_cost) and len(on_cost) != len(req.questions):
         others = [q.number for q in req.questions if q.number not in on_cost]
         why = (
