@@ -172,7 +172,8 @@ def test_letter_opened_back_says_what_was_answered(
     for year in YEARS:
         assert year in text
     assert "Refusal notice (section 17)".lower() in text.lower()
-    assert "Factors favouring disclosure" in text and "Balance" in text
+    assert "Evidence of harm" in text and "Balance" in text
+    assert "Factors favouring confirming or denying" in text
     assert "internal review" in text and "Information Commissioner" in text
     deadline = datetime.now(UTC).date() + DEADLINE_AFTER
     assert f"{deadline:%d/%m/%Y}" in text

@@ -261,15 +261,20 @@ def test_refusal_notice_is_complete(settings: Settings) -> None:
         letter = build_letter(s, FOI, ref, authority="Test Police", letter_date=TODAY)
     kinds = {r.label.split()[0]: r for r in letter.refusal}
     assert set(kinds) == {"s21", "s30(3)", "s31(3)", "s38(2)", "s40(5)"}
-    # Qualified: the public interest test both ways and the balance; absolute: none needed.
+    # Neither confirming nor denying: the evidence of harm, then (qualified) the public
+    # interest in confirming or denying both ways and the balance; absolute: none needed.
     for qualified in ("s30(3)", "s31(3)", "s38(2)"):
         heads = [h for h, text in kinds[qualified].public_interest if text]
         assert heads == [
-            "Factors favouring disclosure",
-            "Factors favouring the exemption",
+            "Evidence of harm",
+            "Factors favouring confirming or denying",
+            "Factors against confirming or denying",
             "Balance",
         ]
-    assert "absolute exemption" in kinds["s40(5)"].public_interest[0][1]
+        balance = dict(kinds[qualified].public_interest)["Balance"]
+        assert "neither confirms nor denies" in balance
+    heads_40 = dict(kinds["s40(5)"].public_interest)
+    assert "Evidence of harm" in heads_40 and "absolute" in heads_40["Public interest"]
     assert kinds["s30(3)"].ncnd and not kinds["s21"].ncnd
     assert (
         "internal review" in letter.internal_review

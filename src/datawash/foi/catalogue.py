@@ -23,6 +23,12 @@ class Exemption:
     for_disclosure: str | None = None
     for_exemption: str | None = None
     balance: str | None = None
+    # Neither confirming nor denying has its own harm and public interest test: whether to
+    # confirm or deny, not whether to disclose.
+    ncnd_harm: str | None = None
+    for_confirming: str | None = None
+    against_confirming: str | None = None
+    ncnd_balance: str | None = None
 
     @property
     def qualified(self) -> bool:

@@ -109,6 +109,22 @@ class Letter:
 def _refusal_item(c: Citation) -> RefusalItem:
     e = c.exemption
     pit: list[tuple[str, str]] = []
+    if c.ncnd:
+        # Neither confirming nor denying: the harm that confirming or denying would do, and
+        # the public interest in confirming or denying (not in disclosing).
+        if e.ncnd_harm:
+            pit.append(("Evidence of harm", e.ncnd_harm))
+        if e.qualified:
+            pit += [
+                ("Factors favouring confirming or denying", e.for_confirming or ""),
+                ("Factors against confirming or denying", e.against_confirming or ""),
+                ("Balance", e.ncnd_balance or e.balance or ""),
+            ]
+        else:
+            pit.append(("Public interest", "This part of the Act is absolute: no public "
+                        "interest test applies to confirming or denying."))  # fmt: skip
+        return RefusalItem(label=c.label, kind=e.kind, ncnd=True, reason=c.reason,
+                           public_interest=pit)  # fmt: skip
     if e.qualified:
         pit = [
             ("Factors favouring disclosure", e.for_disclosure or ""),
