@@ -113,10 +113,3 @@ def test_held_out_labels_show_the_gain() -> None:
 def test_probability_is_the_logistic_of_the_weight() -> None:
     assert L.probability(0.0) == 0.5
     assert L.probability(math.log2(9)) == pytest.approx(0.9)
-
-
-def test_the_operating_threshold_keeps_the_target_share_of_true_pairs() -> None:
-    scored = [(0.99, True), (0.9, True), (0.8, False), (0.6, True), (0.3, True), (0.2, False)]
-    assert L.operating_threshold(scored, 0.75) == 0.6  # 3 of the 4 true pairs
-    assert L.operating_threshold(scored, 1.0) == 0.3
-    assert L.operating_threshold([(0.5, False)], 0.97) is None

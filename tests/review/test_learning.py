@@ -114,3 +114,13 @@ def test_only_supervisors_rescore_and_labels_export_in_splinks_format(
     assert set(rows[0]) == {"person_id", "record_id", "clerical_match_score"}
     scores = {r["person_id"]: r["clerical_match_score"] for r in rows}
     assert scores["N0"] == "0.0" and scores["T0"] == "1.0" and "N9" not in scores
+
+
+def test_the_operating_point_is_where_the_expected_matches_reach_the_target() -> None:
+    best = [0.99, 0.98, 0.9, 0.5, 0.1, 0.02]
+    total = sum(best)
+    op = learning.expected_operating_threshold(best, 0.9)
+    kept = sum(p for p in best if p >= op)  # type: ignore[operator]
+    assert kept >= 0.9 * total and op == 0.5
+    assert learning.expected_operating_threshold(best, 1.0) == 0.02
+    assert learning.expected_operating_threshold([], 0.97) is None

@@ -406,14 +406,14 @@ def rescore_cmd(ctx: typer.Context, run_id: Annotated[int | None, typer.Argument
             f"(was {pct(held['precision_without_labels'])}), recall {pct(held['recall'])} "
             f"(was {pct(held['recall_without_labels'])})"
         )
-        if got.operating_threshold is not None:
-            plain(
-                f"to find {float(held['target_share'] or 0):.0%} of matched people, as the "
-                f"labels estimate: work the queue down to probability "
-                f"{got.operating_threshold:.3f} ({got.people_to_review} people not yet decided)"
-            )
     else:
         plain("too few labelled people to estimate precision and recall on held-out labels")
+    if got.operating_threshold is not None:
+        plain(
+            f"to find {settings.target_share_found:.0%} of the matched people still to review "
+            f"(as the corrected probabilities expect): work the queue down to probability "
+            f"{got.operating_threshold:.3f} ({got.people_to_review} people)"
+        )
     for fld, levels in sorted(got.corrections.items()):
         for level, bits in sorted(levels.items(), key=lambda kv: -abs(kv[1]))[:3]:
             if abs(bits) >= 0.5:

@@ -187,16 +187,6 @@ def _rewrite_m(model: dict[str, Any], corrections: dict[str, dict[str, float]]) 
     return out
 
 
-def operating_threshold(scored: list[tuple[float, bool]], target_share: float) -> float | None:
-    """The highest probability threshold that keeps ``target_share`` of the true pairs among
-    ``scored`` (probability, is it the person), or None without any true pair."""
-    true_p = sorted((p for p, is_match in scored if is_match), reverse=True)
-    if not true_p:
-        return None
-    keep = max(1, math.ceil(target_share * len(true_p) - 1e-9))
-    return true_p[keep - 1]
-
-
 def held_out(
     model: dict[str, Any],
     pairs: list[LabelledPair],
@@ -205,9 +195,7 @@ def held_out(
     target_share: float = 0.97,
 ) -> dict[str, float | int | None]:
     """Precision and recall at ``threshold`` on labels held out by person (FOLDS folds), for
-    the model learnt from the other labels and for the model as it was (no labels); and the
-    operating point: the threshold that the held-out labels say keeps ``target_share`` of
-    the true records."""
+    the model learnt from the other labels and for the model as it was (no labels)."""
     people = sorted({p.person_id for p in pairs})
     if len(people) < FOLDS or all(p.is_match for p in pairs) or not any(p.is_match for p in pairs):
         return {"folds": 0}
@@ -215,14 +203,12 @@ def held_out(
     prior = prior_weight(model)
     learnt_rows: list[tuple[bool, bool]] = []
     before_rows: list[tuple[bool, bool]] = []
-    scored: list[tuple[float, bool]] = []
     for k in range(FOLDS):
         train = [p for p in pairs if fold_of[p.person_id] != k]
         learnt = learn(model, train)
         for p in (p for p in pairs if fold_of[p.person_id] == k):
             fields = [(f, p.levels[f], w) for f, w in p.weights.items()]
             prob = learnt.probability(prior, fields)
-            scored.append((prob, p.is_match))
             learnt_rows.append((prob >= threshold, p.is_match))
             before = probability(prior + sum(p.weights.values()))
             before_rows.append((before >= threshold, p.is_match))
@@ -237,5 +223,4 @@ def held_out(
     p_old, r_old = pr(before_rows)
     return {"folds": FOLDS, "labels": len(pairs), "precision": p_new, "recall": r_new,
             "precision_without_labels": p_old, "recall_without_labels": r_old,
-            "target_share": target_share,
-            "operating_threshold": operating_threshold(scored, target_share)}  # fmt: skip
+            "target_share": target_share}  # fmt: skip

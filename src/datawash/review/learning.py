@@ -134,13 +134,17 @@ def rescore(
         shown = pending.get((pair.person_id, pair.record_id))
         if shown is not None:
             shown.match_probability, shown.band, shown.explanation = p, band, explanation
-    op = summary.held_out.get("operating_threshold")
-    if isinstance(op, float):
+    # The operating point: how far down the queue to work to find the target share of the
+    # matched people still to review, as the (label-corrected) probabilities expect it.
+    # Not from the marks' own recall: reviewers mark the top of the queue first, so their
+    # marks say little about the pairs further down.
+    best: dict[str, float] = {}
+    for c in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
+        if c.person_id not in decided:
+            best[c.person_id] = max(best.get(c.person_id, 0.0), c.match_probability)
+    op = expected_operating_threshold(list(best.values()), settings.target_share_found)
+    if op is not None:
         summary.operating_threshold = op
-        best: dict[str, float] = {}
-        for c in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
-            if c.person_id not in decided:
-                best[c.person_id] = max(best.get(c.person_id, 0.0), c.match_probability)
         summary.people_to_review = sum(1 for p in best.values() if p >= op)
     run.settings = {
         **run.settings,
@@ -163,6 +167,20 @@ def rescore(
     )  # fmt: skip
     session.flush()
     return summary
+
+
+def expected_operating_threshold(best: list[float], target_share: float) -> float | None:
+    """The probability threshold above which the expected number of people who are a
+    match (the sum of each person's best probability) reaches ``target_share`` of all."""
+    expected = sum(best)
+    if expected <= 0:
+        return None
+    got = 0.0
+    for p in sorted(best, reverse=True):
+        got += p
+        if got >= target_share * expected - 1e-12:
+            return p
+    return min(best)
 
 
 def export_labels(session: Session, actor: Actor, path: Path) -> int:
