@@ -459,3 +459,24 @@ def test_estimate_then_refuse_on_cost(base: list[str], ref: str) -> None:
     assert shown == f"{ref}: 20 h = £500.00, over the limit: s12 applies"
     ok(foi(base, "answer", ref, "1", "--exempt", "12"))
     assert "£500.00" in ok(foi(base, "show", ref))
+
+
+def test_several_tables_in_one_answer_each_with_its_own_parameters(
+    base: list[str], ref: str
+) -> None:
+    two = [*FIGURES, "--statistic", "outcomes_by_year", "--param", "1:roles=officer",
+           "--param", "2:roles=staff"]  # fmt: skip
+    ok(foi(base, "answer", ref, "1", *two))
+    with session_scope(Settings(data_dir=Path(base[1]))) as s:
+        from datawash.foi.service import get_request
+        from tests.review.helpers import FOI
+
+        q1 = next(q for q in get_request(s, FOI, ref).questions if q.number == 1)
+        assert q1.answer is not None
+        tables = [b for b in q1.answer.blocks if b["kind"] == "statistic"]
+    assert [t["params"]["roles"] for t in tables] == [["officer"], ["staff"]]
+    assert [t["params"]["from_period"] for t in tables] == ["2018/19", "2018/19"]  # shared
+    titles = [t["table"]["title"] for t in tables]
+    assert "police officers" in titles[0] and "police staff" in titles[1]
+    bad = foi(base, "answer", ref, "1", *FIGURES, "--param", "3:roles=staff")
+    assert "N must be 1 to 1" in refused(bad, InputError)

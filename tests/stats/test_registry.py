@@ -250,3 +250,13 @@ def test_wash_progress_declares_every_sum_so_nothing_withheld_can_be_worked_out(
             assert len(hidden) != 1, (total, parts)
     # The pace note would give "remaining" away: dropped when anything is withheld.
     assert not any("reviews a day needed" in n for n in safe.shown_notes)
+
+
+def test_every_title_states_its_full_scope() -> None:
+    from datawash.ingest.schema import CATEGORIES
+    from datawash.stats.registry import StatParams, scope
+
+    assert scope(StatParams()) == "sexual offence related or domestic abuse related; all roles"
+    assert scope(StatParams(categories=tuple(CATEGORIES), roles=("officer",))) == (
+        "all categories; police officers"
+    )

@@ -239,9 +239,16 @@ def answer_cmd(
     ctx: typer.Context,
     reference: str,
     number: int,
-    statistic: Annotated[str | None, typer.Option(help="a named statistic")] = None,
+    statistic: Annotated[
+        list[str] | None,
+        typer.Option(help="a named statistic; repeat it for several tables in one answer"),
+    ] = None,
     param: Annotated[
-        list[str] | None, typer.Option(help="statistic parameter k=v (from_period=2018/19 …)")
+        list[str] | None,
+        typer.Option(
+            help="statistic parameter k=v (from_period=2018/19 …), for every table; "
+            "N:k=v for the N-th --statistic only (2:roles=staff)"
+        ),
     ] = None,
     chart: Annotated[bool, typer.Option(help="add a chart of the statistic")] = False,
     exempt: Annotated[list[str] | None, typer.Option(help="FOIA section, e.g. 30(3)")] = None,
@@ -255,13 +262,26 @@ def answer_cmd(
     """Answer a question with a statistic, an exemption (or NCND) and/or text."""
     settings = settings_from(ctx)
     with handled_errors(), db.session_scope(settings) as s:
-        params: dict[str, object] = {}
+        names = statistic or []
+        shared: dict[str, object] = {}
+        own: dict[int, dict[str, object]] = {}
         for item in param or []:
             key, sep, value = item.partition("=")
             if not sep:
-                raise InputError(f"--param {item!r}: write it as key=value")
-            params[key.strip()] = value.strip()
-        stats = [service.StatisticAnswer(statistic, params, chart)] if statistic else []
+                raise InputError(f"--param {item!r}: write it as key=value or N:key=value")
+            index, colon, key = key.partition(":") if ":" in key else ("", "", key)
+            if colon:
+                if not index.strip().isdigit() or not 1 <= int(index) <= len(names):
+                    raise InputError(
+                        f"--param {item!r}: N must be 1 to {len(names)} (one per --statistic)"
+                    )
+                own.setdefault(int(index), {})[key.strip()] = value.strip()
+            else:
+                shared[key.strip()] = value.strip()
+        stats = [
+            service.StatisticAnswer(name, {**shared, **own.get(i, {})}, chart)
+            for i, name in enumerate(names, 1)
+        ]
         answer = service.answer_question(
             s,
             actor_from(ctx, s),

@@ -153,14 +153,15 @@ def _blocks(answer: FoiAnswer, redact: Callable[[str], str]) -> list[Block]:
             if b.get("chart") and b["name"] == "outcomes_by_year":
                 threshold = int(b["disclosure"]["threshold"])
                 out.append(
-                    Block(kind="chart", text=table.title, png=bars_by_year(table, threshold))
-                )
+                    Block(kind="chart", text=f"Chart: {table.title}",
+                          png=bars_by_year(table, threshold))
+                )  # fmt: skip
             if b.get("burn_down"):
                 burn = StatTable.from_dict(b["burn_down"])
                 due = burn.parameters.get("due_on")
                 threshold = int(b["disclosure"]["threshold"])
                 png = burn_down(burn, date.fromisoformat(due) if due else None, threshold)
-                out.append(Block(kind="chart", text=burn.title, png=png))
+                out.append(Block(kind="chart", text=f"Chart: {burn.title}", png=png))
         else:
             out.append(Block(kind=b["kind"], text=redact(b["text"])))
     return out

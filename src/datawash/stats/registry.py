@@ -279,6 +279,22 @@ def foi_timeliness_sql(p: StatParams, periods: Sequence[Period]) -> Query:
 # --- shaping -------------------------------------------------------------------------
 
 
+def scope(p: StatParams) -> str:
+    """What a table counts, for its title: which categories and which roles (a table that
+    silently counted only sexual and domestic abuse cases read as all cases)."""
+    cats = (
+        "all categories"
+        if set(p.categories) >= set(CATEGORIES)
+        else " or ".join(CATEGORY_LABELS.get(c, c) for c in p.categories)
+    )
+    roles = (
+        "all roles"
+        if set(p.roles) >= set(ROLES)
+        else ", ".join(ROLE_LABELS.get(r, r) for r in p.roles)
+    )
+    return f"{cats}; {roles}"
+
+
 def _labels(dim: str, p: StatParams) -> list[str]:
     return list(p.categories) if dim == "category" else list(p.roles)
 
@@ -325,12 +341,11 @@ def _grouped_table(
 
 
 def live_investigations(session: Session, p: StatParams) -> StatTable:
-    cats = ", ".join(CATEGORY_LABELS[c] for c in p.categories)
     return _grouped_table(
         session,
         p,
         "live_investigations",
-        f"Live investigations at {p.today():%d/%m/%Y} ({cats})",
+        f"Live investigations at {p.today():%d/%m/%Y} ({scope(p)})",
         lambda by: live_investigations_sql(p, by),
     )
 
@@ -340,13 +355,12 @@ def completed_case_review(session: Session, p: StatParams) -> StatTable:
     if p.from_period or p.to_period:
         spans = p.periods()
         within = Period(spans[0].start, spans[-1].end, f"{spans[0].label}-{spans[-1].label}")
-    cats = ", ".join(CATEGORY_LABELS[c] for c in p.categories)
     span = f", closed {within.label}" if within else ""
     return _grouped_table(
         session,
         p,
         "completed_case_review",
-        f"Completed cases in scope of review ({cats}{span})",
+        f"Completed cases in scope of review ({scope(p)}{span})",
         lambda by: completed_cases_sql(p, by, within),
     )
 
@@ -367,7 +381,8 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
     label_of = CATEGORY_LABELS if by == "category" else ROLE_LABELS if by == "role" else {}
     return StatTable(
         name="outcomes_by_year",
-        title=f"{p.count.capitalize()} with the outcome {outcomes}, by {_kind(p)} of the outcome",
+        title=f"{p.count.capitalize()} with the outcome {outcomes}, by {_kind(p)} of the outcome "
+        f"({scope(p)})",
         columns=["year", *labels],
         headings=[
             _year_heading(p),
