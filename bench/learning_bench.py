@@ -238,6 +238,65 @@ def main() -> None:
         print(json.dumps(row), flush=True)
         results.append(row)
     (run_bench.OUT / "learning.json").write_text(json.dumps(results, indent=2))
+    write_docs(results, args.labels)
+
+
+def _f(v: object, digits: int = 3) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.{digits}f}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def write_docs(results: list[dict[str, Any]], n_labels: int) -> None:
+    from docs_section import write_section
+
+    lines = [
+        "<!-- learning -->",
+        "## The frontier, and learning from reviewers (issue 11)",
+        "",
+        f"`bench/learning_bench.py`, one run on {time.strftime('%Y-%m-%d %H:%M UTC')}"
+        f" ({run_bench.machine()}). The wash keeps pairs down to probability 0.001 here so that"
+        " the frontier (gradient boosting on the same candidates' levels and weights, trained"
+        " on the truth, 5 folds by person) has the same candidates; 'flagged' is the wash's"
+        " review band (p >= 0.5). Then the first"
+        f" {n_labels} people of the queue are decided from the truth through the review"
+        " services (marks, decision, countersignature) and `rescore` runs.",
+        "",
+        "| dataset | people flagged | matched people found | pair precision | frontier people,"
+        " same share | ratio | frontier people for 0.97 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        w = r["without_labels"]
+        lines.append(
+            f"| {r['dataset']} | {_f(w['people_flagged'])} | {_f(w['share_found'])} | "
+            f"{_f(w['pair_precision'])} | {_f(w['frontier_people'])} | "
+            f"{_f(w['ratio_to_frontier'])} | {_f(w['frontier_people_at_0.97'])} |"
+        )
+    lines += [
+        "",
+        f"After {n_labels} reviewed people, on the people not yet reviewed: the queue's order"
+        " (best pair first) against the frontier's, people to review to find the share the"
+        " wash found among them without labels; and the review band at p >= 0.5.",
+        "",
+        "| dataset | marks | held-out precision (before) | share | queue order before |"
+        " queue order after | frontier | ratio after | band after: people, share, precision |"
+        " operating point (people) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        b, a, h = r["unreviewed_before_labels"], r["unreviewed_after_labels"], r["held_out"]
+        lines.append(
+            f"| {r['dataset']} | {_f(r['labels'])} | {_f(h.get('precision'))} "
+            f"({_f(h.get('precision_without_labels'))}) | {_f(b.get('queue_order_share'))} | "
+            f"{_f(b.get('queue_order_people'))} | {_f(a.get('queue_order_people'))} | "
+            f"{_f(a.get('frontier_people_same_share'))} | {_f(a.get('queue_order_ratio'))} | "
+            f"{_f(a['people_flagged'])}, {_f(a['share_found'])}, {_f(a['pair_precision'])} | "
+            f"{_f(r.get('operating_threshold'))} "
+            f"({_f(r.get('people_to_review_at_operating_threshold'))}) |"
+        )
+    lines.append("<!-- /learning -->")
+    write_section("<!-- learning -->", "<!-- /learning -->", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -400,10 +400,11 @@ def test_seed_answers_the_reference_request_from_the_register(
     assert "threshold 5, 1 suppressed, 0 withheld" in shown
     assert "threshold 5, 4 suppressed, 0 withheld" in shown
     assert "We expect our officers and staff to uphold the highest standards" in shown
-    # Question 4: closed by 20/02/2023 with an allegation in scope: C1 (P1, P2), C3 (P3),
-    # C5 (P5, P6) - 3 cases, 5 people; 3 is below the threshold, 5 is not.
-    assert "Fewer than 5 completed cases" in shown
-    assert "involving 5 officers and staff" in shown
+    # Question 4: no wash has been run, so the review of completed cases has not commenced
+    # (the seed's own answer): no counts, no "yes" - although the register holds C1, C3, C5.
+    assert "The work has not yet commenced" in shown
+    assert "completed cases" in shown and "not yet able to say how many" in shown
+    assert "Fewer than 5 completed cases" not in shown and "yes, the force" not in shown
 
     docx = Document(str(out / f"{REF}.docx"))
     docx_text = " ".join(" ".join(p.text for p in docx.paragraphs).split())

@@ -132,6 +132,8 @@ def test_question_4_narrative_has_the_wash_figures_and_deadline(
     today = datetime.now(UTC).date()
     deadline = today + DEADLINE_AFTER
     assert f"{result.wash.people:,} people have been checked" in narrative
+    # After a wash, with completed cases in scope in the register, the answer is yes.
+    assert "yes, the force is reviewing completed cases" in narrative
     assert f"{deadline:%d/%m/%Y}" in narrative
     table = StatTable.from_dict(blocks[1]["table"])  # type: ignore[arg-type]
     figures = {r[0]: r[1] for r in table.rows}
