@@ -113,3 +113,20 @@ def test_held_out_labels_show_the_gain() -> None:
 def test_probability_is_the_logistic_of_the_weight() -> None:
     assert L.probability(0.0) == 0.5
     assert L.probability(math.log2(9)) == pytest.approx(0.9)
+
+
+def test_corrections_are_made_only_where_they_hold_up_on_other_people() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    people = [f"P{i}" for i in range(200)]
+    x = np.zeros((200, 2))
+    x[:100, 0] = 1.0  # level A
+    x[100:, 1] = 1.0  # level B
+    offsets = np.zeros(200)
+    # The model is right (p = 0.5 everywhere): labels are coin flips, nothing to correct.
+    noise = (rng.random(200) < 0.5).astype(float)
+    assert L.choose_strength(offsets, x, noise, people) == L.STRENGTHS[-1]
+    # Level A is never the person, level B always: the correction holds up out of fold.
+    signal = np.r_[np.zeros(100), np.ones(100)]
+    assert L.choose_strength(offsets, x, signal, people) <= 1.0
