@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # DuckDB working memory for the linkage (it spills to data_dir/tmp beyond this);
     # empty = automatic: 3 GB up to 2 million records, growing to 10 GB at 10 million.
     duckdb_memory_limit: str = ""
+    # DuckDB threads for a wash (0 = one per core). The result does not depend on it.
+    duckdb_threads: int = 0
     # Dual control is not a setting here: it is a safeguard held in the database, changed
     # only by an administrator (datawash safeguards set), so DATAWASH_DUAL_CONTROL does nothing.
     # The disclosure threshold is a safeguard held in the database (datawash safeguards),

@@ -144,9 +144,12 @@ def link(
     )
     n_candidates = _scalar(con, f"SELECT count(*) FROM {CANDIDATE_RECORDS}")
     sample = min(U_SAMPLE_ROWS, n_records)
+    # The sample is a pure function of the record ids and the seed (a hash order), not
+    # DuckDB's reservoir sample, which is repeatable only on one thread: the same inputs
+    # must give the same run whatever the machine.
     con.execute(
         f"CREATE OR REPLACE TABLE {U_SAMPLE} AS SELECT * FROM {RECORDS} "
-        f"USING SAMPLE reservoir({sample} ROWS) REPEATABLE ({settings.random_seed})"
+        f"ORDER BY hash(unique_id || '#{int(settings.random_seed)}'), unique_id LIMIT {sample}"
     )
     step("block", 1.0)
     timings["block"] = time.perf_counter() - t1
@@ -228,12 +231,16 @@ def link(
         model = with_fallback(model, kind="u", replace=True)
         skipped.append("u")
         timings["training_steps_skipped"] = float(len(skipped))
+    model = rounded(model)
+    namesake_u = {k: _sig(v) for k, v in namesake_u.items()}
     model = condition_on_full_name(model, namesake_u)
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
     predictions = scorer.inference.predict(threshold_match_probability=settings.review_threshold)
-    model_json = json.dumps(model, sort_keys=True)
+    # Splink names each linker at random: not part of the model, and it would make two
+    # identical runs' models differ.
+    model_json = json.dumps({k: v for k, v in model.items() if k != "linker_uid"}, sort_keys=True)
     con.execute(
         f"CREATE OR REPLACE TABLE {PAIRS} AS "
         + explain.pairs_sql(
@@ -256,6 +263,31 @@ def link(
 
 
 NAMES_RULE = 'l."fn1" = r."fn1" AND l."sn" = r."sn"'
+# Trained probabilities are kept to this many significant figures. Sums over many pairs come
+# back from parallel threads in a different order each time and differ in the last bits
+# (1e-15); at 9 figures every run, on any number of threads, gives the same model and so
+# the same pairs and probabilities, and no estimate is anywhere near that precise.
+SIGNIFICANT = 9
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.{SIGNIFICANT}g}")
+
+
+def rounded(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with its trained probabilities at SIGNIFICANT figures (see above)."""
+    out: dict[str, Any] = json.loads(json.dumps(model))
+    lam = out.get("probability_two_random_records_match")
+    if isinstance(lam, float):
+        out["probability_two_random_records_match"] = _sig(lam)
+    for comp in out["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            for key in ("m_probability", "u_probability"):
+                if isinstance(lv.get(key), float):
+                    lv[key] = _sig(lv[key])
+    return out
+
+
 # A near miss among same-name pairs that the block could not weigh (too few pairs, or the
 # level unseen there) gets at most this weight (bits): some evidence, never a namesake's +9.
 NAMESAKE_MAX_WEIGHT = 2.0

@@ -101,6 +101,8 @@ def open_workspace(settings: Settings) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET temp_directory = '{spill.resolve()}'")
     con.execute(f"SET memory_limit = '{settings.memory_limit_for(0)}'")
     con.execute("SET preserve_insertion_order = false")
+    if settings.duckdb_threads > 0:
+        con.execute(f"SET threads = {int(settings.duckdb_threads)}")
     return con
 
 
