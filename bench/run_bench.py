@@ -275,7 +275,9 @@ def write_markdown(results: list[dict[str, object]]) -> None:
         "`make bench` (bench/run_bench.py). Every method runs in its own process; peak "
         "memory is the largest resident set of that process tree.",
         "",
-        "Review band: match probability >= review threshold (0.5); confirmed band: >= 0.995. "
+        "Review band: match probability >= review threshold (0.5); confirmed band: datawash's "
+        "own (probability >= 0.995 and name, date of birth and address each agreeing), the "
+        "peers' probability >= 0.995. "
         "Precision and recall are over (person, record) pairs against truth.csv; "
         "'people found' is the share of people with at least one true record who have a "
         "true pair in the review band.",
