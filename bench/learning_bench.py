@@ -166,7 +166,7 @@ def simulate_reviews(settings: Any, team: Any, truth: set[tuple[str, str]], n: i
     return set(order[:n])
 
 
-def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
+def run_one(name: str, folder: Path, n_labels: int, learning_order: bool) -> dict[str, Any]:
     import csv
 
     from datawash.config import Settings
@@ -198,6 +198,12 @@ def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
         "dataset": name, "wash_s": round(wash_s, 1), "pairs_kept": len(pairs),
         "without_labels": compare(pairs, scores, truth, matched, people),
     }  # fmt: skip
+    if learning_order:  # the first reviews in learning order (least certain first)
+        from datawash.safeguards.service import change
+
+        with session_scope(settings) as s:
+            change(s, team["admin"], name="learning_reviews", raw_value=str(n_labels),
+                   reason="benchmark: learning order")  # fmt: skip
     reviewed = simulate_reviews(settings, team, truth, n_labels)
     with session_scope(settings) as s:
         got = learning.rescore(s, team["sam.supervisor"], settings, run_id=summary.run_id)
@@ -212,7 +218,7 @@ def run_one(name: str, folder: Path, n_labels: int) -> dict[str, Any]:
     after_rest = compare(pairs, scores, truth, matched, rest, share)
     result["operating_threshold"] = got.operating_threshold
     result["people_to_review_at_operating_threshold"] = got.people_to_review
-    result.update(labels=got.labels, held_out=got.held_out,
+    result.update(labels=got.labels, held_out=got.held_out, learning_order=learning_order,
                   unreviewed_before_labels=before_rest,
                   unreviewed_after_labels=after_rest)  # fmt: skip
     return result
@@ -222,6 +228,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--datasets", default="febrl4,febrl3,synth,genb")
     ap.add_argument("--labels", type=int, default=300)
+    ap.add_argument(
+        "--orders",
+        default="priority,learning",
+        help="which first reviews: the queue's priority order, learning order",
+    )
     args = ap.parse_args()
     folders = {
         "febrl4": ("FEBRL4", lambda: run_bench.febrl(4)),
@@ -234,9 +245,10 @@ def main() -> None:
     for key in args.datasets.split(","):
         title, make = folders[key]
         print(f"== {title}", flush=True)
-        row = run_one(title, make(), args.labels)
-        print(json.dumps(row), flush=True)
-        results.append(row)
+        for order in args.orders.split(","):
+            row = run_one(title, make(), args.labels, learning_order=order == "learning")
+            print(json.dumps(row), flush=True)
+            results.append(row)
     (run_bench.OUT / "learning.json").write_text(json.dumps(results, indent=2))
     write_docs(results, args.labels)
 
@@ -266,7 +278,7 @@ def write_docs(results: list[dict[str, Any]], n_labels: int) -> None:
         " same share | ratio | frontier people for 0.97 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
+    for r in (r for r in results if not r.get("learning_order")):
         w = r["without_labels"]
         lines.append(
             f"| {r['dataset']} | {_f(w['people_flagged'])} | {_f(w['share_found'])} | "
@@ -275,19 +287,23 @@ def write_docs(results: list[dict[str, Any]], n_labels: int) -> None:
         )
     lines += [
         "",
-        f"After {n_labels} reviewed people, on the people not yet reviewed: the queue's order"
+        f"After {n_labels} reviewed people (the first of the queue in priority order, or in"
+        " learning order: the least certain first), on the people not yet reviewed: the"
+        " queue's order"
         " (best pair first) against the frontier's, people to review to find the share the"
         " wash found among them without labels; and the review band at p >= 0.5.",
         "",
-        "| dataset | marks | held-out precision (before) | share | queue order before |"
+        "| dataset | first reviews | marks | held-out precision (before) | share |"
+        " queue order before |"
         " queue order after | frontier | ratio after | band after: people, share, precision |"
         " operating point (people) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in results:
         b, a, h = r["unreviewed_before_labels"], r["unreviewed_after_labels"], r["held_out"]
         lines.append(
-            f"| {r['dataset']} | {_f(r['labels'])} | {_f(h.get('precision'))} "
+            f"| {r['dataset']} | {'learning' if r.get('learning_order') else 'priority'} | "
+            f"{_f(r['labels'])} | {_f(h.get('precision'))} "
             f"({_f(h.get('precision_without_labels'))}) | {_f(b.get('queue_order_share'))} | "
             f"{_f(b.get('queue_order_people'))} | {_f(a.get('queue_order_people'))} | "
             f"{_f(a.get('frontier_people_same_share'))} | {_f(a.get('queue_order_ratio'))} | "

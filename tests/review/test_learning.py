@@ -124,3 +124,24 @@ def test_the_operating_point_is_where_the_expected_matches_reach_the_target() ->
     assert kept >= 0.9 * total and op == 0.5
     assert learning.expected_operating_threshold(best, 1.0) == 0.02
     assert learning.expected_operating_threshold([], 0.97) is None
+
+
+def test_learning_order_offers_the_least_certain_first_then_priority(settings: Settings) -> None:
+    from datawash.safeguards.service import change
+    from tests.review.helpers import ADMIN
+
+    with session_scope(settings) as s:
+        m = model()
+        kinds = {"A": NAMESAKE, "B": TRUE, "C": NAMESAKE, "D": TRUE}
+        make_run(s, {(p, f"R-{p}"): "fp" for p in kinds},
+                 evidence={(p, f"R-{p}"): evidence(k, m) for p, k in kinds.items()},
+                 model_json=json.dumps(m))  # fmt: skip
+        usual = [r.person_id for r in review.queue(s, SUP).rows]
+        assert usual[:2] in (["B", "D"], ["D", "B"])  # strongest first
+        change(s, ADMIN, name="learning_reviews", raw_value="1", reason="learn first")
+        page = review.queue(s, SUP)
+        assert page.learning_order and [r.person_id for r in page.rows][:2] in (
+            ["A", "C"], ["C", "A"])  # fmt: skip
+        decided(s, "A", "not_the_person")  # one person reviewed: back to priority order
+        page = review.queue(s, SUP)
+        assert not page.learning_order and [r.person_id for r in page.rows][0] in ("B", "D")

@@ -173,3 +173,5 @@ class QueuePage(BaseModel):
     pages: int
     by_state: dict[str, int]
     awaiting_countersignature: int
+    # The queue is in learning order (the safeguard learning_reviews): least certain first.
+    learning_order: bool = False

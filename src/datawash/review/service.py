@@ -48,7 +48,7 @@ from datawash.review.workflow import (
     parse_referral,
     parse_state,
 )
-from datawash.safeguards.service import blind_first_look, dual_control
+from datawash.safeguards.service import blind_first_look, dual_control, learning_reviews
 from datawash.triage import EventTriage, classify_event, person_priority
 from datawash.vocabulary import Category, DecisionStatus, RecordIdentity, WorkforceRole, parse
 from datawash.wash.models import WashCandidate, WashEvent, WashPerson, WashRecord, WashRun
@@ -445,6 +445,10 @@ def queue(session: Session, actor: Actor, filters: QueueFilter | None = None) ->
     }
     if f.sort not in order:
         raise InputError(f"unknown sort {f.sort!r}; one of: {', '.join(order)}")
+    learning = f.sort == "priority" and _learning_first(session)
+    if learning:
+        # The least certain first: their marks change the model most (review/learning.py).
+        order["priority"] = [best.c.p, ReviewItem.priority, ReviewItem.person_id]
     # Counted and paged in the database (no list of ids in Python: a national queue can
     # hold more items than a query may carry parameters).
     matching = stmt.subquery()
@@ -473,7 +477,19 @@ def queue(session: Session, actor: Actor, filters: QueueFilter | None = None) ->
         pages=max(1, -(-total // f.per_page)),
         by_state=dict(sorted((str(k), int(v)) for k, v in by_state.items())),
         awaiting_countersignature=awaiting or 0,
+        learning_order=learning,
     )
+
+
+def _learning_first(session: Session) -> bool:
+    """Whether fewer people have been decided than the safeguard learning_reviews asks."""
+    wanted = learning_reviews(session)
+    if wanted <= 0:
+        return False
+    decided = session.scalar(
+        select(func.count()).select_from(ReviewItem).where(ReviewItem.state != State.NEW.value)
+    )
+    return int(decided or 0) < wanted
 
 
 def _escape_like(term: str) -> str:

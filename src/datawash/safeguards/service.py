@@ -56,6 +56,16 @@ SAFEGUARDS: dict[str, Safeguard] = {
             minimum=2,
             maximum=100,
         ),
+        Safeguard(
+            "learning_reviews",
+            int,
+            0,
+            "For the first N people reviewed, the queue offers those whose marks teach the "
+            "wash most (the least certain, nearest the review threshold), so that what it "
+            "learns holds further down the queue; then it returns to priority order. 0: off.",
+            minimum=0,
+            maximum=1_000_000,
+        ),
     )
 }
 
@@ -119,6 +129,10 @@ def blind_first_look(session: Session) -> bool:
 
 def disclosure_threshold(session: Session) -> int:
     return int(value(session, "disclosure_threshold"))
+
+
+def learning_reviews(session: Session) -> int:
+    return int(value(session, "learning_reviews"))
 
 
 def list_safeguards(session: Session) -> list[SafeguardRead]:
