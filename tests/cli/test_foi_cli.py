@@ -481,3 +481,23 @@ def test_several_tables_in_one_answer_each_with_its_own_parameters(
     assert "police officers" in titles[0] and "police staff" in titles[1]
     bad = foi(base, "answer", ref, "1", *FIGURES, "--param", "3:roles=staff")
     assert "N must be 1 to 1" in refused(bad, InputError)
+
+
+def test_seed_publishes_small_counts_only_with_a_recorded_reason(
+    base: list[str], tmp_path: Path
+) -> None:
+    reason = "the force published these figures before; no one can be identified"
+    ok(foi(base, "seed", "--received", "2023-02-20", "--as-of", "2023-02-20",
+           "--disclose-small-counts", reason))  # fmt: skip
+    shown = ok(foi(base, "show", REF))
+    assert reason in shown  # the officer's reason is on the record, shown with the answer
+    with session_scope(Settings(data_dir=Path(base[1]))) as s:
+        from datawash.foi.service import get_request
+        from tests.review.helpers import FOI
+
+        q3 = next(q for q in get_request(s, FOI, REF).questions if q.number == 3)
+        assert q3.answer is not None
+        tables = [b["table"] for b in q3.answer.blocks if b["kind"] == "statistic"]
+    cells = [c for t in tables for row in t["rows"] for c in row[1:]]
+    assert len(tables) == 2 and all(isinstance(c, int) for c in cells)  # nothing withheld
+    assert any(0 < c < 5 for c in cells)  # the small counts, as they are

@@ -378,6 +378,10 @@ def seed_cmd(
     received: Annotated[str | None, typer.Option(help="date received (default today)")] = None,
     as_of: Annotated[str | None, typer.Option(help="figures as at (default today)")] = None,
     out: Annotated[Path | None, typer.Option(help="also write the letter here")] = None,
+    disclose_small_counts: Annotated[
+        str | None,
+        typer.Option(help="publish question 3's small counts as they are; give the reason"),
+    ] = None,
 ) -> None:
     """Answer the seed request (the reference FOI response) from this register and wash."""
     settings = settings_from(ctx)
@@ -389,6 +393,7 @@ def seed_cmd(
             authority=settings.authority_name,
             received_on=_date(received, "--received"),
             as_of=_date(as_of, "--as-of"),
+            disclose_small_counts_reason=disclose_small_counts,
         )
         letter = None
         if out is not None:

@@ -135,9 +135,12 @@ def build_seed_response(
     received_on: date,
     as_of: date,
     threshold: int | None = None,
+    disclose_small_counts_reason: str | None = None,
 ) -> str:
     """Log the seed request and answer all four questions; returns its reference. The
-    disclosure threshold is the safeguard's unless given."""
+    disclosure threshold is the safeguard's unless given. Question 3's small counts are
+    published as they are (as the real response did) only with the FOI officer's recorded
+    reason; otherwise they are controlled."""
     if threshold is None:
         threshold = disclosure_threshold(session)
     req = receive_request(
@@ -185,6 +188,7 @@ def build_seed_response(
         text=STATEMENT,
         authority=authority,
         threshold=threshold,
+        disclose_small_counts_reason=disclose_small_counts_reason,
     )
     answer_question(
         session,
