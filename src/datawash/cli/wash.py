@@ -53,6 +53,13 @@ def print_summary(summary: wash_service.WashSummary) -> None:
         console.print("No candidates: nobody in the workforce has a record to review.")
     replanned = [p for p in summary.blocking_plan if p.get("replanned_from")]
     for p in replanned:
+        if p["name"].endswith(" missing"):  # a refinement's companion (linkage/blocking.py)
+            console.print(
+                f"  and kept the pairs it would lose: {p['name']!r} "
+                f"({p['comparisons']:,} comparisons)",
+                style="yellow",
+            )
+            continue
         console.print(
             f"blocking rule {p['replanned_from']!r} was re-planned as {p['name']!r} "
             f"({p['comparisons']:,} comparisons)",
