@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from datawash import audit, clock
@@ -24,6 +24,7 @@ from datawash.errors import InputError, NotFound
 from datawash.foi.catalogue import Citation, cite, ncnd_statement
 from datawash.foi.deadlines import ClockStop, due_date, working_days_between
 from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
+from datawash.foi.linked import protect_linked
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.foi.workflow import EDITABLE, Status, check_transition
 from datawash.permissions import require
@@ -522,6 +523,9 @@ def answer_question(
 
     blocks: list[dict[str, Any]] = []
     decisions: list[dict[str, Any]] = []
+    # Everything already published with which these tables will be read: the other answers
+    # of this response and every response in the disclosure log (foi/linked.py).
+    published = _published_tables(session, exclude=q.id)
     if ncnd:
         blocks.append({"kind": "ncnd", "text": ncnd_statement(citations, authority)})
     for st in statistics:
@@ -529,6 +533,10 @@ def answer_question(
         params = _frozen(statistic, StatParams.from_dict(st.params), today or clock.today())
         table = statistic.compute(session, params)
         safe, decision = _controlled(table, threshold, disclose_small_counts_reason)
+        if decision.applied:
+            safe, linked = protect_linked(safe, published, threshold)
+            decision.secondary += linked
+        published.append(safe)
         block: dict[str, Any] = {
             "kind": "statistic",
             "name": st.name,
@@ -635,6 +643,27 @@ def _disclosure_summary(decision: dict[str, Any]) -> str:
         f"{len(decision['primary'])} primary, {len(decision['secondary'])} secondary"
         + ("" if decision["applied"] else ", not applied")
     )
+
+
+def _published_tables(session: Session, *, exclude: int) -> list[StatTable]:
+    """The statistic tables these will be read beside: the other answers of the same
+    response (question ``exclude``'s own is being replaced), and every answer already sent,
+    which the disclosure log publishes."""
+    request_id = select(FoiQuestion.request_id).where(FoiQuestion.id == exclude).scalar_subquery()
+    stmt = (
+        select(FoiAnswer)
+        .join(FoiQuestion, FoiQuestion.id == FoiAnswer.question_id)
+        .join(FoiRequest, FoiRequest.id == FoiQuestion.request_id)
+        .where(FoiAnswer.question_id != exclude)
+        .where(or_(FoiQuestion.request_id == request_id, FoiRequest.status == Status.SENT.value))
+        .order_by(FoiRequest.id, FoiQuestion.number)
+    )
+    out = []
+    for answer in session.scalars(stmt):
+        for block in answer.blocks or []:
+            if block.get("kind") == "statistic":
+                out.append(StatTable.from_dict(block["table"]))
+    return out
 
 
 def _controlled(

@@ -1,0 +1,150 @@
+"""Disclosure control across a response and the disclosure log: each attack that worked
+against per-table control - a breakdown beside its total, by role beside all roles, the same
+table answered again later - no longer gives a hidden count away."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from datawash.cases import service as cases
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.foi import service
+from datawash.foi.linked import protect_linked, scopes
+from datawash.stats.tables import StatTable
+from tests.review.helpers import FOI, ensure_users
+from tests.stats.test_registry import PSD
+
+TODAY = date(2023, 2, 20)
+SPAN = {"from_period": "2019/20", "to_period": "2020/21", "as_of": "2023-02-20"}
+
+
+def _register(settings: Settings, tmp_path: Path) -> None:
+    """Dismissals in 2019/20: 6 officers for sexual offences, 2 for domestic abuse, 1 member
+    of staff for a sexual offence; 7 officers for sexual offences in 2020/21."""
+    people: list[tuple[str, str, str, str]] = (
+        [("officer", "sexual", "2019-05-10", f"S{i}") for i in range(6)]
+        + [("officer", "domestic_abuse", "2020-02-10", f"D{i}") for i in range(2)]
+        + [("staff", "sexual", "2019-06-10", "T0")]
+        + [("officer", "sexual", "2020-06-10", f"L{i}") for i in range(7)]
+    )
+    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
+    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
+    for n, (role, cat, day, pid) in enumerate(people):
+        c_lines.append(f"K{n},2019-01-01,complaint,gross_misconduct,{day}")
+        a_lines.append(f"A{n},K{n},{pid},{role},{cat},closed,dismissed,{day}")
+    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    with session_scope(settings) as s:
+        ensure_users(s)
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+
+
+def _answer(s: Any, ref: str, number: int, **params: object) -> list[list[object]]:
+    answer = service.answer_question(
+        s, FOI, reference=ref, number=number, today=TODAY,
+        statistics=[service.StatisticAnswer("outcomes_by_year", {**SPAN, **params})],
+    )  # fmt: skip
+    return [list(r) for r in answer.blocks[0]["table"]["rows"]]
+
+
+def _request(s: Any) -> str:
+    req = service.receive_request(
+        s, FOI, received_on=date(2023, 2, 6), title="Dismissals",
+        text="1. How many were dismissed?\n2. By category?\n3. By role?", today=TODAY,
+        requester_name="Synthetic Requester",
+    )  # fmt: skip
+    return req.reference
+
+
+def test_a_breakdown_beside_its_total_gives_nothing_away(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        ref = _request(s)
+        total = _answer(s, ref, 1, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                        by=["none"])  # fmt: skip
+        assert total[0] == ["2019/20", 8]
+        split = _answer(s, ref, 2, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                        by=["category"])  # fmt: skip
+    # Per table, "sexual 6, domestic fewer than 5" would be safe; beside the total 8 it
+    # gives 8 - 6 = 2. The 6 is withheld too, so the 2 stays hidden.
+    assert split[0][2] == "fewer than 5"
+    assert split[0][1] == "withheld"
+    assert split[1] == ["2020/21", 7, 0]  # nothing to hide there: left as it was
+
+
+def test_by_role_beside_all_roles_gives_nothing_away(settings: Settings, tmp_path: Path) -> None:
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        ref = _request(s)
+        everyone = _answer(s, ref, 1, categories=["sexual"], by=["none"])
+        assert everyone[0] == ["2019/20", 7]
+        roles = _answer(s, ref, 3, categories=["sexual"], by=["role"])
+    officer, staff = roles[0][1], roles[0][2]
+    assert staff == "fewer than 5"  # the one member of staff
+    assert officer == "withheld"  # 7 - 6 would give the 1 away
+
+
+def test_the_same_table_again_later_does_not_give_the_change_away(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        first = _request(s)
+        assert _answer(s, first, 1, categories=["sexual"], roles=["officer"], by=["none"])[1] == [
+            "2020/21", 7]  # fmt: skip
+        for q in (2, 3):
+            service.answer_question(s, FOI, reference=first, number=q, text="See 1.")
+        service.send_response(s, FOI, reference=first, on=TODAY, today=TODAY)
+    # A late-recorded dismissal in 2020/21: the same table a month later would say 8.
+    with session_scope(settings) as s:
+        c = tmp_path / "late-c.csv"
+        a = tmp_path / "late-a.csv"
+        c.write_text(
+            "case_id,recorded_on,source,severity,closed_on\n"
+            "KZ,2019-01-01,complaint,gross_misconduct,2020-07-01\n"
+        )
+        a.write_text(
+            "allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on\n"
+            "AZ,KZ,Z0,officer,sexual,closed,dismissed,2020-07-01\n"
+        )
+        cases.import_register(s, PSD, cases_path=c, allegations_path=a)
+        second = _request(s)
+        again = _answer(s, second, 1, categories=["sexual"], roles=["officer"], by=["none"])
+    assert again[1] == ["2020/21", "withheld"]  # 8 beside the 7 in the log gives 1 away
+    assert again[0] == ["2019/20", 6]  # unchanged: still published
+
+
+def test_unlinked_statistics_and_unrelated_tables_pass_unchanged() -> None:
+    table = StatTable(name="wash_progress", title="t", columns=["measure", "value"],
+                      rows=[["people checked", 3]])  # fmt: skip
+    assert scopes(table) == {}
+    safe, added = protect_linked(table, [table], 5)
+    assert safe is table and added == []
+
+
+@pytest.mark.parametrize("threshold", [2, 5])
+def test_protection_follows_the_threshold(
+    settings: Settings, tmp_path: Path, threshold: int
+) -> None:
+    from datawash.safeguards.service import change
+    from tests.review.helpers import ADMIN
+
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        change(s, ADMIN, name="disclosure_threshold", raw_value=str(threshold), reason="test")
+        ref = _request(s)
+        _answer(s, ref, 1, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                by=["none"])  # fmt: skip
+        split = _answer(s, ref, 2, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                        by=["category"])  # fmt: skip
+    # The 2 domestic abuse dismissals are a small count at 5 but not at 2.
+    expected = ["2019/20", "withheld", "fewer than 5"] if threshold == 5 else ["2019/20", 6, 2]
+    assert split[0] == expected
