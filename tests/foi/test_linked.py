@@ -148,3 +148,20 @@ def test_protection_follows_the_threshold(
     # The 2 domestic abuse dismissals are a small count at 5 but not at 2.
     expected = ["2019/20", "withheld", "fewer than 5"] if threshold == 5 else ["2019/20", 6, 2]
     assert split[0] == expected
+
+
+def test_only_linked_populations_are_read_together() -> None:
+    from datawash.foi.linked import Scope, _Cell, _connected
+
+    def scope(cat: str, year: int) -> Scope:
+        return Scope("outcomes_by_year:people", frozenset([cat]), frozenset(["officer"]),
+                     frozenset(["dismissed"]), date(year, 4, 1), date(year + 1, 4, 1))  # fmt: skip
+
+    near = _Cell(scope("sexual", 2019), 3, new=False)
+    chained = _Cell(Scope("outcomes_by_year:people", frozenset(["sexual", "other"]),
+                          frozenset(["officer"]), frozenset(["dismissed"]),
+                          date(2019, 4, 1), date(2021, 4, 1)), 9, new=False)  # fmt: skip
+    via_chain = _Cell(scope("other", 2020), 4, new=False)
+    apart = _Cell(scope("drugs", 2015), 2, new=False)
+    kept = _connected([apart, via_chain, chained, near], [scope("sexual", 2019)])
+    assert near in kept and chained in kept and via_chain in kept and apart not in kept

@@ -171,6 +171,36 @@ def _given_away(cells: list[_Cell], masks: list[np.ndarray], threshold: int) -> 
     return exposed
 
 
+def _meets(a: Scope, b: Scope) -> bool:
+    """Whether two populations share any records."""
+    return bool(
+        a.categories & b.categories
+        and a.roles & b.roles
+        and a.outcomes & b.outcomes
+        and a.start < b.end
+        and b.start < a.end
+    )
+
+
+def _connected(published: list[_Cell], new: list[Scope]) -> list[_Cell]:
+    """The published cells linked to the new table through a chain of shared records: the
+    others cannot bear on it, and leaving them out keeps the programme small however long
+    the disclosure log grows."""
+    reached = list(new)
+    left = list(published)
+    keep: list[_Cell] = []
+    grew = True
+    while grew:
+        grew = False
+        for cell in list(left):
+            if any(_meets(cell.scope, r) for r in reached):
+                keep.append(cell)
+                reached.append(cell.scope)
+                left.remove(cell)
+                grew = True
+    return keep
+
+
 def protect_linked(
     safe: StatTable, published: list[StatTable], threshold: int
 ) -> tuple[StatTable, list[str]]:
@@ -203,7 +233,7 @@ def protect_linked(
         if changed_a_little:
             rows[pos[0]][pos[1]] = WITHHELD
         latest.pop(scope, None)
-    cells = list(latest.values())
+    cells = _connected(list(latest.values()), list(mine.values()))
     added: list[str] = []
     for _ in range(len(mine) + 1):
         system = cells + [
