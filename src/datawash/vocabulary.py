@@ -52,6 +52,27 @@ class Severity(Labelled):
     GROSS_MISCONDUCT = "gross_misconduct"
 
 
+class CriminalProceedings(Labelled):
+    """Where criminal proceedings for the conduct in an allegation reached."""
+
+    NONE = "none"
+    UNDER_INVESTIGATION = "under_investigation"
+    NO_FURTHER_ACTION = "no_further_action"
+    CHARGED = "charged"
+    PROSECUTED = "prosecuted"
+    CONVICTED = "convicted"
+    ACQUITTED = "acquitted"
+
+
+class LeavingReason(Labelled):
+    """How a person left the force."""
+
+    RESIGNED = "resigned"
+    RETIRED = "retired"
+    DISMISSED = "dismissed"
+    OTHER = "other"
+
+
 class Stage(Labelled):
     ASSESSMENT = "assessment"
     INVESTIGATION = "investigation"

@@ -211,3 +211,55 @@ def test_a_closed_case_needs_every_outcome_by_its_closing(
         service.import_register(s, PSD, cases_path=c, allegations_path=a)
     where = {(p.row, p.column) for p in err.value.problems}
     assert where == {(1, "outcome"), (2, "outcome_on")}
+
+
+BEYOND = (
+    "allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on,"
+    "offence_code,criminal_proceedings,criminal_outcome_on,investigation_started_on,"
+    "investigation_ended_on,hearing_held_on,appeal_on,suspended_on,suspension_ended_on,"
+    "restricted_on,restriction_ended_on,left_force_on,leaving_reason\n"
+    "A1,C1,P1,officer,sexual,closed,dismissed,2020-05-20,19C,convicted,2020-03-02,"
+    "2019-05-10,2020-02-01,2020-05-20,2020-07-01,2019-05-12,2020-05-20,,,2020-05-20,dismissed\n"
+    "A3,C2,P1,officer,domestic_abuse,investigation,,,8N,charged,2021-06-01,2021-01-12,,,,,,"
+    "2021-01-15,,,\n"
+)
+
+
+def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path, allegations=BEYOND)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+        a1 = s.get(Allegation, "A1")
+        a3 = s.get(Allegation, "A3")
+        assert a1 is not None and a3 is not None
+        assert (a1.offence_code, a1.criminal_proceedings, a1.criminal_outcome_on) == (
+            "19C", "convicted", date(2020, 3, 2))  # fmt: skip
+        assert (a1.hearing_held_on, a1.appeal_on) == (date(2020, 5, 20), date(2020, 7, 1))
+        assert (a1.suspended_on, a1.suspension_ended_on) == (date(2019, 5, 12), date(2020, 5, 20))
+        assert (a1.left_force_on, a1.leaving_reason) == (date(2020, 5, 20), "dismissed")
+        assert (a3.restricted_on, a3.restriction_ended_on, a3.suspended_on) == (
+            date(2021, 1, 15), None, None)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (("2019-05-12,2020-05-20,,,", ",2020-05-20,,,"), "suspended_on", "start is needed"),
+        (("2019-05-12,2020-05-20,,,", "2019-05-12,2019-01-01,,,"), "suspension_ended_on",
+         "before suspended_on"),
+        (("2020-05-20,dismissed", "2020-05-20,"), "leaving_reason", "both date and reason"),
+        (("2020-07-01,2019-05-12", "2020-01-01,2019-05-12"), "appeal_on", "before the outcome"),
+        (("19C,convicted", "19C,jailed"), "criminal_proceedings", "not one of"),
+        (("8N,charged,2021-06-01", "8N,,2021-06-01"), "criminal_proceedings", "without"),
+    ],
+)  # fmt: skip
+def test_bad_register_dates_name_file_row_and_field(
+    settings: Settings, tmp_path: Path, change: tuple[str, str], field: str, message: str
+) -> None:
+    c, a = _files(tmp_path, allegations=BEYOND.replace(*change))
+    with session_scope(settings) as s, pytest.raises(ValidationFailed) as err:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    text = str(err.value)
+    assert "allegations.csv, row" in text and field in text and message in text
+    with session_scope(settings) as s:
+        assert s.scalar(select(func.count()).select_from(Allegation)) == 0  # nothing written

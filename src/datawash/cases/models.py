@@ -96,6 +96,18 @@ class Allegation(Base):
     severity_assessed_on: Mapped[date | None] = mapped_column(Date)
     investigation_started_on: Mapped[date | None] = mapped_column(Date)
     investigation_ended_on: Mapped[date | None] = mapped_column(Date)
+    # Beyond the outcome (migration 0008, docs/formats.md).
+    offence_code: Mapped[str | None] = mapped_column(String(20))
+    criminal_proceedings: Mapped[str | None] = mapped_column(String(24))
+    criminal_outcome_on: Mapped[date | None] = mapped_column(Date)
+    hearing_held_on: Mapped[date | None] = mapped_column(Date)
+    appeal_on: Mapped[date | None] = mapped_column(Date)
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    suspension_ended_on: Mapped[date | None] = mapped_column(Date)
+    restricted_on: Mapped[date | None] = mapped_column(Date)
+    restriction_ended_on: Mapped[date | None] = mapped_column(Date)
+    left_force_on: Mapped[date | None] = mapped_column(Date)
+    leaving_reason: Mapped[str | None] = mapped_column(String(12))
     imported_digest: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
 

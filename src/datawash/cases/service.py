@@ -26,6 +26,29 @@ from datawash.permissions import require
 from datawash.vocabulary import Outcome, Stage, parse
 
 CASE_FIELDS = ("recorded_on", "source", "severity", "closed_on")
+# The register beyond outcomes (migration 0008): optional columns of the allegations file.
+EXTRA_ALLEGATION_FIELDS = (
+    "offence_code",
+    "criminal_proceedings",
+    "criminal_outcome_on",
+    "severity_assessed_on",
+    "investigation_started_on",
+    "investigation_ended_on",
+    "hearing_held_on",
+    "appeal_on",
+    "suspended_on",
+    "suspension_ended_on",
+    "restricted_on",
+    "restriction_ended_on",
+    "left_force_on",
+    "leaving_reason",
+)
+# (start, end): an end needs its start and is not before it.
+SPELLS = (
+    ("investigation_started_on", "investigation_ended_on"),
+    ("suspended_on", "suspension_ended_on"),
+    ("restricted_on", "restriction_ended_on"),
+)
 ALLEGATION_FIELDS = (
     "case_id",
     "person_id",
@@ -34,6 +57,7 @@ ALLEGATION_FIELDS = (
     "stage",
     "outcome",
     "outcome_on",
+    *EXTRA_ALLEGATION_FIELDS,
 )
 
 
@@ -111,6 +135,7 @@ def import_register(
             problems.append(Problem(*where, "outcome", "the case is closed: an outcome is needed"))
         if closed and a["outcome_on"] and a["outcome_on"] > closed:
             problems.append(Problem(*where, "outcome_on", "after the case was closed"))
+        problems += _beyond_outcome_problems(a, where, recorded)
         if a["outcome"]:
             try:
                 check_outcome(
@@ -182,6 +207,30 @@ def import_register(
         setattr(summary, key, n)
     session.flush()
     return summary
+
+
+def _beyond_outcome_problems(
+    a: dict[str, Any], where: tuple[str, int], recorded: Any
+) -> list[Problem]:
+    """The register's dates beyond the outcome, checked against one another."""
+    out: list[Problem] = []
+    for start, end in SPELLS:
+        if a.get(end) and not a.get(start):
+            out.append(Problem(*where, start, f"{end} is given: the start is needed too"))
+        elif a.get(end) and a[end] < a[start]:
+            out.append(Problem(*where, end, f"before {start}"))
+    for dated in ("investigation_started_on", "hearing_held_on", "appeal_on",
+                  "severity_assessed_on"):  # fmt: skip
+        if a.get(dated) and a[dated] < recorded:
+            out.append(Problem(*where, dated, "before the case was recorded"))
+    if a.get("appeal_on") and a.get("outcome_on") and a["appeal_on"] < a["outcome_on"]:
+        out.append(Problem(*where, "appeal_on", "before the outcome it appeals"))
+    if a.get("criminal_outcome_on") and not a.get("criminal_proceedings"):
+        out.append(Problem(*where, "criminal_proceedings", "a date without proceedings"))
+    if bool(a.get("left_force_on")) != bool(a.get("leaving_reason")):
+        missing = "leaving_reason" if a.get("left_force_on") else "left_force_on"
+        out.append(Problem(*where, missing, "leaving the force needs both date and reason"))
+    return out
 
 
 def _upsert(

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from datawash.vocabulary import Category, Outcome, Severity, Source, Stage, WorkforceRole, values
+from datawash.vocabulary import (
+    Category,
+    CriminalProceedings,
+    LeavingReason,
+    Outcome,
+    Severity,
+    Source,
+    Stage,
+    WorkforceRole,
+    values,
+)
 
 
 class ColumnType(StrEnum):
@@ -59,6 +69,8 @@ SOURCES = values(Source)
 SEVERITIES = values(Severity)
 CATEGORIES = values(Category)
 STAGES = values(Stage)
+CRIMINAL_PROCEEDINGS = values(CriminalProceedings)
+LEAVING_REASONS = values(LeavingReason)
 OUTCOMES = values(Outcome)
 
 T = ColumnType
@@ -141,8 +153,38 @@ ALLEGATIONS = FileKind(
         Column("stage", T.ENUM, allowed=STAGES),
         Column("outcome", T.ENUM, allowed=OUTCOMES),
         Column("outcome_on", T.DATE),
+        # The register beyond outcomes (issue 12): the Home Office offence code of the
+        # conduct, criminal proceedings, the stages' dates, suspension and restricted duties
+        # of the person in this case, and their leaving the force.
+        Column("offence_code", T.TEXT, max_length=20),
+        Column("criminal_proceedings", T.ENUM, allowed=CRIMINAL_PROCEEDINGS),
+        Column("criminal_outcome_on", T.DATE),
+        Column("severity_assessed_on", T.DATE),
+        Column("investigation_started_on", T.DATE),
+        Column("investigation_ended_on", T.DATE),
+        Column("hearing_held_on", T.DATE),
+        Column("appeal_on", T.DATE),
+        Column("suspended_on", T.DATE),
+        Column("suspension_ended_on", T.DATE),
+        Column("restricted_on", T.DATE),
+        Column("restriction_ended_on", T.DATE),
+        Column("left_force_on", T.DATE),
+        Column("leaving_reason", T.ENUM, allowed=LEAVING_REASONS),
     ),
-    not_future=("outcome_on",),
+    not_future=(
+        "outcome_on",
+        "criminal_outcome_on",
+        "severity_assessed_on",
+        "investigation_started_on",
+        "investigation_ended_on",
+        "hearing_held_on",
+        "appeal_on",
+        "suspended_on",
+        "suspension_ended_on",
+        "restricted_on",
+        "restriction_ended_on",
+        "left_force_on",
+    ),
     earliest=REGISTER_EARLIEST,
 )
 
