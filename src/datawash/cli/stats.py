@@ -41,6 +41,7 @@ FLAGS = {
     "categories": "--category",
     "roles": "--role",
     "outcomes": "--outcome",
+    "param": "--param",
 }
 
 
@@ -92,7 +93,7 @@ def stats_cmd(
     outcome: Annotated[
         list[str] | None, typer.Option(help="outcomes counted (default dismissals)")
     ] = None,
-    count: Annotated[str, typer.Option(help="people or cases")] = "people",
+    count: Annotated[str, typer.Option(help="people, cases or allegations")] = "people",
     as_of: Annotated[str | None, typer.Option(help="the day to count at (default today)")] = None,
     run: Annotated[int | None, typer.Option(help="wash run (default the latest)")] = None,
     disclosure_control: Annotated[
@@ -100,6 +101,10 @@ def stats_cmd(
         typer.Option(help="show small counts as 'fewer than N', as they would be published"),
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="another parameter, key=value (date_field=recorded, span_from=…)"),
+    ] = None,
 ) -> None:
     """Named statistics (`datawash stats list` describes them)."""
     settings = settings_from(ctx)
@@ -127,6 +132,7 @@ def stats_cmd(
             count=count,
             as_of=as_of,
             run=run,
+            extra=param or [],
         )
         table = service.run_statistic(s, actor, name, params)
         if disclosure_control:

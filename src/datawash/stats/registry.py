@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 from datawash import clock
 from datawash.cases.models import Allegation, Case
 from datawash.errors import DatawashError, InputError
-from datawash.ingest.schema import CATEGORIES, OUTCOMES, ROLES
+from datawash.ingest.schema import (
+    CATEGORIES,
+    CRIMINAL_PROCEEDINGS,
+    LEAVING_REASONS,
+    OUTCOMES,
+    ROLES,
+    SEVERITIES,
+    SOURCES,
+    STAGES,
+)
 from datawash.review.models import ReviewDeadline
 from datawash.review.service import compute_progress, end_of, review_histories
 from datawash.review.workflow import DONE
@@ -51,6 +60,15 @@ ROLE_LABELS = {
 }
 
 
+FILTERS: dict[str, tuple[str, ...]] = {
+    "severities": SEVERITIES,
+    "sources": SOURCES,
+    "stages": STAGES,
+    "proceedings": CRIMINAL_PROCEEDINGS,
+    "leaving": LEAVING_REASONS,
+}
+
+
 @dataclass(frozen=True)
 class StatParams:
     """The parameters every statistic understands (each uses the ones it documents).
@@ -66,18 +84,32 @@ class StatParams:
     count: str = "people"
     as_of: date | None = None
     run_id: int | None = None
+    # The general register count (register_count, stats/query.py): which date places a
+    # record in a year or span, a span of dates instead of whole years, and filters on the
+    # register's other dimensions (empty: all).
+    date_field: str = "outcome"
+    span_from: date | None = None
+    span_to: date | None = None
+    severities: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    proceedings: tuple[str, ...] = ()
+    leaving: tuple[str, ...] = ()
+    live: str = "any"  # any | live | completed (the case, at as_of)
 
     def __post_init__(self) -> None:
         # Accept the plain string forms too ("calendar", a list of categories).
         object.__setattr__(self, "period", PeriodKind(self.period))
-        for k in ("by", "categories", "roles", "outcomes"):
+        for k in ("by", "categories", "roles", "outcomes", *FILTERS):
             object.__setattr__(self, k, tuple(getattr(self, k)))
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["period"] = self.period.value
         out["as_of"] = self.as_of.isoformat() if self.as_of else None
-        for k in ("by", "categories", "roles", "outcomes"):
+        for k in ("span_from", "span_to"):
+            out[k] = out[k].isoformat() if out[k] else None
+        for k in ("by", "categories", "roles", "outcomes", *FILTERS):
             out[k] = list(out[k])
         return out
 
@@ -90,9 +122,13 @@ class StatParams:
         values = dict(data)
         if "period" in values:
             values["period"] = PeriodKind(values["period"])
-        if values.get("as_of"):
-            values["as_of"] = date.fromisoformat(str(values["as_of"]))
-        for k in ("by", "categories", "roles", "outcomes"):
+        for k in ("as_of", "span_from", "span_to"):
+            if values.get(k):
+                try:
+                    values[k] = date.fromisoformat(str(values[k]))
+                except ValueError:
+                    raise InputError(f"{k} is a date (YYYY-MM-DD)") from None
+        for k in ("by", "categories", "roles", "outcomes", *FILTERS):
             if k in values and values[k] is not None:
                 v = values[k]
                 values[k] = tuple(v.split(",")) if isinstance(v, str) else tuple(v)
@@ -106,13 +142,23 @@ class StatParams:
         for k, one, allowed in (
             ("categories", "category", CATEGORIES),
             ("roles", "role", ROLES),
-            ("outcomes", "outcome", OUTCOMES),
+            ("outcomes", "outcome", (*OUTCOMES, "any")),
         ):
             bad = [v for v in getattr(self, k) if v not in allowed]
             if bad:
                 raise InputError(f"unknown {one} {bad[0]!r}; one of {', '.join(allowed)}")
-        if self.count not in ("people", "cases"):
-            raise InputError(f"count must be people or cases, not {self.count!r}")
+        if self.count not in ("people", "cases", "allegations"):
+            raise InputError(f"count must be people, cases or allegations, not {self.count!r}")
+        for k, allowed in FILTERS.items():
+            bad = [v for v in getattr(self, k) if v not in allowed]
+            if bad:
+                raise InputError(f"unknown {k} value {bad[0]!r}; one of {', '.join(allowed)}")
+        if self.live not in ("any", "live", "completed"):
+            raise InputError("live is any, live or completed")
+        if (self.span_from is None) != (self.span_to is None):
+            raise InputError("a span needs both span_from and span_to")
+        if self.span_from and self.span_to and self.span_to < self.span_from:
+            raise InputError("span_to is before span_from")
 
     def today(self) -> date:
         return self.as_of or clock.today()
@@ -535,6 +581,12 @@ def wash_burn_down(session: Session, p: StatParams) -> StatTable:
     )
 
 
+def _register_count(session: Session, p: StatParams) -> StatTable:
+    from datawash.stats import query  # query builds on this module's runner, not the reverse
+
+    return query.register_count(session, p, execute=execute, scope=scope)
+
+
 STATISTICS: dict[str, Statistic] = {
     s.name: s
     for s in (
@@ -549,6 +601,54 @@ STATISTICS: dict[str, Statistic] = {
             uses=("as_of", "categories", "roles", "by"),
             by_options=("category", "role"),
             compute=live_investigations,
+        ),
+        Statistic(
+            name="register_count",
+            title="The misconduct register counted as a question asks",
+            description=(
+                "Distinct --count people, cases or allegations, placed by --date-field "
+                "(recorded, assessed, investigation_started, investigation_ended, hearing, "
+                "appeal, outcome, closed, suspended, restricted, left, criminal_outcome) into "
+                "financial or calendar years (--from/--to) or one span (span_from, span_to), "
+                "filtered on categories, roles, outcomes (any for all), severities, sources, "
+                "stages, proceedings, leaving, live; --by up to two of category, role, "
+                "outcome, severity, source, stage, criminal_proceedings, leaving_reason, live; "
+                "with an 'all' row for each year."
+            ),
+            uses=(
+                "from_period",
+                "to_period",
+                "period",
+                "categories",
+                "roles",
+                "outcomes",
+                "by",
+                "count",
+                "date_field",
+                "span_from",
+                "span_to",
+                "severities",
+                "sources",
+                "stages",
+                "proceedings",
+                "leaving",
+                "live",
+                "as_of",
+            ),
+            by_options=(
+                "category",
+                "role",
+                "outcome",
+                "severity",
+                "source",
+                "stage",
+                "criminal_proceedings",
+                "leaving_reason",
+                "live",
+                "none",
+            ),
+            compute=_register_count,
+            default_periods=True,
         ),
         Statistic(
             name="outcomes_by_year",

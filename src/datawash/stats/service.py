@@ -56,6 +56,7 @@ def params_from(
     count: str,
     as_of: str | None,
     run: int | None,
+    extra: Sequence[str] = (),
 ) -> StatParams:
     """Statistic parameters from what a person typed, each value checked on its own so the
     error names it (``InputError.field``: from_period, to_period, count, as_of, by,
@@ -79,13 +80,13 @@ def params_from(
                 parse_period(text, kind)
             except InputError as exc:
                 raise InputError(str(exc), field=key) from None
-    if count not in ("people", "cases"):
-        raise InputError(f"must be people or cases, not {count!r}", field="count")
+    if count not in ("people", "cases", "allegations"):
+        raise InputError(f"must be people, cases or allegations, not {count!r}", field="count")
     for key, given, allowed in (
         ("by", by, None),
         ("categories", category, values_of(Category)),
         ("roles", role, values_of(WorkforceRole)),
-        ("outcomes", outcome, values_of(Outcome)),
+        ("outcomes", outcome, (*values_of(Outcome), "any")),
     ):
         split = _split(given)
         if split is None:
@@ -96,6 +97,12 @@ def params_from(
                 f"unknown value {bad[0]!r}; one of {', '.join(allowed or ())}", field=key
             )
         values[key] = split
-    params = StatParams(**values)
-    params.check()
+    # Any other parameter a statistic documents (register_count's date_field, span_from,
+    # severities …), as key=value; checked by StatParams like the rest.
+    for item in extra:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{item!r}: write it as key=value", field="param")
+        values[key.strip()] = text.strip()
+    params = StatParams.from_dict(values | {"period": kind.value})
     return params

@@ -1,0 +1,197 @@
+"""The general register count: what a real FOI request asks of the misconduct register.
+
+Count distinct people, cases or allegations; placed by any of the register's dates (recorded,
+assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended,
+restricted, left the force, criminal outcome) into financial or calendar years, or into one
+span of dates; filtered on any dimension; broken down by up to two of category, role,
+outcome, severity, source, stage, criminal proceedings, leaving reason, or live/completed;
+with a total for each year. One SQL builder (``register_count_sql``), run by the one runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from itertools import product
+from typing import Any
+
+from sqlalchemy import case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from datawash.cases.models import Allegation, Case
+from datawash.errors import InputError
+from datawash.ingest.schema import (
+    CATEGORIES,
+    CRIMINAL_PROCEEDINGS,
+    LEAVING_REASONS,
+    OUTCOMES,
+    ROLES,
+    SEVERITIES,
+    SOURCES,
+    STAGES,
+)
+from datawash.stats.periods import Period
+from datawash.stats.tables import Cell, StatTable
+
+DATES: dict[str, Any] = {
+    "recorded": Case.recorded_on,
+    "closed": Case.closed_on,
+    "assessed": Allegation.severity_assessed_on,
+    "investigation_started": Allegation.investigation_started_on,
+    "investigation_ended": Allegation.investigation_ended_on,
+    "hearing": Allegation.hearing_held_on,
+    "appeal": Allegation.appeal_on,
+    "outcome": Allegation.outcome_on,
+    "suspended": Allegation.suspended_on,
+    "restricted": Allegation.restricted_on,
+    "left": Allegation.left_force_on,
+    "criminal_outcome": Allegation.criminal_outcome_on,
+}
+
+
+def _live(day: date) -> Any:
+    return case((Case.closed_on.is_(None) | (Case.closed_on > day), "live"), else_="completed")
+
+
+def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """Each dimension a table can be broken down by: its column and its values."""
+    return {
+        "category": (Allegation.category, CATEGORIES),
+        "role": (Allegation.role_at_time, ROLES),
+        "outcome": (Allegation.outcome, OUTCOMES),
+        "severity": (func.coalesce(Allegation.severity, Case.severity), SEVERITIES),
+        "source": (func.coalesce(Allegation.source, Case.source), SOURCES),
+        "stage": (Allegation.stage, STAGES),
+        "criminal_proceedings": (Allegation.criminal_proceedings, CRIMINAL_PROCEEDINGS),
+        "leaving_reason": (Allegation.leaving_reason, LEAVING_REASONS),
+        "live": (_live(day), ("live", "completed")),
+    }
+
+
+COUNTED = {
+    "people": Allegation.person_id,
+    "cases": Allegation.case_id,
+    "allegations": Allegation.allegation_id,
+}
+
+
+def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
+    """Distinct people, cases or allegations in scope, by period of ``date_field`` and by
+    the ``by`` dimensions (none: the period's total)."""
+    day = p.today()
+    when = DATES[p.date_field]
+    dims = dimensions(day)
+    spans = [((when >= q.start) & (when <= q.end), q.label) for q in periods]
+    period = case(*spans, else_=None).label("period")
+    group = [period, *[dims[b][0].label(b) for b in by]]
+    conds = [
+        when >= periods[0].start,
+        when <= periods[-1].end,
+        when <= day,  # a date after the day counted at is not yet known then
+        Case.recorded_on <= day,
+        Allegation.category.in_(p.categories),
+        Allegation.role_at_time.in_(p.roles),
+    ]
+    if "any" not in p.outcomes:
+        conds.append(Allegation.outcome.in_(p.outcomes))
+    filters = (
+        ("severities", "severity"),
+        ("sources", "source"),
+        ("stages", "stage"),
+        ("proceedings", "criminal_proceedings"),
+        ("leaving", "leaving_reason"),
+    )
+    for name, key in filters:
+        wanted = getattr(p, name)
+        if wanted:
+            conds.append(dims[key][0].in_(wanted))
+    if p.live != "any":
+        conds.append(_live(day) == p.live)
+    return (
+        select(*group, func.count(distinct(COUNTED[p.count])).label("n"))
+        .select_from(Allegation)
+        .join(Case, Case.case_id == Allegation.case_id)
+        .where(*conds)
+        .group_by(*group)
+    )
+
+
+def periods_of(p: Any) -> list[Period]:
+    """One span of dates, or the years asked for."""
+    if p.span_from and p.span_to:
+        label = f"{p.span_from:%d/%m/%Y} to {p.span_to:%d/%m/%Y}"
+        return [Period(p.span_from, p.span_to, label)]
+    result: list[Period] = p.periods()
+    return result
+
+
+def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
+    """Everything that limits the count, for the table's title (``scope``: the categories
+    and roles, worded as every statistic words them)."""
+    parts = [scope(p)]
+    if "any" not in p.outcomes:
+        parts.append("outcome " + " or ".join(o.replace("_", " ") for o in p.outcomes))
+    for name in ("severities", "sources", "stages", "proceedings", "leaving"):
+        values = getattr(p, name)
+        if values:
+            parts.append(f"{name} " + " or ".join(v.replace("_", " ") for v in values))
+    if p.live != "any":
+        parts.append(f"{p.live} cases at {p.today():%d/%m/%Y}")
+    return "; ".join(parts)
+
+
+def register_count(
+    session: Session,
+    p: Any,
+    *,
+    execute: Callable[[Session, Any], list[Any]],
+    scope: Callable[[Any], str],
+) -> StatTable:
+    """The table (the registry passes its one runner and its wording of scope)."""
+    by = [b for b in p.by if b != "none"]
+    dims = dimensions(p.today())
+    if len(by) > 2 or any(b not in dims for b in by):
+        raise InputError(
+            f"register_count is broken down by up to two of {', '.join(dims)}, not {by}"
+        )
+    if p.date_field not in DATES:
+        raise InputError(f"date_field is one of {', '.join(DATES)}, not {p.date_field!r}")
+    periods = periods_of(p)
+    found = {
+        tuple(r[:-1]): int(r[-1]) for r in execute(session, register_count_sql(p, periods, by))
+    }
+    totals = {r[0]: int(r[-1]) for r in execute(session, register_count_sql(p, periods, []))}
+    combos = list(product(*[dims[b][1] for b in by])) if by else []
+    rows: list[list[Cell]] = []
+    lines: list[list[tuple[int, int]]] = []
+    width = 1 + len(by)
+    for q in periods:
+        first = len(rows)
+        for combo in combos:
+            rows.append([q.label, *combo, found.get((q.label, *combo), 0)])
+        rows.append([q.label, *(["all"] * len(by)), totals.get(q.label, 0)])
+        if combos:
+            lines.append(
+                [(len(rows) - 1, width)] + [(r, width) for r in range(first, len(rows) - 1)]
+            )
+    what = {"people": "People", "cases": "Cases", "allegations": "Allegations"}[p.count]
+    span = (
+        "date"
+        if p.span_from
+        else ("financial year" if p.period.value == "financial" else "calendar year")
+    )
+    return StatTable(
+        name="register_count",
+        title=f"{what} in the misconduct register by {span} of {p.date_field.replace('_', ' ')}"
+        + (f" and {' and '.join(b.replace('_', ' ') for b in by)}" if by else "")
+        + f" ({scope_words(p, scope)})",
+        columns=["period", *by, p.count],
+        rows=rows,
+        label_columns=width,
+        lines=lines,
+        parameters=p.as_dict(),
+        notes=[
+            f"{what} are counted once in each row; a row 'all' counts each once however many "
+            "of the rows above it they are in, so it can be less than their sum."
+        ],
+    )

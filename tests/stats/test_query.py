@@ -1,0 +1,161 @@
+"""register_count against an independent count of the same CSV rows in Python: people,
+cases and allegations; by any date, over years and over spans that cross financial-year
+boundaries; broken down and filtered on the register's dimensions."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from datawash.cases import service as cases
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.stats import service
+from datawash.stats.registry import StatParams
+from tests.stats.test_registry import ANALYST, PSD
+
+AS_OF = date(2023, 6, 30)
+CATS = ("sexual", "domestic_abuse", "violence")
+OUTS = ("dismissed", "final_written_warning", "no_case_to_answer")
+
+
+def _register(tmp_path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    rng = random.Random(4)
+    case_rows: dict[str, dict[str, Any]] = {}
+    allegations: list[dict[str, Any]] = []
+    for n in range(60):
+        recorded = date(2018, 1, 1) + timedelta(days=rng.randrange(0, 1800))
+        closed = recorded + timedelta(days=rng.randrange(30, 700))
+        closed = closed if closed <= AS_OF and rng.random() < 0.7 else None
+        cid = f"K{n}"
+        case_rows[cid] = {"case_id": cid, "recorded_on": recorded, "closed_on": closed,
+                          "severity": rng.choice(["misconduct", "gross_misconduct"]),
+                          "source": "complaint"}  # fmt: skip
+        for k in range(rng.choice([1, 1, 2])):
+            outcome = rng.choice(OUTS) if closed else None
+            suspended = (
+                recorded + timedelta(days=rng.randrange(0, 30)) if rng.random() < 0.3 else None
+            )
+            allegations.append({
+                "allegation_id": f"A{n}-{k}", "case_id": cid, "person_id": f"P{rng.randrange(40)}",
+                "role_at_time": rng.choice(["officer", "staff"]), "category": rng.choice(CATS),
+                "outcome": outcome, "outcome_on": closed if outcome else None,
+                "suspended_on": suspended if suspended and suspended <= AS_OF else None,
+            })  # fmt: skip
+
+    def cell(v: Any) -> str:
+        return "" if v is None else str(v)
+
+    c_lines = ["case_id,recorded_on,source,severity,closed_on"] + [
+        ",".join(cell(c[k]) for k in ("case_id", "recorded_on", "source", "severity", "closed_on"))
+        for c in case_rows.values()
+    ]
+    keys = ("allegation_id", "case_id", "person_id", "role_at_time", "category", "outcome",
+            "outcome_on", "suspended_on")  # fmt: skip
+    a_lines = [",".join(keys)] + [",".join(cell(a[k]) for k in keys) for a in allegations]
+    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    return allegations, case_rows
+
+
+def _expected(allegations: list[dict[str, Any]], case_rows: dict[str, dict[str, Any]],
+              *, count: str, when: str, start: date, end: date, keep: Any) -> int:  # fmt: skip
+    key = {"people": "person_id", "cases": "case_id", "allegations": "allegation_id"}[count]
+    found = set()
+    for a in allegations:
+        c = case_rows[a["case_id"]]
+        day = c["recorded_on"] if when == "recorded" else a[f"{when}_on"]
+        if day is None or not start <= day <= end or day > AS_OF or not keep(a, c):
+            continue
+        found.add(a[key])
+    return len(found)
+
+
+@pytest.fixture
+def register(settings: Settings, tmp_path: Path) -> tuple[Settings, list[dict[str, Any]], Any]:
+    allegations, case_rows = _register(tmp_path)
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+    return settings, allegations, case_rows
+
+
+def _rows(settings: Settings, **params: Any) -> list[list[Any]]:
+    with session_scope(settings) as s:
+        wanted = StatParams(as_of=AS_OF, categories=CATS, **params)
+        table = service.run_statistic(s, ANALYST, "register_count", wanted)
+        return [list(r) for r in table.rows]
+
+
+@pytest.mark.parametrize("count", ["people", "cases", "allegations"])
+@pytest.mark.parametrize("when", ["recorded", "outcome", "suspended"])
+def test_a_span_across_financial_years(register: Any, count: str, when: str) -> None:
+    settings, allegations, case_rows = register
+    start, end = date(2019, 5, 1), date(2022, 5, 31)
+    rows = _rows(settings, count=count, date_field=when, span_from=start, span_to=end,
+                 outcomes=("any",))  # fmt: skip
+    expected = _expected(allegations, case_rows, count=count, when=when, start=start, end=end,
+                         keep=lambda a, c: True)  # fmt: skip
+    assert rows == [["01/05/2019 to 31/05/2022", expected]]
+    assert expected > 0
+
+
+def test_by_outcome_and_category_per_financial_year(register: Any) -> None:
+    settings, allegations, case_rows = register
+    rows = _rows(settings, count="people", date_field="outcome", from_period="2019/20",
+                 to_period="2021/22", outcomes=OUTS, by=("outcome", "category"))  # fmt: skip
+    for year, first in (("2019/20", date(2019, 4, 1)), ("2020/21", date(2020, 4, 1)),
+                        ("2021/22", date(2021, 4, 1))):  # fmt: skip
+        last = date(first.year + 1, 3, 31)
+        for outcome in OUTS:
+            for cat in CATS:
+                want = _expected(allegations, case_rows, count="people", when="outcome",
+                                 start=first, end=last,
+                                 keep=lambda a, c, o=outcome, k=cat: a["outcome"] == o
+                                 and a["category"] == k)  # fmt: skip
+                assert [year, outcome, cat, want] in rows
+        total = _expected(allegations, case_rows, count="people", when="outcome", start=first,
+                          end=last, keep=lambda a, c: a["outcome"] in OUTS)  # fmt: skip
+        assert [year, "all", "all", total] in rows
+
+
+def test_filters_severity_and_live_cases(register: Any) -> None:
+    settings, allegations, case_rows = register
+    rows = _rows(settings, count="cases", date_field="recorded", from_period="2018/19",
+                 to_period="2022/23", outcomes=("any",), severities=("gross_misconduct",),
+                 live="live")  # fmt: skip
+    for row in rows:
+        year = str(row[0])
+        first = date(int(year[:4]), 4, 1)
+        want = _expected(
+            allegations, case_rows, count="cases", when="recorded", start=first,
+            end=date(first.year + 1, 3, 31),
+            keep=lambda a, c: c["severity"] == "gross_misconduct"
+            and (c["closed_on"] is None or c["closed_on"] > AS_OF),
+        )  # fmt: skip
+        assert row[-1] == want
+    assert "gross misconduct" in _title(settings) and "live cases" in _title(settings)
+
+
+def _title(settings: Settings) -> str:
+    with session_scope(settings) as s:
+        return service.run_statistic(
+            s, ANALYST, "register_count",
+            StatParams(as_of=AS_OF, outcomes=("any",), severities=("gross_misconduct",),
+                       live="live"),
+        ).title  # fmt: skip
+
+
+def test_bad_parameters_are_refused() -> None:
+    from datawash.errors import InputError
+
+    with pytest.raises(InputError, match="span"):
+        StatParams(span_from=date(2020, 1, 1)).check()
+    with pytest.raises(InputError, match="severities"):
+        StatParams(severities=("enormous",)).check()
+    with pytest.raises(InputError, match="allegations"):
+        StatParams(count="officers").check()
