@@ -289,13 +289,13 @@ def protect_linked(
         _atoms, masks = _system(system)
         old_cells = [(c, m) for c, m in zip(system, masks, strict=True)
                      if not c.new and isinstance(c.value, int)]  # fmt: skip
-        for c, m in zip(system, masks, strict=True):
-            if not (c.new and c.position and isinstance(c.value, int)):
+        for cell, m in zip(system, masks, strict=True):
+            if not (cell.new and cell.position and isinstance(cell.value, int)):
                 continue
             for o, om in old_cells:
                 nested = bool(np.all(m <= om) or np.all(om <= m))
-                if nested and 0 < abs(o.value - c.value) < threshold:
-                    rows[c.position[0]][c.position[1]] = WITHHELD
+                if nested and 0 < abs(o.value - cell.value) < threshold:
+                    rows[cell.position[0]][cell.position[1]] = WITHHELD
                     break
     added: list[str] = []
     for _ in range(len(mine) + 1):
@@ -326,9 +326,9 @@ def protect_linked(
                 f"withheld as {fewer_than(threshold)!r}. Answer with another breakdown or "
                 "period, or leave this table out"
             )
-        _value, (r, c) = min(candidates)
-        rows[r][c] = WITHHELD
-        added.append(f"{rows[r][0]}: {safe.display_columns[c]}")
+        _value, (row, col) = min(candidates)
+        rows[row][col] = WITHHELD
+        added.append(f"{rows[row][0]}: {safe.display_columns[col]}")
     changed = [
         f"{rows[p[0]][0]}: {safe.display_columns[p[1]]}"
         for p in mine
