@@ -1,0 +1,57 @@
+"""Questions in the style of real FOI requests about officers investigated or dismissed
+for sexual misconduct, domestic abuse and violence against women and girls, and about the
+data wash (questions/questions.json): each says which statistic answers it, with which
+parameters, and is answered here through the FOI service on a synthetic register, the
+whole set as one response (so disclosure control runs across all of them)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from datawash.cases import service as cases
+from datawash.config import Settings
+from datawash.db import session_scope
+from datawash.foi import service
+from datawash.stats.registry import STATISTICS
+from tests.review.helpers import FOI, ensure_users
+from tests.stats.test_query import AS_OF, _register
+from tests.stats.test_registry import PSD
+
+QUESTIONS: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "questions" / "questions.json").read_text("utf-8")
+)
+
+
+def test_at_least_thirty_questions_each_with_a_statistic_that_exists() -> None:
+    assert len(QUESTIONS) >= 30
+    assert len({q["id"] for q in QUESTIONS}) == len(QUESTIONS)
+    for q in QUESTIONS:
+        assert q["statistic"] in STATISTICS, q["id"]
+
+
+def test_every_question_is_answered_by_its_statistic_in_one_response(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _register(tmp_path)
+    with session_scope(settings) as s:
+        ensure_users(s)
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+        text = "\n".join(f"{n}. {q['question']}" for n, q in enumerate(QUESTIONS, 1))
+        req = service.receive_request(
+            s, FOI, received_on=date(2023, 6, 1), title="Officer misconduct", text=text,
+            requester_name="Synthetic Requester", today=AS_OF,
+        )  # fmt: skip
+        assert len(req.questions) == len(QUESTIONS)
+        for n, q in enumerate(QUESTIONS, 1):
+            params = {"as_of": AS_OF.isoformat(), **q["params"]}
+            answer = service.answer_question(
+                s, FOI, reference=req.reference, number=n, today=AS_OF,
+                statistics=[service.StatisticAnswer(q["statistic"], params)],
+            )  # fmt: skip
+            tables = [b for b in answer.blocks if b["kind"] == "statistic"]
+            assert len(tables) == 1 and tables[0]["name"] == q["statistic"], q["id"]
+            assert tables[0]["table"]["rows"], f"question {q['id']}: an empty table"
