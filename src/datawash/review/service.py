@@ -119,6 +119,9 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
         by_person.setdefault(p.person_id, []).append(p)
     items = {i.person_id: i for i in session.scalars(select(ReviewItem))}
     today = clock.uk_date(run.started_at)
+    # New items are flushed together (one round trip for thousands, not one each), then
+    # given their candidates and their audit events.
+    fresh: list[tuple[ReviewItem, list[WashCandidate]]] = []
 
     for person_id, cands in sorted(by_person.items()):
         triaged = [
@@ -144,19 +147,7 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
                 role_kinds=kinds,
             )
             session.add(item)
-            session.flush()
-            for c in cands:
-                session.add(_candidate(item.id, c, records[c.record_id].fingerprint, run_id, "new"))
-            summary.created += 1
-            summary.new_candidates += len(cands)
-            audit.record(
-                session,
-                actor,
-                ev.REVIEW_OPENED,
-                entity_id=item.id,
-                person_id=person_id,
-                after={"state": item.state, "run_id": run_id, "candidates": len(cands)},
-            )
+            fresh.append((item, cands))
             continue
         existing = {c.record_id: c for c in item.candidates}
         # New evidence (a record never proposed for this person, or a record whose
@@ -208,6 +199,20 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
             if reasons or evidence_moved:
                 _evidence_changed(item)
             summary.unchanged += 1
+    session.flush()
+    for item, cands in fresh:
+        for c in cands:
+            session.add(_candidate(item.id, c, records[c.record_id].fingerprint, run_id, "new"))
+        summary.created += 1
+        summary.new_candidates += len(cands)
+        audit.record(
+            session,
+            actor,
+            ev.REVIEW_OPENED,
+            entity_id=item.id,
+            person_id=item.person_id,
+            after={"state": item.state, "run_id": run_id, "candidates": len(cands)},
+        )
     # People with earlier candidates but none in this run: their candidates disappear.
     for person_id, item in items.items():
         if person_id in by_person:
