@@ -357,8 +357,7 @@ class _Checks:
             if not total:
                 continue
             found = self.con.execute(
-                f"SELECT _row FROM {self.raw} WHERE {where} ORDER BY _row "
-                f"LIMIT {MAX_PER_CHECK}"
+                f"SELECT _row FROM {self.raw} WHERE {where} ORDER BY _row LIMIT {MAX_PER_CHECK}"
             ).fetchall()
             for (row,) in found:
                 self.problems.append(Problem(self.file, int(row), column, message))
