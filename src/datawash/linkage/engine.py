@@ -240,7 +240,9 @@ def link(
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
+    t_predict = time.perf_counter()
     predictions = scorer.inference.predict(threshold_match_probability=settings.review_threshold)
+    timings["score_predict"] = time.perf_counter() - t_predict
     # Splink names each linker at random: not part of the model, and it would make two
     # identical runs' models differ.
     model_json = json.dumps({k: v for k, v in model.items() if k != "linker_uid"}, sort_keys=True)
@@ -253,6 +255,7 @@ def link(
     )
     step("score", 1.0)
     timings["score"] = time.perf_counter() - t3
+    timings["score_explain"] = timings["score"] - timings["score_predict"]
     return LinkageResult(
         pairs_table=PAIRS,
         model_json=model_json,
