@@ -86,7 +86,7 @@ def register(settings: Settings, tmp_path: Path) -> tuple[Settings, list[dict[st
 
 def _rows(settings: Settings, **params: Any) -> list[list[Any]]:
     with session_scope(settings) as s:
-        wanted = StatParams(as_of=AS_OF, categories=CATS, **params)
+        wanted = StatParams(**{"as_of": AS_OF, "categories": CATS, **params})
         table = service.run_statistic(s, ANALYST, "register_count", wanted)
         return [list(r) for r in table.rows]
 
@@ -159,3 +159,23 @@ def test_bad_parameters_are_refused() -> None:
         StatParams(severities=("enormous",)).check()
     with pytest.raises(InputError, match="allegations"):
         StatParams(count="officers").check()
+
+
+def test_breakdowns_show_only_values_in_scope_and_a_row_for_not_recorded(register: Any) -> None:
+    settings, allegations, case_rows = register
+    rows = _rows(settings, count="allegations", date_field="recorded", from_period="2019/20",
+                 to_period="2019/20", categories=("violence",), outcomes=("any",),
+                 by=("outcome",))  # fmt: skip
+    labels = [r[1] for r in rows]
+    assert "not recorded" in labels and labels[-1] == "all"
+    def still_open(a: dict[str, Any], c: dict[str, Any]) -> bool:
+        return a["category"] == "violence" and not a["outcome"]
+
+    open_ones = _expected(
+        allegations, case_rows, count="allegations", when="recorded",
+        start=date(2019, 4, 1), end=date(2020, 3, 31), keep=still_open,
+    )  # fmt: skip
+    assert next(r[-1] for r in rows if r[1] == "not recorded") == open_ones
+    assert sum(r[-1] for r in rows[:-1]) == rows[-1][-1]  # one outcome each: parts add up
+    by_cat = _rows(settings, categories=("violence",), by=("category",), outcomes=("any",))
+    assert {r[1] for r in by_cat} == {"violence", "all"}  # no false 0 for other categories

@@ -14,10 +14,11 @@ given away, more cells of the new table are withheld
 (smallest first, among those that overlap it) until none is; if that is not enough, the
 table is refused, saying why.
 
-Counting people, one person can be in two categories, so a total can be less than the sum
-of its parts; the relations are first taken as sums (what a reader would assume: the
-strictest test), and only where the published figures contradict that are totals over
-several categories or roles read as "at most the sum".
+Counting people, one person can be in two categories, months or outcomes, so a total can
+be less than the sum of its parts; the relations are first taken as sums (what a reader
+would assume: the strictest test), and only where the published figures contradict that is
+every figure read as "at most the sum of its pieces". If even that cannot be reconciled,
+nothing is taken as safe: more is withheld, or the table refused.
 
 Written here: no maintained Python package audits linked count tables (tau-argus is a Java
 tool); the linear programmes are solved by SciPy's HiGHS.
@@ -40,6 +41,7 @@ import numpy as np
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than
 from datawash.ingest.schema import OUTCOMES
+from datawash.stats.query import NOT_RECORDED
 from datawash.stats.registry import StatParams
 from datawash.stats.tables import StatTable
 
@@ -66,7 +68,7 @@ def _kind(p: StatParams, date_field: str) -> str:
     return ":".join(["register", p.count, date_field, *extra])
 
 
-ANY_OUTCOME = frozenset([*OUTCOMES, "(none yet)"])
+ANY_OUTCOME = frozenset([*OUTCOMES, NOT_RECORDED])
 
 
 def _outcomes(p: StatParams) -> frozenset[str]:
@@ -162,6 +164,13 @@ def _system(cells: list[_Cell]) -> tuple[list[tuple[Any, ...]], list[np.ndarray]
     return atoms, masks
 
 
+def _threshold_of(text: str, default: int) -> int:
+    """N of a published "fewer than N" (a table published under an earlier threshold says
+    its own)."""
+    tail = text.removeprefix("fewer than").strip()
+    return int(tail) if tail.isdigit() else default
+
+
 def _range(
     target: np.ndarray, cells: list[_Cell], masks: list[np.ndarray], threshold: int,
     as_sums: bool,
@@ -172,17 +181,16 @@ def _range(
 
     a_eq, b_eq, a_ub, b_ub = [], [], [], []
     for cell, mask in zip(cells, masks, strict=True):
-        several = len(cell.scope.categories) > 1 or len(cell.scope.roles) > 1
         if isinstance(cell.value, int):
-            if as_sums or not several:
+            if as_sums:
                 a_eq.append(mask)
                 b_eq.append(float(cell.value))
-            else:  # distinct people: the total is at most the sum of the atoms
+            else:  # distinct people or cases: a figure is at most the sum of its pieces
                 a_ub.append(-mask)
                 b_ub.append(-float(cell.value))
         elif isinstance(cell.value, str) and cell.value.startswith("fewer than"):
             a_ub += [-mask, mask]
-            b_ub += [-1.0, float(threshold - 1)]
+            b_ub += [-1.0, float(_threshold_of(cell.value, threshold) - 1)]
     found = []
     for sign in (1.0, -1.0):
         res = linprog(
@@ -211,9 +219,13 @@ def _given_away(cells: list[_Cell], masks: list[np.ndarray], threshold: int) -> 
             as_sums = False
             got = _range(masks[i], cells, masks, threshold, as_sums)
         if got is None:
+            # The published figures cannot be reconciled even as "at most the sum": nothing
+            # can be proved about this cell, so it is not taken as safe (fail closed).
+            exposed.append(i)
             continue
         low, high = got
-        if low > 1 + 1e-6 or high < threshold - 1 - 1e-6:
+        limit = _threshold_of(str(cell.value), threshold)
+        if low > 1 + 1e-6 or high < limit - 1 - 1e-6:
             exposed.append(i)
     return exposed
 

@@ -53,19 +53,52 @@ def _live(day: date) -> Any:
     return case((Case.closed_on.is_(None) | (Case.closed_on > day), "live"), else_="completed")
 
 
+NOT_RECORDED = "not recorded"
+
+
+def _or_not_recorded(column: Any) -> Any:
+    # A record without the value still counts in the total: it gets a row of its own, so
+    # disclosure control sees it (a total beside rows that do not add up would give it away).
+    return func.coalesce(column, NOT_RECORDED)
+
+
 def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
     """Each dimension a table can be broken down by: its column and its values."""
+    nr = (NOT_RECORDED,)
     return {
         "category": (Allegation.category, CATEGORIES),
         "role": (Allegation.role_at_time, ROLES),
-        "outcome": (Allegation.outcome, OUTCOMES),
-        "severity": (func.coalesce(Allegation.severity, Case.severity), SEVERITIES),
+        "outcome": (_or_not_recorded(Allegation.outcome), (*OUTCOMES, *nr)),
+        "severity": (
+            _or_not_recorded(func.coalesce(Allegation.severity, Case.severity)),
+            (*SEVERITIES, *nr),
+        ),
         "source": (func.coalesce(Allegation.source, Case.source), SOURCES),
-        "stage": (Allegation.stage, STAGES),
-        "criminal_proceedings": (Allegation.criminal_proceedings, CRIMINAL_PROCEEDINGS),
-        "leaving_reason": (Allegation.leaving_reason, LEAVING_REASONS),
+        "stage": (_or_not_recorded(Allegation.stage), (*STAGES, *nr)),
+        "criminal_proceedings": (
+            _or_not_recorded(Allegation.criminal_proceedings),
+            (*CRIMINAL_PROCEEDINGS, *nr),
+        ),
+        "leaving_reason": (_or_not_recorded(Allegation.leaving_reason), (*LEAVING_REASONS, *nr)),
         "live": (_live(day), ("live", "completed")),
     }
+
+
+def _values_in_scope(p: Any, dim: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """The values a breakdown shows: those the filters let through, never a filtered-out
+    value as a false 0."""
+    allowed = {
+        "category": p.categories,
+        "role": p.roles,
+        "outcome": () if "any" in p.outcomes else p.outcomes,
+        "severity": p.severities,
+        "source": p.sources,
+        "stage": p.stages,
+        "criminal_proceedings": p.proceedings,
+        "leaving_reason": p.leaving,
+        "live": () if p.live == "any" else (p.live,),
+    }.get(dim, ())
+    return tuple(v for v in values if v in allowed) if allowed else values
 
 
 COUNTED = {
@@ -161,7 +194,7 @@ def register_count(
         tuple(r[:-1]): int(r[-1]) for r in execute(session, register_count_sql(p, periods, by))
     }
     totals = {r[0]: int(r[-1]) for r in execute(session, register_count_sql(p, periods, []))}
-    combos = list(product(*[dims[b][1] for b in by])) if by else []
+    combos = list(product(*[_values_in_scope(p, b, dims[b][1]) for b in by])) if by else []
     rows: list[list[Cell]] = []
     lines: list[list[tuple[int, int]]] = []
     width = 1 + len(by)

@@ -257,12 +257,20 @@ def outcomes_by_period_sql(p: StatParams, periods: Sequence[Period], by: str) ->
     """Distinct people (or cases) given one of ``outcomes``, by the period of the outcome
     date and by category or role."""
     period = _period_of(Allegation.outcome_on, periods)
-    counted = Allegation.person_id if p.count == "people" else Allegation.case_id
+    counted = {
+        "people": Allegation.person_id,
+        "cases": Allegation.case_id,
+        "allegations": Allegation.allegation_id,
+    }[p.count]
     group = [period, *_group_columns([by] if by != "none" else [])]
+    outcome_in = (
+        Allegation.outcome.is_not(None) if "any" in p.outcomes
+        else Allegation.outcome.in_(p.outcomes)
+    )  # fmt: skip
     return (
         select(*group, func.count(distinct(counted)).label("n"))
         .where(
-            Allegation.outcome.in_(p.outcomes),
+            outcome_in,
             Allegation.outcome_on >= periods[0].start,
             Allegation.outcome_on <= periods[-1].end,
             # An outcome recorded after the day counted at is not yet known then.
@@ -423,12 +431,14 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
     rows: list[list[Cell]] = [
         [q.label, *[found.get((q.label, v), 0) for v in labels]] for q in periods
     ]
-    outcomes = " or ".join(o.replace("_", " ") for o in p.outcomes)
+    outcomes = (
+        "any outcome" if "any" in p.outcomes
+        else "the outcome " + " or ".join(o.replace("_", " ") for o in p.outcomes)
+    )  # fmt: skip
     label_of = CATEGORY_LABELS if by == "category" else ROLE_LABELS if by == "role" else {}
     return StatTable(
         name="outcomes_by_year",
-        title=f"{p.count.capitalize()} with the outcome {outcomes}, by {_kind(p)} of the outcome "
-        f"({scope(p)})",
+        title=f"{p.count.capitalize()} with {outcomes}, by {_kind(p)} of the outcome ({scope(p)})",
         columns=["year", *labels],
         headings=[
             _year_heading(p),

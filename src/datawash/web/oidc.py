@@ -7,6 +7,7 @@ to sign the user in again (prompt=login, max_age=0) and accepts it for five minu
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -62,11 +63,18 @@ def _client() -> Any:
     return current_app.extensions["datawash_oidc"]
 
 
-def _safe_next(path: str | None) -> str | None:
-    """Only a path on this site: never an open redirect."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return None
+def safe_next(path: str | None) -> str | None:
+    """Only a path on this site: never an open redirect. Browsers drop tabs and newlines
+    from URLs ("/<tab>/evil" becomes "//evil"), so any control or space character, a
+    backslash, a scheme or a host makes it refused."""
+    if not path or not path.startswith("/") or path.startswith("//"):
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in path):
+        return None
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc:
+        return None
+    return path
 
 
 def reauthenticated_recently() -> bool:
@@ -77,7 +85,7 @@ def reauthenticated_recently() -> bool:
 @bp.get("/sign-in/oidc")
 def start() -> ResponseReturnValue:
     reauth = request.args.get("reauth") == "1"
-    session["oidc_next"] = _safe_next(request.args.get("next"))
+    session["oidc_next"] = safe_next(request.args.get("next"))
     session["oidc_reauth"] = reauth
     extra: dict[str, Any] = {"prompt": "login", "max_age": 0} if reauth else {}
     redirect_uri = url_for("oidc.callback", _external=True)

@@ -101,8 +101,8 @@ def queue() -> ResponseReturnValue:
 @bp.post("/review/assign")
 def assign() -> ResponseReturnValue:
     """A supervisor gives the people ticked on a page of the queue to one reviewer."""
-    back = request.form.get("back", "")
-    if not back.startswith("/review") or back.startswith("//"):
+    back = oidc.safe_next(request.form.get("back", "")) or ""
+    if not back.startswith("/review"):
         back = url_for("review.queue")  # only ever back to the queue: no open redirect
     try:
         with transaction() as s:
