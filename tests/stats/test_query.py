@@ -168,6 +168,7 @@ def test_breakdowns_show_only_values_in_scope_and_a_row_for_not_recorded(registe
                  by=("outcome",))  # fmt: skip
     labels = [r[1] for r in rows]
     assert "not recorded" in labels and labels[-1] == "all"
+
     def still_open(a: dict[str, Any], c: dict[str, Any]) -> bool:
         return a["category"] == "violence" and not a["outcome"]
 
