@@ -111,7 +111,9 @@ def test_only_supervisors_rescore_and_labels_export_in_splinks_format(
         out = tmp_path / "labels.csv"
         assert learning.export_labels(s, SUP, out) == 16
     rows = list(csv.DictReader(out.open()))
-    assert set(rows[0]) == {"person_id", "record_id", "clerical_match_score"}
+    assert set(rows[0]) == {"source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r",
+                            "clerical_match_score", "person_id", "record_id"}  # fmt: skip
+    assert rows[0]["unique_id_l"] == rows[0]["person_id"]
     scores = {r["person_id"]: r["clerical_match_score"] for r in rows}
     assert scores["N0"] == "0.0" and scores["T0"] == "1.0" and "N9" not in scores
 

@@ -300,3 +300,23 @@ def test_keep_alive_and_the_sign_in_page_ending_a_live_session(settings: Setting
     with session_scope(settings) as s:
         reasons = [e.after for e in s.scalars(select(AuditEvent)) if e.action == "auth.signed_out"]
     assert reasons, "the end of the session is in the audit log"
+
+
+def test_wrong_passwords_at_countersigning_count_towards_lockout(settings: Settings) -> None:
+    riley, robin = client(settings), client(settings)
+    sign_in(riley, "riley.reviewer")
+    sign_in(robin, "robin.reviewer")
+    page = riley.get("/review/P1")
+    riley.post("/review/P1/decide", data={
+        "csrf_token": csrf(page.data), "decision": "identity_confirmed", "reason": "agree",
+        "mark-R1": "this_person", "mark-R2": "not_this_person"})  # fmt: skip
+    token = csrf(robin.get("/review/P1").data)
+    sign = {"csrf_token": token, "outcome": "agree", "countersign_reason": "ok"}
+    for _ in range(5):
+        assert (
+            robin.post("/review/P1/countersign", data={**sign, "password": "x"}).status_code == 400
+        )
+    # Locked now, even with the right password, here and at sign-in.
+    locked = robin.post("/review/P1/countersign", data={**sign, "password": TEST_PASSWORD})
+    assert locked.status_code == 400 and b"locked" in locked.data
+    assert sign_in(client(settings), "robin.reviewer") == 401

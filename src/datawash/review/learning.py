@@ -24,11 +24,12 @@ from datawash.linkage import labels as learning
 from datawash.linkage.explain import confirms
 from datawash.outputs import csv_text, write_private
 from datawash.permissions import require
-from datawash.review.models import ReviewCandidate, ReviewItem
+from datawash.review.models import ReviewCandidate, ReviewDecision, ReviewItem
 from datawash.review.workflow import State
-from datawash.vocabulary import RecordIdentity
+from datawash.vocabulary import DecisionStatus, RecordIdentity
 from datawash.wash.models import WashCandidate, WashRun
 
+PENDING = DecisionStatus.PENDING.value
 MARKS = {RecordIdentity.THIS_PERSON.value: True, RecordIdentity.NOT_THIS_PERSON.value: False}
 
 
@@ -98,18 +99,27 @@ def rescore(
                                    target_share=settings.target_share_found),
     )  # fmt: skip
     prior = learning.prior_weight(model)
+    awaiting = select(ReviewDecision.item_id).where(ReviewDecision.status == PENDING)
     pending = {
         (pid, rid): c
         for pid, rid, c in session.execute(
             select(ReviewItem.person_id, ReviewCandidate.record_id, ReviewCandidate)
             .join(ReviewItem, ReviewItem.id == ReviewCandidate.item_id)
-            .where(ReviewItem.state == State.NEW.value, ReviewCandidate.last_seen_run_id == run.id)
+            .where(
+                ReviewItem.state == State.NEW.value,
+                ReviewItem.id.not_in(awaiting),
+                ReviewCandidate.last_seen_run_id == run.id,
+            )
         ).all()
     }
+    # Decided, or with a decision awaiting its countersignature: the countersigner must see
+    # the evidence the decider saw, so those pairs are not re-scored either.
     decided = {
         pid
         for (pid,) in session.execute(
-            select(ReviewItem.person_id).where(ReviewItem.state != State.NEW.value)
+            select(ReviewItem.person_id).where(
+                (ReviewItem.state != State.NEW.value) | ReviewItem.id.in_(awaiting)
+            )
         ).all()
     }
     for pair in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
@@ -184,8 +194,8 @@ def expected_operating_threshold(best: list[float], target_share: float) -> floa
 
 
 def export_labels(session: Session, actor: Actor, path: Path) -> int:
-    """The reviewers' marks as labelled pairs in Splink's clerical format (person_id,
-    record_id, clerical_match_score: 1 this person, 0 not; unsure marks left out)."""
+    """The reviewers' marks as labelled pairs in Splink's clerical format (clerical_match_score
+    1 this person, 0 not; unsure marks left out), with person_id and record_id."""
     require(actor, "review.export")
     rows = session.execute(
         select(ReviewItem.person_id, ReviewCandidate.record_id, ReviewCandidate.identity)
@@ -193,8 +203,15 @@ def export_labels(session: Session, actor: Actor, path: Path) -> int:
         .where(ReviewCandidate.identity.in_(list(MARKS)))
         .order_by(ReviewItem.person_id, ReviewCandidate.record_id)
     ).all()
-    body = [(p, r, "1.0" if MARKS[i] else "0.0") for p, r, i in rows]
-    write_private(path, csv_text(["person_id", "record_id", "clerical_match_score"], body))
+    # Splink's labelled-pairs table (source_dataset_l, unique_id_l, source_dataset_r,
+    # unique_id_r, clerical_match_score: the datasets named as a wash registers them),
+    # with person_id and record_id for people reading it.
+    header = ["source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r",
+              "clerical_match_score", "person_id", "record_id"]  # fmt: skip
+    body = [
+        ("a_workforce", p, "b_records", r, "1.0" if MARKS[i] else "0.0", p, r) for p, r, i in rows
+    ]
+    write_private(path, csv_text(header, body))
     audit.record(session, actor, ev.LABELS_EXPORTED, entity_id=0, after={"labels": len(rows)})
     return len(rows)
 

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from datawash.actor import Actor, Channel
 from datawash.auth import service as auth
 from datawash.auth.sessions import SessionEnded
 from datawash.errors import (
+    AccountLocked,
     AuthenticationFailed,
     Conflict,
     DatawashError,
@@ -28,7 +29,8 @@ from datawash.review.read import QueueFilter
 from datawash.review.workflow import parse_identity
 from datawash.vocabulary import Category, RecordIdentity, Referral, ReviewState, WorkforceRole
 from datawash.web import oidc
-from datawash.web.common import form_errors, signed_in, to_sign_in, transaction
+from datawash.db import session_scope
+from datawash.web.common import form_errors, settings_of_app, signed_in, to_sign_in, transaction
 
 bp = Blueprint("review", __name__)
 
@@ -230,6 +232,10 @@ def _act(
     except SessionEnded as ended:
         return to_sign_in(ended.reason)
     except DatawashError as exc:
+        refused_user = getattr(g, "password_refused_for", None)
+        if refused_user:
+            with session_scope(settings_of_app()) as own:
+                auth.record_failed_attempt(own, refused_user, channel=Channel.WEB, os_account=None)
         denied = isinstance(exc, PermissionDenied) and not isinstance(exc, AuthenticationFailed)
         if denied or isinstance(exc, Conflict):
             raise
@@ -286,7 +292,14 @@ def countersign(person_id: str) -> ResponseReturnValue:
                 )
             session.pop("reauthenticated_at", None)  # one confirmation, one signature
         else:
-            auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
+            try:
+                auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
+            except AuthenticationFailed as refused:
+                # Counted towards lockout like a failed sign-in, once this transaction has
+                # been rolled back (see _act), so a password cannot be guessed here either.
+                if not isinstance(refused, AccountLocked):
+                    g.password_refused_for = actor.username
+                raise
         return review.countersign(
             s,
             actor,
