@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from datawash.actor import Actor, Channel
 from datawash.auth import service as auth
 from datawash.auth.sessions import SessionEnded
+from datawash.db import session_scope
 from datawash.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -29,7 +30,6 @@ from datawash.review.read import QueueFilter
 from datawash.review.workflow import parse_identity
 from datawash.vocabulary import Category, RecordIdentity, Referral, ReviewState, WorkforceRole
 from datawash.web import oidc
-from datawash.db import session_scope
 from datawash.web.common import form_errors, settings_of_app, signed_in, to_sign_in, transaction
 
 bp = Blueprint("review", __name__)
