@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
-    oidc_username_claim: str = "preferred_username"
+    # No default: it must be a claim the force's administrators control (Entra ID's upn,
+    # an employee number), never one a user can edit; OIDC does not promise
+    # preferred_username is unique or stable.
+    oidc_username_claim: str | None = None
     # Wash thresholds (match probability).
     review_threshold: float = 0.5
     # The share of matched people a review should find: with reviewers' marks, the wash

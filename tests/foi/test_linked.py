@@ -14,6 +14,7 @@ from datawash.cases import service as cases
 from datawash.config import Settings
 from datawash.db import session_scope
 from datawash.foi import service
+from datawash.errors import InputError
 from datawash.foi.linked import protect_linked, scopes
 from datawash.stats.tables import StatTable
 from tests.review.helpers import FOI, ensure_users
@@ -201,3 +202,29 @@ def test_a_narrower_table_beside_a_wider_one_gives_no_small_difference(
         sexual = _answer(s, ref, 2, categories=["sexual"], roles=["officer"], by=["none"])
     assert sexual[0] == ["2019/20", "withheld"]
     assert sexual[1] == ["2020/21", 7]  # 7 beside 7: nothing to give away
+
+
+def test_a_response_drafted_beside_another_is_checked_again_when_sent(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        a, b = _request(s), _request(s)
+        # A: the breakdown (6 and fewer than 5), answered first, not yet sent.
+        split = _answer(s, a, 1, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                        by=["category"])  # fmt: skip
+        assert split[0] == ["2019/20", 6, "fewer than 5"]
+        for q in (2, 3):
+            service.answer_question(s, FOI, reference=a, number=q, text="See 1.")
+        # B: the total (8), answered and sent in between.
+        _answer(s, b, 1, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                by=["none"])  # fmt: skip
+        for q in (2, 3):
+            service.answer_question(s, FOI, reference=b, number=q, text="See 1.")
+        service.send_response(s, FOI, reference=b, on=TODAY, today=TODAY)
+        with pytest.raises(InputError, match="question 1 must be answered again"):
+            service.send_response(s, FOI, reference=a, on=TODAY, today=TODAY)
+        again = _answer(s, a, 1, categories=["sexual", "domestic_abuse"], roles=["officer"],
+                        by=["category"])  # fmt: skip
+        assert again[0] == ["2019/20", "withheld", "fewer than 5"]
+        assert service.send_response(s, FOI, reference=a, on=TODAY, today=TODAY).status == "sent"

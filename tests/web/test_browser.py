@@ -179,9 +179,16 @@ def test_lockout_csrf_refusal_and_the_idle_warning(server: str) -> None:
             page.click("#timeout-stay")
         assert kept.value.status == 204
         expect(warning).to_be_hidden()
-        page.clock.run_for("30:10")  # nothing done for 30 minutes: signed out
-        expect(page).to_have_url(f"{server}/sign-in?ended=idle")
-        expect(page.locator("body")).to_contain_text("ended")
+        # Nothing done for 30 minutes, in the browser and (its clock moved on) the server:
+        # the browser goes to sign-in and the server ends the session there.
+        from datetime import UTC, datetime, timedelta
+
+        from datawash import clock
+
+        with clock.frozen_at(datetime.now(UTC) + timedelta(minutes=31)):
+            page.clock.run_for("30:10")
+            expect(page).to_have_url(f"{server}/sign-in?ended=idle")
+            expect(page.locator("body")).to_contain_text("ended")
         page.goto(f"{server}/review")
         expect(page.locator("h1")).to_have_text("Sign in")  # the session really ended
         browser.close()  # type: ignore[attr-defined]

@@ -4,6 +4,8 @@ sign-ins are refused; countersigning needs a fresh sign-in at the provider."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +35,8 @@ def idp() -> Iterator[FakeIdP]:
 @pytest.fixture
 def settings(tmp_path: Path, idp: FakeIdP) -> Settings:
     s = Settings(data_dir=tmp_path / "d", oidc_issuer=idp.issuer, oidc_client_id=CLIENT_ID,
-                 oidc_client_secret=CLIENT_SECRET)  # fmt: skip
+                 oidc_client_secret=CLIENT_SECRET,
+                 oidc_username_claim="preferred_username")  # fmt: skip
     ensure_demo_users(s, password=TEST_PASSWORD)
     with session_scope(s) as session:
         make_run(session, {("P1", "R1"): "a"})
@@ -47,7 +50,13 @@ def through_idp(c: FlaskClient, start: str) -> tuple[int, str]:
     back = requests.get(to_idp.headers["Location"], allow_redirects=False, timeout=10)
     assert back.status_code == 302
     parts = urlsplit(back.headers["Location"])
-    done = c.get(parts.path + "?" + parts.query)
+    hop = c.get(parts.path + "?" + parts.query)  # the provider's cross-site return...
+    assert hop.status_code == 200 and b'http-equiv="refresh"' in hop.data
+    found = re.search(rb'url=([^"]+)"', hop.data)
+    assert found, "the page moves the browser on"
+    target = html.unescape(found.group(1).decode())
+    assert target.startswith("/sign-in/oidc/finish?")  # ...on to this site, cookie and all
+    done = c.get(target)
     return done.status_code, done.headers.get("Location", "")
 
 
@@ -124,7 +133,26 @@ def test_countersigning_needs_a_fresh_sign_in_at_the_provider(
 
 def test_a_provider_that_cannot_be_reached_is_a_clear_refusal(tmp_path: Path) -> None:
     s = Settings(data_dir=tmp_path / "d", oidc_issuer="http://127.0.0.1:9",
-                 oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET)  # fmt: skip
+                 oidc_client_id=CLIENT_ID, oidc_client_secret=CLIENT_SECRET,
+                 oidc_username_claim="preferred_username")  # fmt: skip
     c = create_app(s).test_client()
     r = c.get("/sign-in/oidc")
     assert r.status_code == 401 and b"could not be reached" in r.data
+
+
+def test_the_username_claim_must_be_chosen(tmp_path: Path, idp: FakeIdP) -> None:
+    from datawash.errors import InputError
+
+    s = Settings(data_dir=tmp_path / "d", oidc_issuer=idp.issuer, oidc_client_id=CLIENT_ID)
+    with pytest.raises(InputError, match="USERNAME_CLAIM"):
+        create_app(s)
+
+
+@pytest.mark.parametrize("bad", ["/%09/evil.example/x", "/\\evil.example", "/\t/evil",
+                                 "https://evil.example/", "/ok\nSet-Cookie:x"])  # fmt: skip
+def test_next_is_never_off_site(bad: str) -> None:
+    from datawash.web.oidc import safe_next
+    from urllib.parse import unquote
+
+    assert safe_next(unquote(bad)) is None
+    assert safe_next("/review/P1?view=countersign") == "/review/P1?view=countersign"

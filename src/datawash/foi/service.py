@@ -645,6 +645,27 @@ def _disclosure_summary(decision: dict[str, Any]) -> str:
     )
 
 
+def _still_safe_together(session: Session, req: FoiRequest) -> None:
+    """Before sending: every table of the response, read beside everything sent since it
+    was answered (another response may have gone out in between), must still give nothing
+    away; otherwise the question is answered again."""
+    for q in req.questions:
+        if q.answer is None:
+            continue
+        others = _published_tables(session, exclude=q.id)
+        for block in q.answer.blocks or []:
+            if block.get("kind") != "statistic" or not block["disclosure"].get("applied", True):
+                continue
+            table = StatTable.from_dict(block["table"])
+            _safe, more = protect_linked(table, others, int(block["disclosure"]["threshold"]))
+            if more:
+                raise InputError(
+                    f"{req.reference}: question {q.number} must be answered again before it "
+                    "is sent: read beside responses sent since, its table would give away a "
+                    "count withheld"
+                )
+
+
 def _published_tables(session: Session, *, exclude: int) -> list[StatTable]:
     """The statistic tables these will be read beside: the other answers of the same
     response (question ``exclude``'s own is being replaced), and every answer already sent,
@@ -697,6 +718,7 @@ def send_response(
     missing = [q.number for q in req.questions if q.answer is None]
     if missing:
         raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")
+    _still_safe_together(session, req)
     on_cost = [q.number for q in req.questions if q.answer and "12" in (q.answer.exemptions or [])]
     over = (
         req.hours_estimate is not None

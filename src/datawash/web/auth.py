@@ -17,12 +17,15 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.get("/sign-in")
-def sign_in() -> str:
-    """The sign-in page. A session still open in this browser ends here: the timeout
-    warning sends an idle browser to this page, which must not leave the session live."""
+def sign_in() -> ResponseReturnValue:
+    """The sign-in page. The timeout warning sends an idle browser here: the server decides
+    whether the session is over (ending it if it is idle or expired). A session still in
+    use, from another tab, is not ended by a page load: that browser goes back to work."""
     if session.get("token"):
         with transaction() as s:
-            sessions.end(s, session.get("token"), "signed_out")
+            actor, _reason = sessions.check(s, session.get("token"), touch=False)
+        if actor is not None:
+            return redirect(url_for("review.queue"))
         session.clear()
     return render_template("sign_in.html", ended=request.args.get("ended"), errors=[])
 

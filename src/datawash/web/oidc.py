@@ -31,11 +31,12 @@ from datawash.auth import service as auth
 from datawash.auth import sessions
 from datawash.config import Settings
 from datawash.db import session_scope
-from datawash.errors import AccountLocked, AuthenticationFailed
+from datawash.errors import AccountLocked, AuthenticationFailed, InputError
 from datawash.web.common import settings_of_app, to_sign_in, transaction
 
 bp = Blueprint("oidc", __name__)
 REAUTH_SECONDS = 300
+SKEW_SECONDS = 60
 REFUSED = "Your force account could not sign you in to this service."
 
 
@@ -43,6 +44,12 @@ def init(app: Flask, settings: Settings) -> None:
     """Register the provider when one is configured; otherwise there is no such route."""
     if not settings.oidc_issuer:
         return
+    if not settings.oidc_username_claim or not settings.oidc_client_id:
+        raise InputError(
+            "sign-in with the identity provider needs DATAWASH_OIDC_CLIENT_ID and "
+            "DATAWASH_OIDC_USERNAME_CLAIM: a claim your administrators control (such as "
+            "upn or an employee number), never one users can edit"
+        )
     oauth = OAuth(app)
     oauth.register(
         "force",
@@ -87,6 +94,7 @@ def start() -> ResponseReturnValue:
     reauth = request.args.get("reauth") == "1"
     session["oidc_next"] = safe_next(request.args.get("next"))
     session["oidc_reauth"] = reauth
+    session["oidc_started_at"] = clock.now().timestamp()
     extra: dict[str, Any] = {"prompt": "login", "max_age": 0} if reauth else {}
     redirect_uri = url_for("oidc.callback", _external=True)
     try:
@@ -103,6 +111,17 @@ def _refused(message: str = REFUSED) -> ResponseReturnValue:
 
 @bp.get("/sign-in/oidc/callback")
 def callback() -> ResponseReturnValue:
+    """Where the provider sends the browser back. That is a navigation from another site,
+    on which the browser does not send this site's SameSite=Strict session cookie (and
+    with it the sign-in's state): this page only moves the browser on, from this site, to
+    /sign-in/oidc/finish, where the cookie is sent. No script: a meta refresh."""
+    target = url_for("oidc.finish") + ("?" + request.query_string.decode("ascii", "replace")
+                                       if request.query_string else "")  # fmt: skip
+    return render_template("oidc_continue.html", target=target)
+
+
+@bp.get("/sign-in/oidc/finish")
+def finish() -> ResponseReturnValue:
     settings = settings_of_app()
     reauth = bool(session.pop("oidc_reauth", False))
     next_path = session.pop("oidc_next", None)
@@ -114,20 +133,26 @@ def callback() -> ResponseReturnValue:
     except requests.RequestException:
         return _refused("The force's sign-in service could not be reached. Try again.")
     claims = token.get("userinfo") or {}
-    username = str(claims.get(settings.oidc_username_claim) or "").strip().lower()
+    username = str(claims.get(settings.oidc_username_claim or "") or "").strip().lower()
     if reauth:
         with transaction() as s:
             actor, reason = sessions.check(s, session.get("token"))
         if actor is None:
             return to_sign_in(reason or "ended")
+        # Fresh means typed at the provider after this confirmation was asked for (a
+        # provider that ignores prompt=login returns the old sign-in: refused), never later
+        # than now; a minute's leeway for clocks.
         auth_time = claims.get("auth_time")
-        fresh = isinstance(auth_time, int | float) and (
-            clock.now().timestamp() - float(auth_time) <= REAUTH_SECONDS
+        started = session.pop("oidc_started_at", None)
+        fresh = (
+            isinstance(auth_time, int | float)
+            and isinstance(started, float)
+            and started - SKEW_SECONDS <= float(auth_time) <= clock.now().timestamp() + SKEW_SECONDS
         )
         if username != actor.username or not fresh:
             session.pop("reauthenticated_at", None)
             return _refused("Your force account did not confirm it was you just now.")
-        session["reauthenticated_at"] = clock.now().timestamp()
+        session["reauthenticated_at"] = float(auth_time)  # type: ignore[arg-type]
         return redirect(next_path or url_for("review.queue"))
     try:
         with transaction() as s:
