@@ -13,8 +13,8 @@ import pytest
 from datawash.cases import service as cases
 from datawash.config import Settings
 from datawash.db import session_scope
-from datawash.foi import service
 from datawash.errors import InputError
+from datawash.foi import service
 from datawash.foi.linked import protect_linked, scopes
 from datawash.stats.tables import StatTable
 from tests.review.helpers import FOI, ensure_users

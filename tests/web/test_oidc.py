@@ -151,8 +151,9 @@ def test_the_username_claim_must_be_chosen(tmp_path: Path, idp: FakeIdP) -> None
 @pytest.mark.parametrize("bad", ["/%09/evil.example/x", "/\\evil.example", "/\t/evil",
                                  "https://evil.example/", "/ok\nSet-Cookie:x"])  # fmt: skip
 def test_next_is_never_off_site(bad: str) -> None:
-    from datawash.web.oidc import safe_next
     from urllib.parse import unquote
+
+    from datawash.web.oidc import safe_next
 
     assert safe_next(unquote(bad)) is None
     assert safe_next("/review/P1?view=countersign") == "/review/P1?view=countersign"
