@@ -157,3 +157,31 @@ def test_next_is_never_off_site(bad: str) -> None:
 
     assert safe_next(unquote(bad)) is None
     assert safe_next("/review/P1?view=countersign") == "/review/P1?view=countersign"
+
+
+def test_a_refused_countersignature_keeps_the_confirmation_which_is_kept_on_the_server(
+    settings: Settings, idp: FakeIdP
+) -> None:
+    riley = create_app(settings).test_client()
+    sign_in(riley, "riley.reviewer")
+    page = riley.get("/review/P1")
+    riley.post("/review/P1/decide", data={
+        "csrf_token": csrf(page.data), "decision": "identity_confirmed", "reason": "agree",
+        "mark-R1": "this_person"})  # fmt: skip
+    idp.user = "robin.reviewer"
+    robin = create_app(settings).test_client()
+    through_idp(robin, "/sign-in/oidc")
+    through_idp(robin, "/sign-in/oidc?reauth=1&next=/review/P1")
+    token = csrf(robin.get("/review/P1").data)
+    # A refused countersignature (no reason) does not use the confirmation up...
+    refused = robin.post("/review/P1/countersign", data={"csrf_token": token, "outcome": "agree"})
+    assert refused.status_code == 400
+    sign = {"csrf_token": token, "outcome": "agree", "countersign_reason": "agreed"}
+    assert robin.post("/review/P1/countersign", data=sign).status_code == 302
+    # ...and it is used up on the server, not in the cookie: a copy of the cookie from
+    # before the signature holds nothing that could sign again.
+    from datawash.auth.models import WebSession
+
+    with session_scope(settings) as s:
+        rows = s.scalars(select(WebSession).where(WebSession.username == "robin.reviewer")).all()
+        assert rows and all(r.reauthenticated_at is None for r in rows)

@@ -40,3 +40,6 @@ class WebSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out|idle|expired|revoked
+    # When the user last proved it was them again at the identity provider (to countersign);
+    # used once, then cleared (migration 0009).
+    reauthenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -110,3 +110,39 @@ def _end(session: Session, row: WebSession, reason: str) -> None:
     user = session.get(User, row.username)
     who = Actor(row.username, Role(user.role) if user else Role.REVIEWER, Channel.WEB)
     audit.record(session, who, events.SIGNED_OUT, entity_id=row.username, after={"reason": reason})
+
+
+def mark_reauthenticated(session: Session, token: str | None, at: datetime) -> None:
+    """The user proved it was them again (at the identity provider) at ``at``."""
+    if token:
+        session.execute(
+            update(WebSession)
+            .where(WebSession.token_hash == _hash(token), WebSession.ended_at.is_(None))
+            .values(reauthenticated_at=at)
+        )
+
+
+def reauthenticated_within(session: Session, token: str | None, seconds: int) -> bool:
+    row = session.get(WebSession, _hash(token)) if token else None
+    at = row.reauthenticated_at if row is not None else None
+    return at is not None and timedelta(0) <= now() - at <= timedelta(seconds=seconds)
+
+
+def take_reauthentication(session: Session, token: str | None, seconds: int) -> bool:
+    """Use the session's recent re-authentication for one act (a countersignature): True
+    if there was one within ``seconds``, which is then cleared - in the act's transaction,
+    so a refused act does not use it up, and two acts at once cannot both use it."""
+    if not token:
+        return False
+    result = session.execute(
+        update(WebSession)
+        .where(
+            WebSession.token_hash == _hash(token),
+            WebSession.ended_at.is_(None),
+            WebSession.reauthenticated_at.is_not(None),
+            WebSession.reauthenticated_at >= now() - timedelta(seconds=seconds),
+            WebSession.reauthenticated_at <= now(),
+        )
+        .values(reauthenticated_at=None)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -6,6 +6,7 @@ to sign the user in again (prompt=login, max_age=0) and accepts it for five minu
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,9 +85,10 @@ def safe_next(path: str | None) -> str | None:
     return path
 
 
-def reauthenticated_recently() -> bool:
-    at = session.get("reauthenticated_at")
-    return isinstance(at, float) and 0 <= clock.now().timestamp() - at <= REAUTH_SECONDS
+def reauthenticated_recently(s: Any) -> bool:
+    """Whether this browser's session re-authenticated at the provider in the last five
+    minutes (kept on the server, in the session's row, not in the cookie)."""
+    return sessions.reauthenticated_within(s, session.get("token"), REAUTH_SECONDS)
 
 
 @bp.get("/sign-in/oidc")
@@ -150,9 +152,10 @@ def finish() -> ResponseReturnValue:
             and started - SKEW_SECONDS <= float(auth_time) <= clock.now().timestamp() + SKEW_SECONDS
         )
         if username != actor.username or not fresh:
-            session.pop("reauthenticated_at", None)
             return _refused("Your force account did not confirm it was you just now.")
-        session["reauthenticated_at"] = float(auth_time)  # type: ignore[arg-type]
+        typed_at = datetime.fromtimestamp(float(auth_time), UTC)  # type: ignore[arg-type]
+        with transaction() as s:
+            sessions.mark_reauthenticated(s, session.get("token"), min(typed_at, clock.now()))
         return redirect(next_path or url_for("review.queue"))
     try:
         with transaction() as s:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from datawash.actor import Actor, Channel
 from datawash.auth import service as auth
+from datawash.auth import sessions
 from datawash.auth.sessions import SessionEnded
 from datawash.db import session_scope
 from datawash.errors import (
@@ -130,6 +131,7 @@ def _person(
         actor = signed_in(s)
         item = review.show(s, actor, person_id)  # the view is logged
         following = review.next_person(s, actor, after=person_id)
+        confirmed = oidc.reauthenticated_recently(s) if session.get("method") == "oidc" else False
     return (
         render_template(
             "review/person.html", item=item, actor=actor, errors=errors or [],
@@ -138,7 +140,7 @@ def _person(
             + [{"value": r.value, "text": r.label} for r in Referral],
             hr_rows=_hr_rows, side_by_side=_side_by_side, mark_items=_mark_items,
             waterfall=waterfall, oidc_session=session.get("method") == "oidc",
-            reauthenticated=oidc.reauthenticated_recently(),
+            reauthenticated=confirmed,
             next_person=following, may_reopen=may(actor, "review.reopen"),
         ),
         status,
@@ -286,11 +288,12 @@ def countersign(person_id: str) -> ResponseReturnValue:
         # Countersigning is a second person's act: they prove it again, with their password
         # or (signed in by the force's identity provider) by signing in there again.
         if session.get("method") == "oidc":
-            if not oidc.reauthenticated_recently():
+            # One confirmation, one signature: used up in this transaction (kept if the
+            # countersignature is refused).
+            if not sessions.take_reauthentication(s, session.get("token"), oidc.REAUTH_SECONDS):
                 raise AuthenticationFailed(
                     "confirm it is you with your force account, then countersign"
                 )
-            session.pop("reauthenticated_at", None)  # one confirmation, one signature
         else:
             try:
                 auth.authenticate(s, actor.username, form.get("password"), channel=Channel.WEB)
