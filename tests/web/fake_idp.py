@@ -29,6 +29,7 @@ class FakeIdP:
     auth_age_seconds: int = 0  # how long ago they last typed their password there
     audience: str = CLIENT_ID
     prompts: list[str] = field(default_factory=list)
+    subject: str | None = None  # the provider's account id; default one per user
     key: Any = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"}))
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -48,7 +49,8 @@ class FakeIdP:
         def authorize() -> Any:
             self.prompts.append(request.args.get("prompt", ""))
             code = secrets.token_urlsafe(8)
-            self.codes[code] = {"nonce": request.args.get("nonce"), "user": self.user}
+            self.codes[code] = {"nonce": request.args.get("nonce"), "user": self.user,
+                                "sub": self.subject or "sub-" + self.user}  # fmt: skip
             query = urlencode({"code": code, "state": request.args["state"]})
             return redirect(request.args["redirect_uri"] + "?" + query)
 
@@ -59,7 +61,7 @@ class FakeIdP:
                 return jsonify(error="invalid_grant"), 400
             now = int(time.time())
             claims = {
-                "iss": self.issuer, "aud": self.audience, "sub": "sub-" + grant["user"],
+                "iss": self.issuer, "aud": self.audience, "sub": grant["sub"],
                 "iat": now, "exp": now + 300, "auth_time": now - self.auth_age_seconds,
                 "nonce": grant["nonce"], "preferred_username": grant["user"],
             }  # fmt: skip

@@ -185,3 +185,21 @@ def test_a_refused_countersignature_keeps_the_confirmation_which_is_kept_on_the_
     with session_scope(settings) as s:
         rows = s.scalars(select(WebSession).where(WebSession.username == "robin.reviewer")).all()
         assert rows and all(r.reauthenticated_at is None for r in rows)
+
+
+def test_users_are_bound_to_their_provider_account(settings: Settings, idp: FakeIdP) -> None:
+    from datawash.auth.service import bound_subject
+
+    c = create_app(settings).test_client()
+    assert through_idp(c, "/sign-in/oidc")[0] == 302  # riley, first time: bound
+    with session_scope(settings) as s:
+        assert bound_subject(s, "riley.reviewer") == f"{idp.issuer}|sub-riley.reviewer"
+        assert any(e.action == "auth.oidc_bound" for e in s.scalars(select(AuditEvent)))
+    # Another provider account whose username claim was edited to riley's: refused.
+    idp.subject = "sub-someone-else"
+    assert through_idp(create_app(settings).test_client(), "/sign-in/oidc")[0] == 401
+    # Riley's own provider account claiming to be the administrator: refused.
+    idp.subject, idp.user = "sub-riley.reviewer", "admin"
+    assert through_idp(create_app(settings).test_client(), "/sign-in/oidc")[0] == 401
+    idp.subject, idp.user = None, "riley.reviewer"
+    assert through_idp(create_app(settings).test_client(), "/sign-in/oidc")[0] == 302

@@ -36,6 +36,9 @@ SIGN_IN_FAILED = _event(
     "auth.failed", "user", "Someone tried to act as a user with a wrong or no password."
 )
 SIGNED_IN = _event("auth.signed_in", "user", "A user signed in to the web application.")
+USER_OIDC_BOUND = _event(
+    "auth.oidc_bound", "user", "A user was bound to their identity provider account."
+)
 SIGNED_OUT = _event(
     "auth.signed_out", "user", "A web session ended (signed out, idle, expired or revoked)."
 )

@@ -26,6 +26,10 @@ class User(Base):
     # LOCKOUT_AFTER of them the account waits LOCKOUT_MINUTES (auth.service).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The identity provider's account ("issuer|subject", stable and never reassigned)
+    # this user is bound to, at their first sign-in through it (migration 0010): later
+    # sign-ins must come from the same account, whatever the username claim says.
+    oidc_subject: Mapped[str | None] = mapped_column(String(400), unique=True)
 
 
 class WebSession(Base):

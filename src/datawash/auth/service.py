@@ -253,16 +253,38 @@ def authenticate(
     return Actor(user.username, Role(user.role), channel, os_account)
 
 
-def authenticate_external(session: Session, username: str, *, channel: Channel) -> Actor:
+def authenticate_external(
+    session: Session, username: str, *, subject: str, channel: Channel
+) -> Actor:
     """The actor for a username the force's identity provider has just proven (OpenID
     Connect). The provider says who someone is; datawash says what they may do: the account
-    must exist here and be active, and a locked account stays locked."""
+    must exist here and be active, and a locked account stays locked. ``subject`` is the
+    provider's own account ("issuer|sub"): a user is bound to it at the first sign-in, and
+    afterwards only that account signs in as them, and it as no one else (a username claim
+    edited at the provider cannot take over another user)."""
     user = session.get(User, username)
-    if user is None or not user.active:
+    if user is None or not user.active or not subject:
+        raise AuthenticationFailed(REFUSED)
+    owner = session.scalars(select(User).where(User.oidc_subject == subject)).first()
+    if owner is not None and owner.username != user.username:
+        raise AuthenticationFailed(REFUSED)
+    if user.oidc_subject is not None and user.oidc_subject != subject:
         raise AuthenticationFailed(REFUSED)
     if locked_out(user):
         raise AccountLocked(f"this account is locked for {LOCKOUT_MINUTES} minutes")
+    if user.oidc_subject is None:
+        user.oidc_subject = subject
+        audit.record(
+            session, Actor(user.username, Role(user.role), channel), events.USER_OIDC_BOUND,
+            entity_id=user.username, after={"bound": True},
+        )  # fmt: skip
     return Actor(user.username, Role(user.role), channel)
+
+
+def bound_subject(session: Session, username: str) -> str | None:
+    """The identity provider account a user is bound to, if any."""
+    user = session.get(User, username)
+    return user.oidc_subject if user is not None else None
 
 
 def record_failed_attempt(

@@ -151,7 +151,10 @@ def finish() -> ResponseReturnValue:
             and isinstance(started, float)
             and started - SKEW_SECONDS <= float(auth_time) <= clock.now().timestamp() + SKEW_SECONDS
         )
-        if username != actor.username or not fresh:
+        subject = f"{claims.get('iss') or ''}|{claims.get('sub') or ''}"
+        with transaction() as s:
+            bound = auth.bound_subject(s, actor.username)
+        if username != actor.username or not fresh or bound != subject:
             return _refused("Your force account did not confirm it was you just now.")
         typed_at = datetime.fromtimestamp(float(auth_time), UTC)  # type: ignore[arg-type]
         with transaction() as s:
@@ -159,7 +162,10 @@ def finish() -> ResponseReturnValue:
         return redirect(next_path or url_for("review.queue"))
     try:
         with transaction() as s:
-            actor = auth.authenticate_external(s, username, channel=Channel.WEB)
+            subject = f"{claims.get('iss') or ''}|{claims.get('sub') or ''}"
+            actor = auth.authenticate_external(
+                s, username, subject=subject if claims.get("sub") else "", channel=Channel.WEB
+            )
             web_token = sessions.start(s, actor, method="oidc")
     except AuthenticationFailed as exc:
         if not isinstance(exc, AccountLocked) and username:
