@@ -22,43 +22,19 @@ from datawash.db import next_number, utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import load_table
+from datawash.ingest.schema import ALLEGATIONS
 from datawash.permissions import require
 from datawash.vocabulary import Outcome, Stage, parse
 
 CASE_FIELDS = ("recorded_on", "source", "severity", "closed_on")
-# The register beyond outcomes (migration 0008): optional columns of the allegations file.
-EXTRA_ALLEGATION_FIELDS = (
-    "offence_code",
-    "criminal_proceedings",
-    "criminal_outcome_on",
-    "severity_assessed_on",
-    "investigation_started_on",
-    "investigation_ended_on",
-    "hearing_held_on",
-    "appeal_on",
-    "suspended_on",
-    "suspension_ended_on",
-    "restricted_on",
-    "restriction_ended_on",
-    "left_force_on",
-    "leaving_reason",
-)
 # (start, end): an end needs its start and is not before it.
 SPELLS = (
     ("investigation_started_on", "investigation_ended_on"),
     ("suspended_on", "suspension_ended_on"),
     ("restricted_on", "restriction_ended_on"),
 )
-ALLEGATION_FIELDS = (
-    "case_id",
-    "person_id",
-    "role_at_time",
-    "category",
-    "stage",
-    "outcome",
-    "outcome_on",
-    *EXTRA_ALLEGATION_FIELDS,
-)
+# Every column of the allegations file (docs/formats.md) but its id: one list, the schema's.
+ALLEGATION_FIELDS = tuple(c.name for c in ALLEGATIONS.columns if c.name != "allegation_id")
 
 
 @dataclass

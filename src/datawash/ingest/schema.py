@@ -171,6 +171,7 @@ ALLEGATIONS = FileKind(
         Column("left_force_on", T.DATE),
         Column("leaving_reason", T.ENUM, allowed=LEAVING_REASONS),
     ),
+    # Every date of the register: none may be in the future.
     not_future=(
         "outcome_on",
         "criminal_outcome_on",
@@ -184,7 +185,7 @@ ALLEGATIONS = FileKind(
         "restricted_on",
         "restriction_ended_on",
         "left_force_on",
-    ),
+    ),  # fmt: skip
     earliest=REGISTER_EARLIEST,
 )
 
