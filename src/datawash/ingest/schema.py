@@ -185,7 +185,7 @@ ALLEGATIONS = FileKind(
         "restricted_on",
         "restriction_ended_on",
         "left_force_on",
-    ),  # fmt: skip
+    ),
     earliest=REGISTER_EARLIEST,
 )
 
