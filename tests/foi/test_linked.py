@@ -152,19 +152,18 @@ def test_protection_follows_the_threshold(
 
 
 def test_only_linked_populations_are_read_together() -> None:
-    from datawash.foi.linked import Scope, _Cell, _connected
+    from datawash.foi.linked import DIMENSIONS, Scope, _Cell, _connected
 
-    def scope(cat: str, year: int) -> Scope:
-        return Scope("outcomes_by_year:people", frozenset([cat]), frozenset(["officer"]),
-                     frozenset(["dismissed"]), date(year, 4, 1), date(year + 1, 4, 1))  # fmt: skip
+    def scope(cats: list[str], start: int, end: int) -> Scope:
+        dims = (frozenset(cats), frozenset(["officer"]), frozenset(["dismissed"]),
+                *[None] * (len(DIMENSIONS) - 3))  # fmt: skip
+        return Scope("register:people:outcome", dims, date(start, 4, 1), date(end, 4, 1))
 
-    near = _Cell(scope("sexual", 2019), 3, new=False)
-    chained = _Cell(Scope("outcomes_by_year:people", frozenset(["sexual", "other"]),
-                          frozenset(["officer"]), frozenset(["dismissed"]),
-                          date(2019, 4, 1), date(2021, 4, 1)), 9, new=False)  # fmt: skip
-    via_chain = _Cell(scope("other", 2020), 4, new=False)
-    apart = _Cell(scope("drugs", 2015), 2, new=False)
-    kept = _connected([apart, via_chain, chained, near], [scope("sexual", 2019)])
+    near = _Cell(scope(["sexual"], 2019, 2020), 3, new=False)
+    chained = _Cell(scope(["sexual", "other"], 2019, 2021), 9, new=False)
+    via_chain = _Cell(scope(["other"], 2020, 2021), 4, new=False)
+    apart = _Cell(scope(["drugs"], 2015, 2016), 2, new=False)
+    kept = _connected([apart, via_chain, chained, near], [scope(["sexual"], 2019, 2020)])
     assert near in kept and chained in kept and via_chain in kept and apart not in kept
 
 
@@ -228,3 +227,95 @@ def test_a_response_drafted_beside_another_is_checked_again_when_sent(
                         by=["category"])  # fmt: skip
         assert again[0] == ["2019/20", "withheld", "fewer than 5"]
         assert service.send_response(s, FOI, reference=a, on=TODAY, today=TODAY).status == "sent"
+
+
+def _statistic(s: Any, ref: str, number: int, name: str, params: dict[str, Any]) -> list[Any]:
+    answer = service.answer_question(
+        s, FOI, reference=ref, number=number, today=TODAY,
+        statistics=[service.StatisticAnswer(name, params)],
+    )  # fmt: skip
+    return [list(r) for r in answer.blocks[0]["table"]["rows"]]
+
+
+def test_a_filter_on_severity_beside_all_severities_gives_no_small_difference(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Every case in _register is gross misconduct (6 officers dismissed for sexual offences
+    # in 2019/20); two more for misconduct: 8 of all severities beside 6 of gross misconduct
+    # would give the 2 away.
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        (tmp_path / "m-c.csv").write_text(
+            "case_id,recorded_on,source,severity,closed_on\n"
+            "KM1,2019-01-01,complaint,misconduct,2019-07-01\n"
+            "KM2,2019-01-01,complaint,misconduct,2019-08-01\n"
+        )
+        (tmp_path / "m-a.csv").write_text(
+            "allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on\n"
+            "AM1,KM1,M1,officer,sexual,closed,dismissed,2019-07-01\n"
+            "AM2,KM2,M2,officer,sexual,closed,dismissed,2019-08-01\n"
+        )
+        cases.import_register(s, PSD, cases_path=tmp_path / "m-c.csv",
+                              allegations_path=tmp_path / "m-a.csv")  # fmt: skip
+        ref = _request(s)
+        every = _answer(s, ref, 1, categories=["sexual"], roles=["officer"], by=["none"])
+        assert every[0] == ["2019/20", 8]
+        gross = _statistic(s, ref, 2, "register_count", {
+            **SPAN, "categories": ["sexual"], "roles": ["officer"], "date_field": "outcome",
+            "severities": ["gross_misconduct"]})  # fmt: skip
+    # Per table the 6 is safe; beside the 8 of all severities it gives 8 - 6 = 2 away.
+    assert gross[0] == ["2019/20", "withheld"]
+    assert gross[1] == ["2020/21", 7]  # 7 beside 7: nothing to give away
+
+
+def test_live_investigations_by_category_beside_their_total_give_nothing_away(
+    settings: Settings, tmp_path: Path
+) -> None:
+    lines_c = ["case_id,recorded_on,source,severity"]
+    lines_a = ["allegation_id,case_id,person_id,role_at_time,category,stage"]
+    for n, cat in enumerate(["sexual"] * 6 + ["domestic_abuse"] * 2):
+        lines_c.append(f"L{n},2022-06-01,complaint,gross_misconduct")
+        lines_a.append(f"LA{n},L{n},P{n},officer,{cat},investigation")
+    (tmp_path / "c.csv").write_text("\n".join(lines_c) + "\n")
+    (tmp_path / "a.csv").write_text("\n".join(lines_a) + "\n")
+    with session_scope(settings) as s:
+        ensure_users(s)
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+        ref = _request(s)
+        day = {"as_of": TODAY.isoformat(), "categories": ["sexual", "domestic_abuse"]}
+        total = _statistic(s, ref, 1, "live_investigations", day)
+        assert total == [["all in scope", 8, 8]]
+        split = _statistic(s, ref, 2, "live_investigations", {**day, "by": ["category"]})
+        # And the general count of the same live cases, by category, beside both.
+        general = _statistic(s, ref, 3, "register_count", {
+            **day, "count": "cases", "date_field": "recorded", "live": "live",
+            "outcomes": ["any"], "span_from": "1900-01-01", "span_to": TODAY.isoformat(),
+            "by": ["category"]})  # fmt: skip
+    sexual, domestic = split[0], split[1]
+    assert domestic[1:] == ["fewer than 5", "fewer than 5"]
+    assert sexual[1:] == ["withheld", "withheld"]  # 8 - 6 would give the 2 away
+    counts = {r[1]: r[2] for r in general}
+    assert counts["domestic_abuse"] == "fewer than 5"
+    assert counts["sexual"] == "withheld" or counts["all"] == "withheld"
+
+
+def test_a_named_statistic_counts_what_its_register_count_preset_counts(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from datawash.stats import service as stats
+    from datawash.stats.registry import StatParams, live_investigations_preset
+
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        p = StatParams(as_of=TODAY, categories=("sexual", "domestic_abuse"), by=("category",))
+        named = stats.run_statistic(s, FOI, "outcomes_by_year", {
+            **SPAN, "by": ["category"], "categories": list(p.categories)})  # fmt: skip
+        general = stats.run_statistic(s, FOI, "register_count", {
+            **SPAN, "by": ["category"], "categories": list(p.categories),
+            "date_field": "outcome"})  # fmt: skip
+        by_year = {(r[0], r[1]): r[2] for r in general.rows}
+        for row in named.rows:
+            assert row[1:] == [by_year[(row[0], "sexual")], by_year[(row[0], "domestic_abuse")]]
+        q = live_investigations_preset(p)
+        assert (q.date_field, q.live, q.span_to) == ("recorded", "live", TODAY)

@@ -23,10 +23,15 @@ nothing is taken as safe: more is withheld, or the table refused.
 Written here: no maintained Python package audits linked count tables (tau-argus is a Java
 tool); the linear programmes are solved by SciPy's HiGHS.
 
-Covered: ``outcomes_by_year`` (the statistic FOI requests about dismissals ask for) and
-``register_count`` broken down by category, role or outcome, linked with each other where
-they count the same thing by the same date. Other statistics and breakdowns are checked
-within their own table only, as docs/foi.md says.
+Covered: ``register_count`` (any filters, broken down by any of its dimensions) and the
+named statistics that are presets of it (``outcomes_by_year``, ``live_investigations``,
+``completed_case_review``): a cell's population is a set of values on each of the register's
+dimensions (category, role, outcome, severity, source, stage, criminal proceedings, leaving
+reason, live) and a span of the date that places it; cells counting the same thing by the
+same date are linked (live or completed is as at a day: such tables are linked with those
+of the same day, and with those that do not use it). Only what reading tables together adds
+is judged here; what one table says of its own hidden cells is disclosure.py's to judge.
+Other statistics (wash progress, FOI timeliness) are checked within their own table only.
 """
 
 from __future__ import annotations
@@ -40,65 +45,141 @@ import numpy as np
 
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than
-from datawash.ingest.schema import OUTCOMES
-from datawash.stats.query import NOT_RECORDED
-from datawash.stats.registry import StatParams
+from datawash.ingest.schema import CATEGORIES, ROLES
+from datawash.stats.query import periods_of
+from datawash.stats.registry import (
+    StatParams,
+    completed_cases_preset,
+    completed_span,
+    live_investigations_preset,
+    outcomes_by_year_preset,
+)
 from datawash.stats.tables import StatTable
 
-LINKED_STATISTICS = frozenset({"outcomes_by_year", "register_count"})
+LINKED_STATISTICS = frozenset(
+    {"outcomes_by_year", "register_count", "live_investigations", "completed_case_review"}
+)
+
+# The register's dimensions a population is cut by (stats/query.py ``dimensions``).
+DIMENSIONS = (
+    "category",
+    "role",
+    "outcome",
+    "severity",
+    "source",
+    "stage",
+    "criminal_proceedings",
+    "leaving_reason",
+    "live",
+)
+FILTER_OF = {
+    "severity": "severities",
+    "source": "sources",
+    "stage": "stages",
+    "criminal_proceedings": "proceedings",
+    "leaving_reason": "leaving",
+}
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The population a count cell counts."""
+    """The population a count cell counts: for each dimension the values it takes (None:
+    every value), and a span of dates of the date that places a record."""
 
-    kind: str  # what is counted ("people" or "cases", of one statistic)
-    categories: frozenset[str]
-    roles: frozenset[str]
-    outcomes: frozenset[str]
+    kind: str  # what is counted, placed by which date (and, if live is used, at which day)
+    dims: tuple[frozenset[str] | None, ...]  # one per DIMENSIONS
     start: date
     end: date  # exclusive
 
-
-def _kind(p: StatParams, date_field: str) -> str:
-    """Cells of the same kind count the same thing placed by the same date, under the same
-    filters beyond category, role and outcome: only those are linked."""
-    extra = [p.live, *(",".join(getattr(p, k)) for k in ("severities", "sources", "stages",
-                                                           "proceedings", "leaving"))]  # fmt: skip
-    return ":".join(["register", p.count, date_field, *extra])
+    @property
+    def base(self) -> str:
+        return self.kind.split("@")[0]
 
 
-ANY_OUTCOME = frozenset([*OUTCOMES, NOT_RECORDED])
+def _kind(p: StatParams, date_field: str, uses_live: bool) -> str:
+    """Cells of one kind count the same thing placed by the same date: only those are
+    linked. Live or completed is a fact about one day, so a table using it is of that day."""
+    kind = f"register:{p.count}:{date_field}"
+    return f"{kind}@{p.today().isoformat()}" if uses_live else kind
 
 
-def _outcomes(p: StatParams) -> frozenset[str]:
-    return ANY_OUTCOME if "any" in p.outcomes else frozenset(p.outcomes)
+def _dims(p: StatParams, picked: dict[str, str]) -> tuple[frozenset[str] | None, ...]:
+    """Each dimension's values: the row's own value, else the table's filter, else all."""
+    out: list[frozenset[str] | None] = []
+    for dim in DIMENSIONS:
+        if picked.get(dim, "all") != "all":
+            out.append(frozenset([picked[dim]]))
+        elif dim == "category":
+            out.append(frozenset(p.categories) if set(p.categories) < set(CATEGORIES) else None)
+        elif dim == "role":
+            out.append(frozenset(p.roles) if set(p.roles) < set(ROLES) else None)
+        elif dim == "outcome":
+            out.append(None if "any" in p.outcomes else frozenset(p.outcomes))
+        elif dim == "live":
+            out.append(None if p.live == "any" else frozenset([p.live]))
+        else:
+            wanted = getattr(p, FILTER_OF[dim])
+            out.append(frozenset(wanted) if wanted else None)
+    return tuple(out)
 
 
 def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, int], Scope]:
-    from datawash.stats.query import periods_of
-
     by = [b for b in p.by if b != "none"]
-    if any(b not in ("category", "role", "outcome") for b in by):
-        return {}  # other breakdowns are checked within their own table only
     spans = {q.label: q for q in periods_of(p)}
+    kind = _kind(p, p.date_field, uses_live=p.live != "any" or "live" in by)
     out: dict[tuple[int, int], Scope] = {}
     count_col = len(by) + 1
     for r, row in enumerate(table.rows):
         q = spans.get(str(row[0]))
         if q is None:
             continue
-        chosen = dict(zip(by, (str(v) for v in row[1:count_col]), strict=True))
-        pick = {k: v for k, v in chosen.items() if v != "all"}
-        out[(r, count_col)] = Scope(
-            kind=_kind(p, p.date_field),
-            categories=frozenset([pick["category"]]) if "category" in pick
-            else frozenset(p.categories),
-            roles=frozenset([pick["role"]]) if "role" in pick else frozenset(p.roles),
-            outcomes=frozenset([pick["outcome"]]) if "outcome" in pick else _outcomes(p),
-            start=q.start,
-            end=q.end + timedelta(days=1),
-        )  # fmt: skip
+        picked = dict(zip(by, (str(v) for v in row[1:count_col]), strict=True))
+        out[(r, count_col)] = Scope(kind, _dims(p, picked), q.start, q.end + timedelta(days=1))
+    return out
+
+
+def _case_table_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, int], Scope]:
+    """live_investigations and completed_case_review: presets of register_count, one row per
+    category and/or role (and a total), a column of cases and one of people."""
+    if table.name == "live_investigations":
+        q = live_investigations_preset(p)
+    else:
+        q = completed_cases_preset(p, completed_span(p))
+    assert q.span_from is not None and q.span_to is not None  # a preset always has its span
+    by = [b for b in p.by if b != "none"]
+    out: dict[tuple[int, int], Scope] = {}
+    width = max(len(by), 1)
+    for r, row in enumerate(table.rows):
+        labels = [str(v) for v in row[:width]]
+        picked = (
+            {} if labels[0] in ("Total", "all in scope") else dict(zip(by, labels, strict=False))
+        )
+        for c, count in ((width, "cases"), (width + 1, "people")):
+            counted = replace(q, count=count)
+            out[(r, c)] = Scope(
+                _kind(counted, q.date_field, uses_live=q.live != "any"),
+                _dims(counted, picked),
+                q.span_from,
+                q.span_to + timedelta(days=1),
+            )
+    return out
+
+
+def _outcomes_by_year_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, int], Scope]:
+    by = p.by[0] if p.by else "category"
+    q = outcomes_by_year_preset(p)
+    out: dict[tuple[int, int], Scope] = {}
+    for r, period in enumerate(p.periods()):
+        if r >= len(table.rows) or str(table.rows[r][0]) != period.label:
+            continue
+        for c, column in enumerate(table.columns[1:], start=1):
+            picked = {by: str(column)} if by in ("category", "role") else {}
+            out[(r, c)] = Scope(
+                _kind(q, "outcome", uses_live=False),
+                _dims(q, picked),
+                period.start,
+                period.end + timedelta(days=1),
+            )
     return out
 
 
@@ -109,24 +190,9 @@ def scopes(table: StatTable) -> dict[tuple[int, int], Scope]:
     p = StatParams.from_dict(table.parameters)
     if table.name == "register_count":
         return _register_count_scopes(table, p)
-    by = p.by[0] if p.by else "category"
-    out: dict[tuple[int, int], Scope] = {}
-    periods = p.periods()
-    for r, period in enumerate(periods):
-        if r >= len(table.rows) or str(table.rows[r][0]) != period.label:
-            continue
-        for c, column in enumerate(table.columns[1:], start=1):
-            cats = frozenset([column]) if by == "category" else frozenset(p.categories)
-            roles = frozenset([column]) if by == "role" else frozenset(p.roles)
-            out[(r, c)] = Scope(
-                kind=_kind(p, "outcome"),
-                categories=cats,
-                roles=roles,
-                outcomes=_outcomes(p),
-                start=period.start,
-                end=period.end + timedelta(days=1),
-            )
-    return out
+    if table.name == "outcomes_by_year":
+        return _outcomes_by_year_scopes(table, p)
+    return _case_table_scopes(table, p)
 
 
 @dataclass
@@ -135,28 +201,40 @@ class _Cell:
     value: Any  # an int, "fewer than N" or WITHHELD
     new: bool  # a cell of the table being published
     position: tuple[int, int] | None = None
+    table: int = -1  # which published table it is from (-1: the new one)
+
+
+def _has(values: frozenset[str] | None, value: str) -> bool:
+    return values is None or value in values
+
+
+OTHER = "\x00other"  # every value no cell names: only "all values" contains it
 
 
 def _system(cells: list[_Cell]) -> tuple[list[tuple[Any, ...]], list[np.ndarray]]:
-    """The atoms the cells' populations cut the register into, and each cell's atoms."""
-    cats = sorted({c for cell in cells for c in cell.scope.categories})
-    roles = sorted({r for cell in cells for r in cell.scope.roles})
-    outs = sorted({o for cell in cells for o in cell.scope.outcomes})
+    """The atoms the cells' populations cut the register into, and each cell's atoms. Per
+    dimension, values that every cell treats alike are one atom (so a dimension no table
+    cuts adds nothing)."""
+    classes: list[list[str]] = []
+    for d in range(len(DIMENSIONS)):
+        named = [*sorted({v for cell in cells for v in cell.scope.dims[d] or ()}), OTHER]
+        seen: dict[tuple[bool, ...], str] = {}
+        for v in named:
+            seen.setdefault(tuple(_has(cell.scope.dims[d], v) for cell in cells), v)
+        classes.append(list(seen.values()))
     bounds = sorted({d for cell in cells for d in (cell.scope.start, cell.scope.end)})
     spans = list(pairwise(bounds))
-    atoms = list(product(cats, roles, outs, spans))
+    atoms = [(values, span) for values in product(*classes) for span in spans]
     masks = []
     for cell in cells:
         s = cell.scope
         masks.append(
             np.array(
                 [
-                    a[0] in s.categories
-                    and a[1] in s.roles
-                    and a[2] in s.outcomes
-                    and s.start <= a[3][0]
-                    and a[3][1] <= s.end
-                    for a in atoms
+                    all(_has(s.dims[d], values[d]) for d in range(len(DIMENSIONS)))
+                    and s.start <= span[0]
+                    and span[1] <= s.end
+                    for values, span in atoms
                 ],
                 dtype=float,
             )
@@ -226,19 +304,23 @@ def _given_away(cells: list[_Cell], masks: list[np.ndarray], threshold: int) -> 
         low, high = got
         limit = _threshold_of(str(cell.value), threshold)
         if low > 1 + 1e-6 or high < limit - 1 - 1e-6:
-            exposed.append(i)
+            # Narrower than 1 to N-1; but what its own table already says (two hidden
+            # parts of a hidden total make it at least 2) is that table's own control's
+            # to judge (disclosure.py): here only what reading tables together adds counts.
+            own = [k for k, c in enumerate(cells) if c.table == cell.table]
+            alone = _range(
+                masks[i], [cells[k] for k in own], [masks[k] for k in own], threshold, as_sums
+            )
+            if alone is None or low > alone[0] + 1e-6 or high < alone[1] - 1e-6:
+                exposed.append(i)
     return exposed
 
 
 def _meets(a: Scope, b: Scope) -> bool:
     """Whether two populations share any records."""
-    return bool(
-        a.categories & b.categories
-        and a.roles & b.roles
-        and a.outcomes & b.outcomes
-        and a.start < b.end
-        and b.start < a.end
-    )
+    return all(
+        x is None or y is None or bool(x & y) for x, y in zip(a.dims, b.dims, strict=True)
+    ) and (a.start < b.end and b.start < a.end)
 
 
 def _connected(published: list[_Cell], new: list[Scope]) -> list[_Cell]:
@@ -269,13 +351,59 @@ def protect_linked(
     if not mine:
         return safe, []
     rows = [list(r) for r in safe.rows]
-    cells: list[_Cell] = []
-    for table in published:
-        for pos, scope in scopes(table).items():
-            if scope.kind == next(iter(mine.values())).kind:
-                cells.append(_Cell(scope, table.rows[pos[0]][pos[1]], new=False))
-    if not cells:
+    old = [
+        _Cell(scope, table.rows[pos[0]][pos[1]], new=False, table=n)
+        for n, table in enumerate(published)
+        for pos, scope in scopes(table).items()
+    ]
+    for group_mine, group_old in _systems(mine, old):
+        _protect(safe, rows, group_mine, group_old, threshold)
+    changed = [
+        f"{rows[p[0]][0]}: {safe.display_columns[p[1]]}"
+        for p in mine
+        if rows[p[0]][p[1]] != safe.rows[p[0]][p[1]]
+    ]
+    if not changed:
         return safe, []
+    note = (
+        "Some figures are withheld so that, read beside figures already published, they "
+        "do not give away a count withheld."
+    )
+    return replace(safe, rows=rows, notes=[*safe.notes, note]), changed
+
+
+def _systems(
+    mine: dict[tuple[int, int], Scope], old: list[_Cell]
+) -> list[tuple[dict[tuple[int, int], Scope], list[_Cell]]]:
+    """The systems the new table's cells are checked in: one per kind, with the published
+    cells of that kind. A table of one day's live cases is also linked with the tables of
+    the same count and date that do not use live (their live is 'all values'); a table that
+    does not use live, with the published live tables of each day in turn."""
+    out = []
+    for kind in sorted({sc.kind for sc in mine.values()}):
+        here = {pos: sc for pos, sc in mine.items() if sc.kind == kind}
+        base = kind.split("@")[0]
+        if "@" in kind:
+            out.append((here, [c for c in old if c.scope.kind in (kind, base)]))
+            continue
+        plain = [c for c in old if c.scope.kind == kind]
+        out.append((here, plain))
+        for day_kind in sorted({c.scope.kind for c in old if c.scope.base == base} - {kind}):
+            out.append((here, plain + [c for c in old if c.scope.kind == day_kind]))
+    return out
+
+
+def _protect(
+    safe: StatTable,
+    rows: list[list[Any]],
+    mine: dict[tuple[int, int], Scope],
+    cells: list[_Cell],
+    threshold: int,
+) -> None:
+    """Withhold more of ``rows`` (the new table's cells ``mine``) until, beside the
+    published ``cells``, no hidden count is given away; refuse if that cannot be done."""
+    if not cells:
+        return
     # The same population published again: a change of fewer than N is itself a count.
     latest: dict[Scope, _Cell] = {}
     for cell in cells:
@@ -309,7 +437,6 @@ def protect_linked(
                 if nested and 0 < abs(o.value - cell.value) < threshold:
                     rows[cell.position[0]][cell.position[1]] = WITHHELD
                     break
-    added: list[str] = []
     for _ in range(len(mine) + 1):
         system = cells + [
             _Cell(scope, rows[pos[0]][pos[1]], new=True, position=pos)
@@ -340,16 +467,3 @@ def protect_linked(
             )
         _value, (row, col) = min(candidates)
         rows[row][col] = WITHHELD
-        added.append(f"{rows[row][0]}: {safe.display_columns[col]}")
-    changed = [
-        f"{rows[p[0]][0]}: {safe.display_columns[p[1]]}"
-        for p in mine
-        if rows[p[0]][p[1]] != safe.rows[p[0]][p[1]]
-    ]
-    if not changed:
-        return safe, []
-    note = (
-        "Some figures are withheld so that, read beside figures already published, they "
-        "do not give away a count withheld."
-    )
-    return replace(safe, rows=rows, notes=[*safe.notes, note]), changed

@@ -10,14 +10,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import Date, Select, String, and_, case, distinct, func, or_, select
+from sqlalchemy import Date, Select, String, and_, case, func, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from datawash import clock
-from datawash.cases.models import Allegation, Case
 from datawash.errors import DatawashError, InputError
 from datawash.ingest.schema import (
     CATEGORIES,
@@ -32,6 +31,7 @@ from datawash.ingest.schema import (
 from datawash.review.models import ReviewDeadline
 from datawash.review.service import compute_progress, end_of, review_histories
 from datawash.review.workflow import DONE
+from datawash.stats import query
 from datawash.stats.periods import Period, PeriodKind, parse_period, periods_between, recent_periods
 from datawash.stats.tables import Cell, StatTable
 from datawash.wash.models import WashRun
@@ -198,88 +198,58 @@ def execute(session: Session, stmt: Query) -> list[Any]:
 # --- SQL builders (pure) -------------------------------------------------------------
 
 
-def _group_columns(by: Sequence[str]) -> list[Any]:
-    cols = {"category": Allegation.category, "role": Allegation.role_at_time}
-    return [cols[b].label(b) for b in by]
+# The named statistics of the misconduct register are presets of the one general count
+# (stats/query.py ``register_count_sql``): each fixes the date that places a record, the
+# span and the live/completed filter, keeps the parameters it documents and resets the rest,
+# and lays the counts out as its table. So a named statistic and a register_count table
+# asking the same thing give the same numbers, and disclosure control (foi/linked.py) reads
+# both as the same populations.
+EVER = date(1900, 1, 1)  # "since records began": the start of an open span
 
 
-def live_investigations_sql(p: StatParams, by: Sequence[str]) -> Query:
-    """Cases and distinct people with an allegation in scope on a case live at ``as_of``:
-    recorded by then and not closed by then."""
-    day = p.today()
-    return (
-        select(
-            *_group_columns(by),
-            func.count(distinct(Allegation.case_id)).label("cases"),
-            func.count(distinct(Allegation.person_id)).label("people"),
-        )
-        .join(Case, Case.case_id == Allegation.case_id)
-        .where(
-            Case.recorded_on <= day,
-            or_(Case.closed_on.is_(None), Case.closed_on > day),
-            Allegation.category.in_(p.categories),
-            Allegation.role_at_time.in_(p.roles),
-        )
-        .group_by(*_group_columns(by))
+def _preset(p: StatParams, **fixed: Any) -> StatParams:
+    """The register_count parameters of a named statistic: its documented parameters from
+    ``p``, everything else at register_count's defaults, then ``fixed``."""
+    kept = {k: getattr(p, k) for k in ("categories", "roles", "as_of", "period", "count")}
+    return StatParams(**{**kept, "outcomes": ("any",), **fixed})
+
+
+def live_investigations_preset(p: StatParams) -> StatParams:
+    """Cases recorded by ``as_of`` and not closed then (live), with an allegation in scope."""
+    return _preset(p, date_field="recorded", span_from=EVER, span_to=p.today(), live="live")
+
+
+def completed_cases_preset(p: StatParams, within: Period | None) -> StatParams:
+    """Cases closed by ``as_of`` (within a span, if asked), with an allegation in scope."""
+    start, end = (within.start, within.end) if within else (EVER, p.today())
+    return _preset(p, date_field="closed", span_from=start, span_to=min(end, p.today()))
+
+
+def outcomes_by_year_preset(p: StatParams) -> StatParams:
+    """People (cases, allegations) given one of ``outcomes``, by year of the outcome date."""
+    return _preset(
+        p,
+        date_field="outcome",
+        outcomes=p.outcomes,
+        from_period=p.from_period,
+        to_period=p.to_period,
     )
 
 
-def completed_cases_sql(p: StatParams, by: Sequence[str], within: Period | None) -> Query:
-    """Cases closed by ``as_of`` (optionally within a span) with an allegation in scope."""
-    day = p.today()
-    conditions = [
-        Case.closed_on.is_not(None),
-        Case.closed_on <= day,
-        Allegation.category.in_(p.categories),
-        Allegation.role_at_time.in_(p.roles),
-    ]
-    if within is not None:
-        conditions += [Case.closed_on >= within.start, Case.closed_on <= within.end]
-    return (
-        select(
-            *_group_columns(by),
-            func.count(distinct(Allegation.case_id)).label("cases"),
-            func.count(distinct(Allegation.person_id)).label("people"),
-        )
-        .join(Case, Case.case_id == Allegation.case_id)
-        .where(*conditions)
-        .group_by(*_group_columns(by))
-    )
+def _counts(
+    session: Session, q: StatParams, periods: Sequence[Period], by: Sequence[str]
+) -> dict[tuple[str, ...], int]:
+    """The one builder, run by the one runner: {(period, *values of by): count}."""
+    return {
+        tuple(str(v) for v in r[:-1]): int(r[-1])
+        for r in execute(session, query.register_count_sql(q, periods, by))
+    }
 
 
 def _period_of(day: Any, periods: Sequence[Period]) -> Any:
     """The label of the period ``day`` falls in (NULL outside them all), as a column."""
     spans = [(and_(day >= q.start, day <= q.end), q.label) for q in periods]
     return case(*spans, else_=None).label("period")
-
-
-def outcomes_by_period_sql(p: StatParams, periods: Sequence[Period], by: str) -> Query:
-    """Distinct people (or cases) given one of ``outcomes``, by the period of the outcome
-    date and by category or role."""
-    period = _period_of(Allegation.outcome_on, periods)
-    counted = {
-        "people": Allegation.person_id,
-        "cases": Allegation.case_id,
-        "allegations": Allegation.allegation_id,
-    }[p.count]
-    group = [period, *_group_columns([by] if by != "none" else [])]
-    outcome_in = (
-        Allegation.outcome.is_not(None) if "any" in p.outcomes
-        else Allegation.outcome.in_(p.outcomes)
-    )  # fmt: skip
-    return (
-        select(*group, func.count(distinct(counted)).label("n"))
-        .where(
-            outcome_in,
-            Allegation.outcome_on >= periods[0].start,
-            Allegation.outcome_on <= periods[-1].end,
-            # An outcome recorded after the day counted at is not yet known then.
-            Allegation.outcome_on <= p.today(),
-            Allegation.category.in_(p.categories),
-            Allegation.role_at_time.in_(p.roles),
-        )
-        .group_by(*group)
-    )
 
 
 # The FOI register's request table as the statistics read it: a plain table construct,
@@ -358,24 +328,27 @@ def _grouped_table(
     p: StatParams,
     name: str,
     title: str,
-    build: Callable[[Sequence[str]], Query],
+    q: StatParams,
 ) -> StatTable:
+    """Cases and distinct people of the preset ``q`` (one span), by category and/or role."""
     by = [b for b in p.by if b != "none"]
     for b in by:
         if b not in ("category", "role"):
             raise InputError(f"{name} can be broken down by category or role, not {b!r}")
-    grouped = {tuple(r[: len(by)]): (r[-2], r[-1]) for r in execute(session, build(by))}
-    total = execute(session, build([]))
+    periods = query.periods_of(q)
+    cases = _counts(session, replace(q, count="cases"), periods, by)
+    people = _counts(session, replace(q, count="people"), periods, by)
+    cases_t = _counts(session, replace(q, count="cases"), periods, []).get((periods[0].label,), 0)
+    people_t = _counts(session, replace(q, count="people"), periods, []).get((periods[0].label,), 0)
     rows: list[list[Cell]] = []
     if by:
         combos: list[tuple[str, ...]] = [()]
         for dim in by:
             combos = [(*c, v) for c in combos for v in _labels(dim, p)]
         for combo in combos:
-            cases_n, people_n = grouped.get(combo, (0, 0))
-            rows.append([*combo, int(cases_n), int(people_n)])
-    cases_t, people_t = (total[0][-2], total[0][-1]) if total else (0, 0)
-    rows.append(["Total"] + [""] * (len(by) - 1) + [int(cases_t), int(people_t)])
+            key = (periods[0].label, *combo)
+            rows.append([*combo, cases.get(key, 0), people.get(key, 0)])
+    rows.append(["Total"] + [""] * (len(by) - 1) + [cases_t, people_t])
     notes = [
         "Cases and people are counted separately: one case can concern several people and "
         "one person can be in several cases. Totals are of distinct cases and distinct "
@@ -386,7 +359,7 @@ def _grouped_table(
         title=title,
         columns=[*(by or ["scope"]), "cases", "people"],
         headings=[*(b.capitalize() for b in by or ["scope"]), "Cases", "People (distinct)"],
-        rows=rows if by else [["all in scope", int(cases_t), int(people_t)]],
+        rows=rows if by else [["all in scope", cases_t, people_t]],
         label_columns=max(len(by), 1),
         total_row=bool(by),
         parameters=p.as_dict(),
@@ -400,22 +373,27 @@ def live_investigations(session: Session, p: StatParams) -> StatTable:
         p,
         "live_investigations",
         f"Live investigations at {p.today():%d/%m/%Y} ({scope(p)})",
-        lambda by: live_investigations_sql(p, by),
+        live_investigations_preset(p),
     )
 
 
+def completed_span(p: StatParams) -> Period | None:
+    """The years a completed-case review is restricted to (--from/--to), if any."""
+    if not (p.from_period or p.to_period):
+        return None
+    spans = p.periods()
+    return Period(spans[0].start, spans[-1].end, f"{spans[0].label}-{spans[-1].label}")
+
+
 def completed_case_review(session: Session, p: StatParams) -> StatTable:
-    within: Period | None = None
-    if p.from_period or p.to_period:
-        spans = p.periods()
-        within = Period(spans[0].start, spans[-1].end, f"{spans[0].label}-{spans[-1].label}")
+    within = completed_span(p)
     span = f", closed {within.label}" if within else ""
     return _grouped_table(
         session,
         p,
         "completed_case_review",
         f"Completed cases in scope of review ({scope(p)}{span})",
-        lambda by: completed_cases_sql(p, by, within),
+        completed_cases_preset(p, within),
     )
 
 
@@ -424,9 +402,10 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
     if len(p.by) > 1 or by not in ("category", "role", "none"):
         raise InputError("outcomes_by_year can be broken down by one of category, role or none")
     periods = p.periods()
+    preset = outcomes_by_year_preset(p)
     found: dict[tuple[str, str], int] = {}
-    for r in execute(session, outcomes_by_period_sql(p, periods, by)):
-        found[(r[0], r[1] if by != "none" else "all")] = int(r[-1])
+    for key, n in _counts(session, preset, periods, [by] if by != "none" else []).items():
+        found[(key[0], key[1] if by != "none" else "all")] = n
     labels = _labels(by, p) if by != "none" else ["all"]
     rows: list[list[Cell]] = [
         [q.label, *[found.get((q.label, v), 0) for v in labels]] for q in periods
@@ -592,8 +571,6 @@ def wash_burn_down(session: Session, p: StatParams) -> StatTable:
 
 
 def _register_count(session: Session, p: StatParams) -> StatTable:
-    from datawash.stats import query  # query builds on this module's runner, not the reverse
-
     return query.register_count(session, p, execute=execute, scope=scope)
 
 
@@ -606,7 +583,9 @@ STATISTICS: dict[str, Statistic] = {
             description=(
                 "Misconduct cases not closed at --as-of (default today) with an allegation in "
                 "the chosen categories (default sexual and domestic abuse), counted as cases "
-                "and as distinct people, optionally --by category and/or role."
+                "and as distinct people, optionally --by category and/or role. A preset of "
+                "register_count: date_field=recorded, span from 1900-01-01 to --as-of, "
+                "live=live, outcomes any."
             ),
             uses=("as_of", "categories", "roles", "by"),
             by_options=("category", "role"),
@@ -667,7 +646,8 @@ STATISTICS: dict[str, Statistic] = {
                 "Distinct people (or --count cases) given an outcome (default dismissed or would "
                 "have been dismissed) by financial year of the outcome date (or --period "
                 "calendar), --from/--to (default the last five years), one column per category "
-                "(or --by role / none). Years with none are shown as 0."
+                "(or --by role / none). Years with none are shown as 0. A preset of "
+                "register_count: date_field=outcome, one column per value of --by."
             ),
             uses=("from_period", "to_period", "period", "categories", "roles", "outcomes", "by"),
             by_options=("category", "role", "none"),
@@ -680,7 +660,9 @@ STATISTICS: dict[str, Statistic] = {
             description=(
                 "Cases closed by --as-of with an allegation in the chosen categories (default "
                 "sexual and domestic abuse): the cases and people a review of completed cases "
-                "covers. --from/--to restrict to cases closed in those years."
+                "covers. --from/--to restrict to cases closed in those years. A preset of "
+                "register_count: date_field=closed, span from 1900-01-01 (or --from) to --as-of "
+                "(or the end of --to), outcomes any."
             ),
             uses=("as_of", "from_period", "to_period", "period", "categories", "roles", "by"),
             by_options=("category", "role"),
