@@ -550,3 +550,30 @@ def test_s12_refuses_the_whole_request_or_nothing_is_sent(settings: Settings) ->
             service.answer_question(s, FOI, reference=ref, number=q, exemptions=["12"])
         sent = service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
         assert sent.status == "sent"
+
+
+def test_people_with_nothing_to_review_is_a_declared_sum_not_free_arithmetic(
+    settings: Settings,
+) -> None:
+    from datawash.stats import service as stats
+    from datawash.wash.models import WashRun
+    from tests.review.helpers import make_run
+
+    with session_scope(settings) as s:
+        run_id = make_run(s, {(f"P{k}", f"R{k}"): "a" for k in range(3)})
+        run = s.get(WashRun, run_id)
+        assert run is not None
+        run.n_people = 20
+    with session_scope(settings) as s:
+        raw = {r[0]: r[1] for r in stats.run_statistic(s, FOI, "wash_progress").rows}
+        assert (raw["people checked"], raw["people with records to review"]) == (20, 3)
+        assert raw["people checked with nothing to review"] == 17
+        ref = _receive(s).reference
+        answer = service.answer_question(
+            s, FOI, reference=ref, number=1,
+            statistics=[service.StatisticAnswer("wash_progress")],
+        )  # fmt: skip
+        shown = {r[0]: r[1] for r in answer.blocks[0]["table"]["rows"]}
+    assert shown["people with records to review"] == "fewer than 5"
+    # 20 checked beside 17 with nothing to review would give the 3 away.
+    assert "withheld" in (shown["people checked"], shown["people checked with nothing to review"])
