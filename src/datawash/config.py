@@ -42,15 +42,20 @@ class Settings(BaseSettings):
     target_share_found: float = 0.97
     confirmed_threshold: float = 0.995
     # Blocking guard: a rule estimated above this many comparisons is re-planned (refined
-    # by birth year, postcode district …) or refused. 0 = automatic: the larger of
-    # 2,000,000 and twice the number of records in the extract.
+    # by birth year, postcode district …, with a companion rule for the pairs the refinement
+    # would lose) or refused. 0 = automatic: one comparison per record in the extract, at
+    # least 1,000,000 - the same plan shape at every size. (It was twice that: the broad
+    # "same forename and locality" rules then made 3.2 million of the 5.4 million pairs
+    # scored at 1,000,000 records for 3 true pairs in the review band; docs/benchmarks.md.)
     max_comparisons_per_rule: int = 0
     random_seed: int = 42
     # A workforce date of birth outside these ages is reported as impossible.
     workforce_min_age: int = 16
     workforce_max_age: int = 100
     # DuckDB working memory for the linkage (it spills to data_dir/tmp beyond this);
-    # empty = automatic: 3 GB up to 2 million records, growing to 10 GB at 10 million.
+    # empty = automatic: 1.25 GB up to about 2.8 million records, then 0.45 GB per million,
+    # at most 10 GB (docs/benchmarks.md: the 1,000,000-record wash takes as long with
+    # 1.25 GB as with 3 GB, and peaks at about 1.6 GB instead of 3.2 GB).
     duckdb_memory_limit: str = ""
     # DuckDB threads for a wash (0 = one per core). The result does not depend on it.
     duckdb_threads: int = 0
@@ -67,13 +72,13 @@ class Settings(BaseSettings):
     def memory_limit_for(self, n_records: int) -> str:
         if self.duckdb_memory_limit:
             return self.duckdb_memory_limit
-        gb = min(10.0, max(3.0, 1.5 + 0.85 * n_records / 1_000_000))
+        gb = min(10.0, max(1.25, 0.45 * n_records / 1_000_000))
         return f"{gb:.1f}GB"
 
     def comparison_limit(self, n_records: int) -> int:
         if self.max_comparisons_per_rule > 0:
             return self.max_comparisons_per_rule
-        return max(2_000_000, 2 * n_records)
+        return max(1_000_000, n_records)
 
     @property
     def resolved_database_url(self) -> str:

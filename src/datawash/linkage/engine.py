@@ -171,10 +171,12 @@ def link(
     trained_u = linker_u.misc.save_model_to_json()
 
     left = db_api.register(WORKFORCE, table_name="a_workforce")
+    # The model learns from the whole extract, not only the records the blocking plan
+    # keeps: the same inputs give the same model whatever the plan (a tighter comparison
+    # limit changes which pairs are scored, never the weights they are scored with).
+    whole = db_api.register(RECORDS, table_name="b_records_all")
     right = db_api.register(CANDIDATE_RECORDS, table_name="b_records")
-    model = dict(trained_u)
-    model["blocking_rules_to_generate_predictions"] = [r.splink_rule() for r in rules]
-    linker = Linker([left, right], _with_rules(trained_u, rules), log_level=None)
+    linker = Linker([left, whole], _with_rules(trained_u, rules), log_level=None)
     _register_tf(con, db_api, linker)
     # A small force or extract (one person, nobody sharing a date of birth with a record)
     # leaves a step nothing to learn from: the step is skipped and the model keeps its
@@ -312,7 +314,7 @@ def namesake_u_probabilities(
         return {}
     aux = Linker(
         [db_api.register(WORKFORCE, table_name="a_workforce_ns"),
-         db_api.register(CANDIDATE_RECORDS, table_name="b_records_ns")],
+         db_api.register(RECORDS, table_name="b_records_ns")],
         linker.misc.save_model_to_json(),
         log_level=None,
     )  # fmt: skip
@@ -419,7 +421,7 @@ def _pairs_agreeing(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) ->
     """How many (person, candidate record) pairs agree exactly on ``columns`` (what a
     training rule would give Splink to learn from)."""
     on = " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
-    return _scalar(con, f"SELECT count(*) FROM {WORKFORCE} l JOIN {CANDIDATE_RECORDS} r ON {on}")
+    return _scalar(con, f"SELECT count(*) FROM {WORKFORCE} l JOIN {RECORDS} r ON {on}")
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:

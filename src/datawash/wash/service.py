@@ -146,7 +146,7 @@ def run_wash(
         inputs = [load_table(con, workforce, "workforce", column_map=column_map, age_bounds=ages)]
         step("load", 0.4)
         inputs.append(load_table(con, records, "records", column_map=column_map))
-        # Working memory sized to the extract (3 GB up to 2 million records, up to 10 GB).
+        # Working memory sized to the extract (Settings.memory_limit_for).
         con.execute(f"SET memory_limit = '{settings.memory_limit_for(inputs[-1].rows)}'")
         step("load", 0.8)
         if events is not None:
