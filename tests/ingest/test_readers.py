@@ -136,6 +136,30 @@ def test_whitespace_only_values_and_nul_bytes_are_refused(tmp_path: Path) -> Non
     assert "Smith" not in text
 
 
+def test_cells_are_trimmed_of_every_kind_of_space_at_either_end(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    rows = {
+        "R1": ("Ann\u00a0", "Smith"),  # a no-break space at the end only
+        "R2": ("\tBo", " Black\u3000"),  # a tab at the start; an ideographic space
+        "R3": ("\u00c9mile ", "\u2003O'Neil\u2003"),  # an accented first letter; em spaces
+        "R4": ("Cy", "Dale"),  # nothing to trim
+        "R5": ("\u00a0", "Eve"),  # only a space: no value
+    }
+    lines = ["record_id,forenames,surname"] + [f"{k},{f},{s}" for k, (f, s) in rows.items()]
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_table(con, path, "records")
+    got = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT record_id, forenames, surname FROM records").fetchall()}  # fmt: skip
+    assert got == {
+        "R1": ("Ann", "Smith"),
+        "R2": ("Bo", "Black"),
+        "R3": ("\u00c9mile", "O'Neil"),
+        "R4": ("Cy", "Dale"),
+        "R5": (None, "Eve"),
+    }
+
+
 def test_records_may_have_empty_names_but_not_empty_ids(tmp_path: Path) -> None:
     con = duckdb.connect()
     ok = _csv(

@@ -397,26 +397,58 @@ def load_table(
         rows = int(con.execute(f"SELECT count(*) FROM {raw}").fetchall()[0][0])
         if rows == 0:
             raise ValidationFailed([Problem(str(path), None, None, "the file has no data rows")])
-        checks = _Checks(con, str(path), raw)
-        for col in spec.columns:
-            _check_column(checks, spec, col, used.get(col.name), age_bounds)
-        for header in [h for h in used.values() if h is not None] + [h for h, _ in extras]:
-            checks.rows(
-                f"strpos(CAST({_ident(header)} AS VARCHAR), chr(0)) > 0",
-                header,
-                "holds a NUL byte (a binary or corrupted file?)",
-            )
-        checks.run()
-        _check_duplicates(con, checks, spec, used[spec.id_column])
-        if checks.problems:
-            raise ValidationFailed(checks.problems)
-        selects = ["_row"]
-        for col in spec.columns:
-            selects.append(f"{_typed(col, used.get(col.name))} AS {_ident(col.name)}")
-        for header, name in extras:
-            selects.append(f"{_clean(_ident(header))} AS {_ident(name)}")
-        con.execute(f"DROP TABLE IF EXISTS {target}")
-        con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(selects)} FROM {raw}")
+        # Every cell trimmed once, into a table the checks and the typing then read: each
+        # of them trimming the raw cells again made three passes of an 18-character trim
+        # over every cell (half of the load of a million-row extract).
+        named = list(dict.fromkeys([h for h in used.values() if h is not None]
+                                   + [h for h, _ in extras]))  # fmt: skip
+        clean = f"__dw_clean_{target}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {clean} AS SELECT _row"
+            + "".join(f", {_clean(_ident(h))} AS {_ident(h)}" for h in named)
+            + f" FROM {raw}"
+        )
+        try:
+            return _checked_and_typed(con, path, kind, spec, clean, target, rows, sha, used,
+                                      extras, age_bounds)  # fmt: skip
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {clean}")
+
+
+def _checked_and_typed(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: str,
+    spec: FileKind,
+    clean: str,
+    target: str,
+    rows: int,
+    sha: str,
+    used: dict[str, str | None],
+    extras: list[tuple[str, str]],
+    age_bounds: tuple[int, int],
+) -> LoadedTable:
+    """Check every cell of ``clean`` (trimmed, empty as NULL) and type it into ``target``."""
+    checks = _Checks(con, str(path), clean)
+    for col in spec.columns:
+        _check_column(checks, spec, col, used.get(col.name), age_bounds)
+    for header in [h for h in used.values() if h is not None] + [h for h, _ in extras]:
+        checks.rows(
+            f"strpos(CAST({_ident(header)} AS VARCHAR), chr(0)) > 0",
+            header,
+            "holds a NUL byte (a binary or corrupted file?)",
+        )
+    checks.run()
+    _check_duplicates(con, checks, spec, used[spec.id_column])
+    if checks.problems:
+        raise ValidationFailed(checks.problems)
+    selects = ["_row"]
+    for col in spec.columns:
+        selects.append(f"{_typed(col, used.get(col.name))} AS {_ident(col.name)}")
+    for header, name in extras:
+        selects.append(f"{_ident(header)} AS {_ident(name)}")
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    con.execute(f"CREATE TABLE {target} AS SELECT {', '.join(selects)} FROM {clean}")
     return LoadedTable(
         kind=kind,
         path=path,
@@ -475,11 +507,20 @@ _WHITESPACE = " || ".join(
 
 
 def _clean(expr: str) -> str:
-    return f"nullif(trim({expr}, {_WHITESPACE}), '')"
+    # Most cells start and end with a printable ASCII character and need nothing: checking
+    # the two ends is eight times faster than trimming the whole set of spaces from every
+    # cell, and any other cell (empty, padded, starting with an accented letter) is
+    # trimmed in full.
+    full = f"nullif(trim({expr}, {_WHITESPACE}), '')"
+    return (
+        f"CASE WHEN unicode({expr}) BETWEEN 33 AND 126 AND ord(({expr})[-1:]) BETWEEN 33 AND "
+        f"126 THEN {expr} ELSE {full} END"
+    )
 
 
 def _value(header: str | None) -> str:
-    return "NULL" if header is None else _clean(_ident(header))
+    """A column of the trimmed table the checks read (load_table): already cleaned."""
+    return "NULL" if header is None else _ident(header)
 
 
 def _check_column(
