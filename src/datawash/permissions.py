@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "review.export": _REVIEW_STAFF,
     "review.assign": frozenset({R.SUPERVISOR}),
     "review.set_deadline": frozenset({R.SUPERVISOR}),
+    "review.set_target": frozenset({R.SUPERVISOR}),
     "review.progress": _REVIEW_STAFF | {R.ANALYST},
     # misconduct case register
     "cases.view": _READ_REGISTER,

@@ -147,3 +147,38 @@ def test_learning_order_offers_the_least_certain_first_then_priority(settings: S
         decided(s, "A", "not_the_person")  # one person reviewed: back to priority order
         page = review.queue(s, SUP)
         assert not page.learning_order and page.rows[0].person_id in ("B", "D")
+
+
+def test_a_supervisor_moves_the_operating_point_and_sees_the_curve(settings: Settings) -> None:
+    import pytest
+
+    from datawash.errors import InputError, PermissionDenied
+
+    with session_scope(settings) as s:
+        setup(s)
+        run_id = s.scalar(select(func.max(WashRun.id)))
+        assert run_id is not None
+        learning.rescore(s, SUP, settings)
+        at_97 = learning.set_target_share(s, SUP, settings, run_id=run_id, share=0.97,
+                                          reason="the national guidance")  # fmt: skip
+        at_80 = learning.set_target_share(s, SUP, settings, run_id=run_id, share=0.8,
+                                          reason="a first pass before the deadline")  # fmt: skip
+        # A lower share: work less far down, so no more people (and here fewer).
+        assert at_80["operating_threshold"] >= at_97["operating_threshold"]
+        assert at_80["people_to_review"] <= at_97["people_to_review"]
+        curve = {round(p["share"], 2): p for p in at_80["curve"]}
+        assert {0.8, 0.9, 0.95, 0.97, 0.99} <= set(curve)
+        people = [curve[k]["people"] for k in sorted(curve)]
+        assert people == sorted(people)  # more of the matched people need more people reviewed
+        run = s.get(WashRun, run_id)
+        assert run is not None and run.settings["target_share_found"] == 0.8
+        # Rescoring again keeps the supervisor's choice for this run.
+        assert learning.rescore(s, SUP, settings).target_share == 0.8
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "review.target_set"))
+        assert [e.after["target_share"] for e in events] == [0.97, 0.8]
+        with pytest.raises(PermissionDenied):
+            learning.set_target_share(s, FOI, settings, run_id=run_id, share=0.9, reason="x")
+        with pytest.raises(InputError, match=r"between 0\.5 and 1"):
+            learning.set_target_share(s, SUP, settings, run_id=run_id, share=1.5, reason="x")
+        with pytest.raises(InputError, match="say why"):
+            learning.set_target_share(s, SUP, settings, run_id=run_id, share=0.9, reason=" ")

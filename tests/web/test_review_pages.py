@@ -179,6 +179,34 @@ def test_the_supervisors_dashboard_deadline_and_even_shares(settings: Settings) 
     assert owners == ["riley.reviewer", "robin.reviewer"]
 
 
+def test_the_supervisor_moves_the_operating_point_on_the_dashboard(settings: Settings) -> None:
+    sam = client(settings)
+    sign_in(sam, "sam.supervisor")
+    page = sam.get("/supervise")
+    assert b"How far down the queue to work" in page.data and b"Not yet estimated" in page.data
+    token = csrf(page.data)
+    moved = sam.post("/supervise/target",
+                     data={"csrf_token": token, "share": "90", "reason": "first pass"})  # fmt: skip
+    assert moved.status_code == 302
+    after = sam.get("/supervise").data
+    assert b"Down to probability" in after and b"90%</td>" not in after
+    assert b'90% <strong class="govuk-tag">target</strong>' in after
+    for share, reason, message in (
+        ("lots", "x", b"the share is a number"),
+        ("150", "x", b"between 0.5 and 1"),
+        ("95", "", b"say why the operating point is moved"),
+    ):
+        bad = sam.post("/supervise/target",
+                       data={"csrf_token": token, "share": share, "reason": reason})  # fmt: skip
+        assert bad.status_code == 400 and b"There is a problem" in bad.data and message in bad.data
+    reviewer = client(settings)
+    sign_in(reviewer, "riley.reviewer")
+    refused = reviewer.post("/supervise/target",
+                            data={"csrf_token": csrf(reviewer.get("/review").data),
+                                  "share": "80", "reason": "x"})  # fmt: skip
+    assert refused.status_code == 403
+
+
 def test_a_supervisor_reopens_and_a_second_supervisor_countersigns(settings: Settings) -> None:
     from datawash.auth.service import add_user, get_actor
 

@@ -71,6 +71,11 @@ REVIEW_REOPEN_ASKED = _event(
 )
 REVIEW_ASSIGNED = _event("review.assigned", "review_item", "A supervisor assigned a review.")
 REVIEW_DEADLINE_SET = _event("review.deadline_set", "wash_run", "A run's deadline was set.")
+REVIEW_TARGET_SET = _event(
+    "review.target_set",
+    "wash_run",
+    "A supervisor moved a run's operating point: the share of matched people to find.",
+)
 REVIEW_EXPORTED = _event(
     "review.exported", "review_queue", "The queue (names included) was exported to a file."
 )

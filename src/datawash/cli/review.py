@@ -410,7 +410,7 @@ def rescore_cmd(ctx: typer.Context, run_id: Annotated[int | None, typer.Argument
         plain("too few labelled people to estimate precision and recall on held-out labels")
     if got.operating_threshold is not None:
         plain(
-            f"to find {settings.target_share_found:.0%} of the matched people still to review "
+            f"to find {got.target_share:.0%} of the matched people still to review "
             f"(as the corrected probabilities expect): work the queue down to probability "
             f"{got.operating_threshold:.3f} ({got.people_to_review} people)"
         )
@@ -430,6 +430,35 @@ def export_labels_cmd(ctx: typer.Context, out: Path) -> None:
     with handled_errors(), db.session_scope(settings) as s:
         n = learning.export_labels(s, actor_from(ctx, s), out)
     plain(f"{n} labelled pairs written to {out}")
+
+
+@review_app.command("target")
+def target_cmd(
+    ctx: typer.Context,
+    run_id: int,
+    share: Annotated[float, typer.Option(help="share of matched people to find, e.g. 0.97")],
+    reason: Annotated[str, typer.Option(help="why the operating point is moved")],
+) -> None:
+    """Move a run's operating point (supervisors): the share of the matched people still to
+    review that the queue should be worked far enough down to find. Prints the estimated
+    curve: for each share, the probability to work down to and how many people that is."""
+    from datawash.review import learning
+
+    settings = settings_from(ctx)
+    with handled_errors(), db.session_scope(settings) as s:
+        got = learning.set_target_share(
+            s, actor_from(ctx, s), settings, run_id=run_id, share=share, reason=reason
+        )
+    table = Table("share of matched people", "work down to probability", "people")
+    for point in got["curve"]:
+        mark = " (target)" if abs(float(point["share"]) - share) < 1e-9 else ""
+        table.add_row(f"{float(point['share']):.0%}{mark}", f"{float(point['threshold']):.3f}",
+                      str(point["people"]))  # fmt: skip
+    console.print(table)
+    plain(
+        "estimated from the run's probabilities (corrected by reviewers' marks once "
+        "`review rescore` has run)"
+    )
 
 
 @review_app.command("deadline")

@@ -19,7 +19,7 @@ from datawash import audit
 from datawash.actor import Actor
 from datawash.audit import events as ev
 from datawash.config import Settings
-from datawash.errors import NotFound
+from datawash.errors import InputError, NotFound
 from datawash.linkage import labels as learning
 from datawash.linkage.explain import confirms
 from datawash.outputs import csv_text, write_private
@@ -49,6 +49,7 @@ class RescoreSummary:
     # matched people (as held-out labels estimate), which means this many people.
     operating_threshold: float | None = None
     people_to_review: int | None = None
+    target_share: float = 0.97
 
 
 def _unsupervised(entry: dict[str, Any]) -> float:
@@ -96,7 +97,7 @@ def rescore(
         non_matches=sum(not p.is_match for p in pairs), prior_shift=learnt.b_bits,
         corrections=learnt.corrections,
         held_out=learning.held_out(model, pairs, threshold=settings.review_threshold,
-                                   target_share=settings.target_share_found),
+                                   target_share=target_share(run, settings)),
     )  # fmt: skip
     prior = learning.prior_weight(model)
     awaiting = select(ReviewDecision.item_id).where(ReviewDecision.status == PENDING)
@@ -114,14 +115,7 @@ def rescore(
     }
     # Decided, or with a decision awaiting its countersignature: the countersigner must see
     # the evidence the decider saw, so those pairs are not re-scored either.
-    decided = {
-        pid
-        for (pid,) in session.execute(
-            select(ReviewItem.person_id).where(
-                (ReviewItem.state != State.NEW.value) | ReviewItem.id.in_(awaiting)
-            )
-        ).all()
-    }
+    decided = _decided_people(session)
     for pair in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
         summary.confirmed_before += pair.band == "confirmed"
         if pair.person_id in decided:
@@ -148,11 +142,10 @@ def rescore(
     # matched people still to review, as the (label-corrected) probabilities expect it.
     # Not from the marks' own recall: reviewers mark the top of the queue first, so their
     # marks say little about the pairs further down.
-    best: dict[str, float] = {}
-    for c in session.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
-        if c.person_id not in decided:
-            best[c.person_id] = max(best.get(c.person_id, 0.0), c.match_probability)
-    op = expected_operating_threshold(list(best.values()), settings.target_share_found)
+    session.flush()
+    best = _best_undecided(session, run.id, decided)
+    target = summary.target_share = target_share(run, settings)
+    op = expected_operating_threshold(list(best.values()), target)
     if op is not None:
         summary.operating_threshold = op
         summary.people_to_review = sum(1 for p in best.values() if p >= op)
@@ -166,6 +159,8 @@ def rescore(
             "held_out": summary.held_out,
             "operating_threshold": summary.operating_threshold,
             "people_to_review": summary.people_to_review,
+            "target_share": target,
+            "curve": estimated_curve(list(best.values()), target),
         },
     }
     run.model_json = json.dumps(learnt.model, sort_keys=True)
@@ -177,6 +172,96 @@ def rescore(
     )  # fmt: skip
     session.flush()
     return summary
+
+
+def target_share(run: WashRun, settings: Settings) -> float:
+    """The share of matched people the run's review should find: the supervisor's choice
+    for this run (set_target_share), else the setting (DATAWASH_TARGET_SHARE_FOUND)."""
+    chosen = (run.settings or {}).get("target_share_found")
+    return float(chosen) if chosen is not None else settings.target_share_found
+
+
+def _decided_people(session: Session) -> set[str]:
+    """People decided, or with a decision awaiting its countersignature."""
+    awaiting = select(ReviewDecision.item_id).where(ReviewDecision.status == PENDING)
+    return {
+        pid
+        for (pid,) in session.execute(
+            select(ReviewItem.person_id).where(
+                (ReviewItem.state != State.NEW.value) | ReviewItem.id.in_(awaiting)
+            )
+        ).all()
+    }
+
+
+def _best_undecided(session: Session, run_id: int, decided: set[str]) -> dict[str, float]:
+    """Each undecided person's best pair probability in the run."""
+    best: dict[str, float] = {}
+    for pid, p in session.execute(
+        select(WashCandidate.person_id, WashCandidate.match_probability).where(
+            WashCandidate.run_id == run_id
+        )
+    ).all():
+        if pid not in decided:
+            best[pid] = max(best.get(pid, 0.0), float(p))
+    return best
+
+
+CURVE_SHARES = (0.80, 0.90, 0.95, 0.97, 0.99)
+
+
+def estimated_curve(best: list[float], target: float) -> list[dict[str, float | int]]:
+    """For each share of the matched people still to review (and the target), the
+    probability to work the queue down to and how many people that is, as the
+    probabilities expect it: what the supervisor reads to move the operating point."""
+    out: list[dict[str, float | int]] = []
+    for share in sorted({*CURVE_SHARES, round(target, 4)}):
+        op = expected_operating_threshold(best, share)
+        if op is not None:
+            out.append({"share": share, "threshold": op,
+                        "people": sum(1 for p in best if p >= op)})  # fmt: skip
+    return out
+
+
+def set_target_share(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    *,
+    run_id: int,
+    share: float,
+    reason: str,
+) -> dict[str, Any]:
+    """A supervisor moves the run's operating point: the share of matched people its
+    review should find. The operating point and the curve are worked out again from the
+    run's current probabilities (nothing is re-scored, no item is created or removed)."""
+    require(actor, "review.set_target")
+    if not 0.5 <= share <= 1.0:
+        raise InputError(
+            "the share of matched people to find is between 0.5 and 1 (e.g. 0.97)", field="share"
+        )
+    if not reason.strip():
+        raise InputError("say why the operating point is moved", field="reason")
+    run = session.get(WashRun, run_id)
+    if run is None:
+        raise NotFound("wash run", str(run_id))
+    before = target_share(run, settings)
+    best = _best_undecided(session, run.id, _decided_people(session))
+    op = expected_operating_threshold(list(best.values()), share)
+    learnt = dict((run.settings or {}).get("learning") or {})
+    learnt.update(
+        target_share=share,
+        operating_threshold=op,
+        people_to_review=sum(1 for p in best.values() if op is not None and p >= op),
+        curve=estimated_curve(list(best.values()), share),
+    )
+    run.settings = {**(run.settings or {}), "target_share_found": share, "learning": learnt}
+    audit.record(
+        session, actor, ev.REVIEW_TARGET_SET, entity_id=run.id,
+        before={"target_share": before}, after={"target_share": share, "reason": reason},
+    )  # fmt: skip
+    session.flush()
+    return learnt
 
 
 def expected_operating_threshold(best: list[float], target_share: float) -> float | None:
@@ -216,4 +301,4 @@ def export_labels(session: Session, actor: Actor, path: Path) -> int:
     return len(rows)
 
 
-__all__ = ["RescoreSummary", "export_labels", "labelled_pairs", "rescore"]
+__all__ = ["RescoreSummary", "export_labels", "labelled_pairs", "rescore", "set_target_share"]

@@ -19,7 +19,7 @@ from datawash.review import service as review
 from datawash.review.read import QueueFilter
 from datawash.vocabulary import Category
 from datawash.wash import service as wash
-from datawash.web.common import form_errors, signed_in, to_sign_in, transaction
+from datawash.web.common import form_errors, settings_of_app, signed_in, to_sign_in, transaction
 
 bp = Blueprint("supervise", __name__)
 
@@ -48,6 +48,7 @@ def _page(errors: list[dict[str, str]] | None = None, status: int = 200) -> Resp
         render_template(
             "supervise/dashboard.html", actor=actor, progress=progress, team=team,
             chart=chart, run=run, run_rows=_run_rows(run), errors=errors or [],
+            field_errors={e["href"][1:]: e["text"] for e in errors or []},
             category_items=[{"value": "", "text": "Any"}]
             + [{"value": c.value, "text": c.label} for c in Category],
         ),
@@ -88,6 +89,34 @@ def deadline() -> ResponseReturnValue:
             except ValueError:
                 raise InputError("the deadline is a date (YYYY-MM-DD)", field="due_on") from None
             review.set_deadline(s, actor, run_id=progress.run_id, due_on=due)
+    except SessionEnded as ended:
+        return to_sign_in(ended.reason)
+    except DatawashError as exc:
+        return _page(form_errors(exc), 400)
+    return redirect(url_for("supervise.dashboard"))
+
+
+@bp.post("/supervise/target")
+def target() -> ResponseReturnValue:
+    from datawash.review import learning
+
+    try:
+        with transaction() as s:
+            actor = signed_in(s)
+            progress = review.progress(s, actor)
+            if progress.run_id is None:
+                raise InputError("there is no wash run yet", field="share")
+            text = request.form.get("share", "").strip().rstrip("%")
+            try:
+                share = float(text) / (100 if float(text) > 1 else 1)
+            except ValueError:
+                raise InputError(
+                    "the share is a number, e.g. 97 (per cent) or 0.97", field="share"
+                ) from None
+            learning.set_target_share(
+                s, actor, settings_of_app(), run_id=progress.run_id, share=share,
+                reason=request.form.get("reason", ""),
+            )  # fmt: skip
     except SessionEnded as ended:
         return to_sign_in(ended.reason)
     except DatawashError as exc:
