@@ -319,3 +319,58 @@ def test_a_named_statistic_counts_what_its_register_count_preset_counts(
             assert row[1:] == [by_year[(row[0], "sexual")], by_year[(row[0], "domestic_abuse")]]
         q = live_investigations_preset(p)
         assert (q.date_field, q.live, q.span_to) == ("recorded", "live", TODAY)
+
+
+def _narrative(s: Any, reference: str) -> tuple[str, list[dict[str, Any]]]:
+    q4 = next(q for q in service.get_request(s, FOI, reference).questions if q.number == 4)
+    assert q4.answer is not None
+    text = " ".join(str(b["text"]) for b in q4.answer.blocks if b["kind"] == "text")
+    return text, [b for b in q4.answer.blocks if b["kind"] == "figures"]
+
+
+def test_numbers_in_a_narrative_are_controlled_beside_the_disclosure_log(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from datawash.foi.seed import build_seed_response
+    from tests.review.helpers import make_run
+
+    _register(settings, tmp_path)  # 16 completed cases: 14 sexual offences, 2 domestic abuse
+    with session_scope(settings) as s:
+        make_run(s, {("P0", "R0"): "a"})
+        first = _request(s)
+        sexual = _statistic(s, first, 1, "completed_case_review", {
+            "as_of": TODAY.isoformat(), "categories": ["sexual"]})  # fmt: skip
+        assert sexual == [["all in scope", 14, 14]]
+        for q in (2, 3):
+            service.answer_question(s, FOI, reference=first, number=q, text="See 1.")
+        service.send_response(s, FOI, reference=first, on=TODAY, today=TODAY)
+        seed = build_seed_response(s, FOI, authority="Test Police", received_on=TODAY,
+                                   as_of=TODAY)  # fmt: skip
+        text, figures = _narrative(s, seed)
+    # "16 completed cases" beside the 14 of sexual offences in the log would give the 2
+    # domestic abuse cases away.
+    assert "yes, the force is reviewing completed cases" in text
+    assert "16 completed cases" not in text and "16 officers" not in text
+    assert "undisclosed number of completed cases" in text
+    assert len(figures) == 1
+
+
+def test_a_later_table_is_read_beside_the_numbers_of_a_narrative(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from datawash.foi.seed import build_seed_response
+    from tests.review.helpers import make_run
+
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        make_run(s, {("P0", "R0"): "a"})
+        seed = build_seed_response(s, FOI, authority="Test Police", received_on=TODAY,
+                                   as_of=TODAY)  # fmt: skip
+        text, _figures = _narrative(s, seed)
+        assert "16 completed cases" in text  # nothing published beside it yet
+        service.send_response(s, FOI, reference=seed, on=TODAY, today=TODAY)
+        later = _request(s)
+        sexual = _statistic(s, later, 1, "completed_case_review", {
+            "as_of": TODAY.isoformat(), "categories": ["sexual"]})  # fmt: skip
+    # 14 beside the narrative's 16 would give the 2 domestic abuse cases away.
+    assert sexual == [["all in scope", "withheld", "withheld"]]

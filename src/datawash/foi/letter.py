@@ -162,6 +162,8 @@ def _blocks(answer: FoiAnswer, redact: Callable[[str], str]) -> list[Block]:
                 threshold = int(b["disclosure"]["threshold"])
                 png = burn_down(burn, date.fromisoformat(due) if due else None, threshold)
                 out.append(Block(kind="chart", text=f"Chart: {burn.title}", png=png))
+        elif b["kind"] == "figures":
+            continue  # the table behind numbers a text states: kept for disclosure control
         else:
             out.append(Block(kind=b["kind"], text=redact(b["text"])))
     return out

@@ -12,10 +12,16 @@ from sqlalchemy.orm import Session
 
 from datawash.actor import Actor
 from datawash.foi.disclosure import WITHHELD, apply_disclosure_control
-from datawash.foi.service import StatisticAnswer, answer_question, receive_request
+from datawash.foi.linked import protect_linked
+from datawash.foi.service import (
+    StatisticAnswer,
+    answer_question,
+    published_beside,
+    receive_request,
+)
 from datawash.safeguards.service import disclosure_threshold
 from datawash.stats.registry import StatParams, completed_case_review, wash_progress
-from datawash.stats.tables import Cell
+from datawash.stats.tables import Cell, StatTable
 
 SEED_QUESTIONS = [
     "How many cases of alleged sexual offences or domestic violence involving your force's "
@@ -70,6 +76,20 @@ def wash_narrative(
     session: Session, *, authority: str, as_of: date, threshold: int | None = None
 ) -> str:
     """Question 4's answer, in words, from the wash and the register as they stand."""
+    return narrative_and_figures(session, authority=authority, as_of=as_of, threshold=threshold)[0]
+
+
+def narrative_and_figures(
+    session: Session,
+    *,
+    authority: str,
+    as_of: date,
+    threshold: int | None = None,
+    published: list[StatTable] | None = None,
+) -> tuple[str, list[StatTable]]:
+    """Question 4's answer in words, and the tables whose numbers it states. The completed
+    cases it counts are controlled beside ``published`` (the response's other tables and the
+    disclosure log) as a table of them would be, so the words give nothing away either."""
     if threshold is None:
         threshold = disclosure_threshold(session)
     # Words from the same controlled figures as the table beside them, so the text cannot
@@ -109,7 +129,11 @@ def wash_narrative(
         )
     raw_review = completed_case_review(session, StatParams(as_of=as_of))
     review, _ = apply_disclosure_control(raw_review, threshold)
+    if published is not None:
+        review, _ = protect_linked(review, published, threshold)
+    stated: list[StatTable] = []
     if washed and raw_review.rows[-1][-2]:
+        stated.append(review)
         cases, people = review.rows[-1][-2], review.rows[-1][-1]
         completed = (
             "In relation to the question: yes, the force is reviewing completed cases. "
@@ -124,7 +148,7 @@ def wash_narrative(
             "until it is completed the force will not know the number of cases, or of officers "
             "and staff, that will need reviewing."
         )
-    return f"{wash}\n\n{completed}"
+    return f"{wash}\n\n{completed}", stated
 
 
 def build_seed_response(
@@ -190,6 +214,10 @@ def build_seed_response(
         threshold=threshold,
         disclose_small_counts_reason=disclose_small_counts_reason,
     )
+    text, figures = narrative_and_figures(
+        session, authority=authority, as_of=as_of, threshold=threshold,
+        published=published_beside(session, reference=req.reference, number=4),
+    )  # fmt: skip
     answer_question(
         session,
         actor,
@@ -201,7 +229,8 @@ def build_seed_response(
         ]
         if _washed(session)
         else [],
-        text=wash_narrative(session, authority=authority, as_of=as_of, threshold=threshold),
+        text=text,
+        text_figures=figures,
         authority=authority,
         threshold=threshold,
         text_first=True,

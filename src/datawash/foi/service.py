@@ -464,6 +464,7 @@ def answer_question(
     today: date | None = None,
     s12_limit: float = 450.0,
     s12_rate: float = 25.0,
+    text_figures: Sequence[StatTable] = (),
 ) -> FoiAnswer:
     """Answer one question (replacing an earlier answer). Statistic tables are computed
     now and frozen with their parameters, after disclosure control. With ``ncnd`` the
@@ -471,7 +472,7 @@ def answer_question(
     is looked up, so the wording cannot depend on whether the information is held.
     ``disclose_small_counts_reason`` publishes small counts unsuppressed (a case-by-case
     decision, recorded with its reason). The text goes after the tables unless
-    ``text_first``."""
+    ``text_first``; ``text_figures`` are the tables whose numbers the text states."""
     require(actor, "foi.manage")
     if threshold is None:  # the safeguard, as an administrator set it
         threshold = disclosure_threshold(session)
@@ -546,7 +547,7 @@ def answer_question(
             "chart": st.chart,
         }
         if st.chart and st.name == "wash_progress":
-            block["burn_down"] = _burn_down_for(session, params, decision, threshold)
+            block["burn_down"] = _burn_down_for(session, params, decision, threshold, safe)
         blocks.append(block)
         decisions.append({"statistic": st.name, **decision.as_dict()})
     if citations and not ncnd:
@@ -559,6 +560,10 @@ def answer_question(
     if text and text.strip():
         block = {"kind": "text", "text": text.strip()}
         blocks.insert(0, block) if text_first else blocks.append(block)
+    # The tables behind numbers the text states (already controlled, beside what is
+    # published, by whoever wrote the text: published_beside): not shown, but read beside
+    # every later table as if they were, so the words are in the disclosure system too.
+    blocks += [{"kind": "figures", "table": t.as_dict()} for t in text_figures]
 
     answer = q.answer or FoiAnswer(question_id=q.id, answered_by=actor.username)
     before = {"blocks": len(answer.blocks or []), "exemptions": answer.exemptions or []}
@@ -593,15 +598,23 @@ def answer_question(
 
 
 def _burn_down_for(
-    session: Session, params: StatParams, progress: DisclosureDecision, threshold: int
+    session: Session,
+    params: StatParams,
+    progress: DisclosureDecision,
+    threshold: int,
+    shown: StatTable,
 ) -> dict[str, Any] | None:
-    """The burn-down chart's table, or None when it cannot be shown: its last point is the
-    number remaining, so it is left out whenever the progress table withheld anything.
-    Days with fewer than N remaining are drawn as "fewer than N", never their height."""
+    """The burn-down chart's table, or None when it cannot be shown. It tells the number to
+    review (its first day), the number remaining (its last) and so the number finished,
+    and no more (a day's fall is the reviews finished that day, of any state): it is left
+    out when the progress table withheld any of those three. Days with fewer than N
+    remaining are drawn as "fewer than N", never their height."""
     burn = get_statistic("wash_burn_down").compute(session, params)
     if not progress.applied:
         return burn.as_dict()
-    if progress.suppressed:
+    figures = {str(r[0]): r[1] for r in shown.rows}
+    told = ("people with records to review", "reviews finished", "reviews remaining")
+    if not all(isinstance(figures.get(k), int) for k in told):
         return None
     safe, _ = apply_disclosure_control(burn, threshold)
     return safe.as_dict()
@@ -654,10 +667,15 @@ def _still_safe_together(session: Session, req: FoiRequest) -> None:
             continue
         others = _published_tables(session, exclude=q.id)
         for block in q.answer.blocks or []:
-            if block.get("kind") != "statistic" or not block["disclosure"].get("applied", True):
+            kind = block.get("kind")
+            if kind == "figures":
+                threshold = disclosure_threshold(session)
+            elif kind == "statistic" and block["disclosure"].get("applied", True):
+                threshold = int(block["disclosure"]["threshold"])
+            else:
                 continue
             table = StatTable.from_dict(block["table"])
-            _safe, more = protect_linked(table, others, int(block["disclosure"]["threshold"]))
+            _safe, more = protect_linked(table, others, threshold)
             if more:
                 raise InputError(
                     f"{req.reference}: question {q.number} must be answered again before it "
@@ -682,9 +700,19 @@ def _published_tables(session: Session, *, exclude: int) -> list[StatTable]:
     out = []
     for answer in session.scalars(stmt):
         for block in answer.blocks or []:
-            if block.get("kind") == "statistic":
+            if block.get("kind") in ("statistic", "figures"):
                 out.append(StatTable.from_dict(block["table"]))
     return out
+
+
+def published_beside(session: Session, *, reference: str, number: int) -> list[StatTable]:
+    """What an answer to question ``number`` of ``reference`` will be read beside: for a
+    text that states numbers, to control them as its tables are controlled."""
+    req = _get(session, reference)
+    q = next((q for q in req.questions if q.number == number), None)
+    if q is None:
+        raise NotFound(f"question in {reference}", number)
+    return _published_tables(session, exclude=q.id)
 
 
 def _controlled(
@@ -791,7 +819,7 @@ def answer_text(answer: FoiAnswer | None) -> str:
                 for row in t.rows
             )
             parts.append(f"{t.title}: {rows}.")
-        else:
+        elif "text" in b:  # a "figures" block is the table behind a text: not shown
             parts.append(str(b["text"]))
     return " ".join(parts)
 
