@@ -145,6 +145,9 @@ def run_wash(
         ages = (settings.workforce_min_age, settings.workforce_max_age)
         inputs = [load_table(con, workforce, "workforce", column_map=column_map, age_bounds=ages)]
         step("load", 0.4)
+        # Working memory sized to the extract before it is read, not after: a large extract
+        # read under the small default limit spills to disk as it loads.
+        con.execute(f"SET memory_limit = '{settings.memory_limit_for(_rows_about(records))}'")
         inputs.append(load_table(con, records, "records", column_map=column_map))
         # Working memory sized to the extract (Settings.memory_limit_for).
         con.execute(f"SET memory_limit = '{settings.memory_limit_for(inputs[-1].rows)}'")
@@ -201,6 +204,24 @@ def run_wash(
         return summary
     finally:
         con.close()
+
+
+def _rows_about(path: Path) -> int:
+    """Roughly how many rows a file holds, without reading it: a Parquet file says so in
+    its footer; a text file is taken at 64 bytes a row (a records row is 80-120)."""
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            con = duckdb.connect()
+            try:
+                got = con.execute(
+                    "SELECT sum(num_rows) FROM parquet_file_metadata(?)", [str(path)]
+                ).fetchall()
+            finally:
+                con.close()
+            return int(got[0][0] or 0)
+        return path.stat().st_size // 64
+    except (OSError, duckdb.Error):
+        return 0  # unreadable: load_table says why
 
 
 def _check_event_records(con: duckdb.DuckDBPyConnection, events: LoadedTable) -> None:
