@@ -374,3 +374,27 @@ def test_a_later_table_is_read_beside_the_numbers_of_a_narrative(
             "as_of": TODAY.isoformat(), "categories": ["sexual"]})  # fmt: skip
     # 14 beside the narrative's 16 would give the 2 domestic abuse cases away.
     assert sexual == [["all in scope", "withheld", "withheld"]]
+
+
+def test_a_one_role_table_beside_a_breakdown_by_every_role_gives_nothing_away() -> None:
+    """An "all roles" total is the sum of the four roles: no room for a fifth in which the
+    reader could hide the difference (found in review: 25 - 10 - 6 - 5 = 4)."""
+    from datawash.foi.disclosure import apply_disclosure_control
+    from datawash.stats.registry import StatParams
+
+    def table(by: list[str], rows: list[list[object]], **params: Any) -> StatTable:
+        p = StatParams(date_field="outcome", from_period="2019/20", to_period="2019/20",
+                       as_of=TODAY, outcomes=("any",), by=tuple(by), **params)  # fmt: skip
+        lines = [[(len(rows) - 1, 2)] + [(r, 2) for r in range(len(rows) - 1)]] if by else []
+        return StatTable(name="register_count", title="t", columns=["period", *by, "people"],
+                         rows=rows, label_columns=1 + len(by), lines=lines,
+                         parameters=p.as_dict())  # fmt: skip
+
+    by_role, _ = apply_disclosure_control(
+        table(["role"], [["2019/20", "officer", 10], ["2019/20", "staff", 4],
+                         ["2019/20", "special", 5], ["2019/20", "volunteer", 6],
+                         ["2019/20", "all", 25]]), 5)  # fmt: skip
+    assert [r[2] for r in by_role.rows] == [10, "fewer than 5", "withheld", 6, 25]
+    special, _ = apply_disclosure_control(table([], [["2019/20", 5]], roles=("special",)), 5)
+    safe, changed = protect_linked(special, [by_role], 5)
+    assert safe.rows == [["2019/20", "withheld"]] and changed

@@ -178,7 +178,7 @@ def test_a_supervisor_moves_the_operating_point_and_sees_the_curve(settings: Set
         assert [e.after["target_share"] for e in events] == [0.97, 0.8]
         with pytest.raises(PermissionDenied):
             learning.set_target_share(s, FOI, settings, run_id=run_id, share=0.9, reason="x")
-        with pytest.raises(InputError, match=r"between 0\.5 and 1"):
+        with pytest.raises(InputError, match="between 50% and 100%"):
             learning.set_target_share(s, SUP, settings, run_id=run_id, share=1.5, reason="x")
         with pytest.raises(InputError, match="say why"):
             learning.set_target_share(s, SUP, settings, run_id=run_id, share=0.9, reason=" ")

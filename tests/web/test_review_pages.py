@@ -185,24 +185,26 @@ def test_the_supervisor_moves_the_operating_point_on_the_dashboard(settings: Set
     page = sam.get("/supervise")
     assert b"How far down the queue to work" in page.data and b"Not yet estimated" in page.data
     token = csrf(page.data)
-    moved = sam.post("/supervise/target",
-                     data={"csrf_token": token, "share": "90", "reason": "first pass"})  # fmt: skip
+    run_id = re.search(rb'name="run_id" value="(\d+)"', page.data)
+    assert run_id is not None
+    form = {"csrf_token": token, "run_id": run_id.group(1).decode()}
+    moved = sam.post("/supervise/target", data={**form, "share": "90", "reason": "first pass"})
     assert moved.status_code == 302
     after = sam.get("/supervise").data
     assert b"Down to probability" in after and b"90%</td>" not in after
     assert b'90% <strong class="govuk-tag">target</strong>' in after
     for share, reason, message in (
-        ("lots", "x", b"the share is a number"),
-        ("150", "x", b"between 0.5 and 1"),
+        ("lots", "x", b"the share is a per cent"),
+        ("150", "x", b"between 50% and 100%"),
+        ("0.97", "x", b"between 50% and 100%"),  # the field is in per cent
         ("95", "", b"say why the operating point is moved"),
     ):
-        bad = sam.post("/supervise/target",
-                       data={"csrf_token": token, "share": share, "reason": reason})  # fmt: skip
+        bad = sam.post("/supervise/target", data={**form, "share": share, "reason": reason})
         assert bad.status_code == 400 and b"There is a problem" in bad.data and message in bad.data
     reviewer = client(settings)
     sign_in(reviewer, "riley.reviewer")
     refused = reviewer.post("/supervise/target",
-                            data={"csrf_token": csrf(reviewer.get("/review").data),
+                            data={**form, "csrf_token": csrf(reviewer.get("/review").data),
                                   "share": "80", "reason": "x"})  # fmt: skip
     assert refused.status_code == 403
 

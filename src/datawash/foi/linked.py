@@ -46,7 +46,7 @@ import numpy as np
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than
 from datawash.ingest.schema import CATEGORIES, ROLES
-from datawash.stats.query import periods_of
+from datawash.stats.query import dimensions, periods_of
 from datawash.stats.registry import (
     StatParams,
     completed_cases_preset,
@@ -208,7 +208,12 @@ def _has(values: frozenset[str] | None, value: str) -> bool:
     return values is None or value in values
 
 
-OTHER = "\x00other"  # every value no cell names: only "all values" contains it
+# Every value each dimension can take (stats/query.py ``dimensions``: the count's own
+# filters and "not recorded" rows). "All values" (None) is exactly these: an "all roles"
+# total is the sum of the four roles, never room for a fifth a reader could hide a count in.
+UNIVERSE: dict[str, tuple[str, ...]] = {
+    dim: values for dim, (_column, values) in dimensions(date(2000, 1, 1)).items()
+}
 
 
 def _system(cells: list[_Cell]) -> tuple[list[tuple[Any, ...]], list[np.ndarray]]:
@@ -216,8 +221,8 @@ def _system(cells: list[_Cell]) -> tuple[list[tuple[Any, ...]], list[np.ndarray]
     dimension, values that every cell treats alike are one atom (so a dimension no table
     cuts adds nothing)."""
     classes: list[list[str]] = []
-    for d in range(len(DIMENSIONS)):
-        named = [*sorted({v for cell in cells for v in cell.scope.dims[d] or ()}), OTHER]
+    for d, dim in enumerate(DIMENSIONS):
+        named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
         seen: dict[tuple[bool, ...], str] = {}
         for v in named:
             seen.setdefault(tuple(_has(cell.scope.dims[d], v) for cell in cells), v)
@@ -419,7 +424,10 @@ def _protect(
         )
         if changed_a_little:
             rows[pos[0]][pos[1]] = WITHHELD
-        latest.pop(scope, None)
+        if isinstance(rows[pos[0]][pos[1]], int):
+            # The new figure replaces the old one for that population; a new figure withheld
+            # leaves the old one in the reader's hands, and in the system.
+            latest.pop(scope, None)
     cells = _connected(list(latest.values()), list(mine.values()))
     # A narrower population beside a wider one (a table of sexual offences beside one of
     # all categories): the difference is itself a count, of the people in the one and not

@@ -6,11 +6,13 @@ the end of `datawash demo`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from datawash.actor import Actor
+from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, apply_disclosure_control
 from datawash.foi.linked import protect_linked
 from datawash.foi.service import (
@@ -130,7 +132,11 @@ def narrative_and_figures(
     raw_review = completed_case_review(session, StatParams(as_of=as_of))
     review, _ = apply_disclosure_control(raw_review, threshold)
     if published is not None:
-        review, _ = protect_linked(review, published, threshold)
+        try:
+            review, _ = protect_linked(review, published, threshold)
+        except InputError:
+            # No figure of it can be given beside what is published: the words say so.
+            review = replace(review, rows=[[*r[:-2], WITHHELD, WITHHELD] for r in review.rows])
     stated: list[StatTable] = []
     if washed and raw_review.rows[-1][-2]:
         stated.append(review)

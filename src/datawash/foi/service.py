@@ -526,7 +526,7 @@ def answer_question(
     decisions: list[dict[str, Any]] = []
     # Everything already published with which these tables will be read: the other answers
     # of this response and every response in the disclosure log (foi/linked.py).
-    published = _published_tables(session, exclude=q.id)
+    published = _published_tables(session, exclude=q.id) + list(text_figures)
     if ncnd:
         blocks.append({"kind": "ncnd", "text": ncnd_statement(citations, authority)})
     for st in statistics:

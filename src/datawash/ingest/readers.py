@@ -408,6 +408,7 @@ def load_table(
             + "".join(f", {_clean(_ident(h))} AS {_ident(h)}" for h in named)
             + f" FROM {raw}"
         )
+        con.execute(f"DROP TABLE IF EXISTS {raw}")  # not kept beside its trimmed copy
         try:
             return _checked_and_typed(con, path, kind, spec, clean, target, rows, sha, used,
                                       extras, age_bounds)  # fmt: skip

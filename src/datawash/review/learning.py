@@ -238,7 +238,8 @@ def set_target_share(
     require(actor, "review.set_target")
     if not 0.5 <= share <= 1.0:
         raise InputError(
-            "the share of matched people to find is between 0.5 and 1 (e.g. 0.97)", field="share"
+            "the share of matched people to find is between 50% and 100% (0.5 and 1)",
+            field="share",
         )
     if not reason.strip():
         raise InputError("say why the operating point is moved", field="reason")

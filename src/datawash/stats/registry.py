@@ -227,10 +227,12 @@ def completed_cases_preset(p: StatParams, within: Period | None) -> StatParams:
 
 def outcomes_by_year_preset(p: StatParams) -> StatParams:
     """People (cases, allegations) given one of ``outcomes``, by year of the outcome date."""
+    # "any outcome" here means an outcome was recorded (register_count's "any" is no filter).
+    outcomes = OUTCOMES if "any" in p.outcomes else p.outcomes
     return _preset(
         p,
         date_field="outcome",
-        outcomes=p.outcomes,
+        outcomes=outcomes,
         from_period=p.from_period,
         to_period=p.to_period,
     )
@@ -442,8 +444,10 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         ["people checked", checked],
         ["people with records to review", prog.total],
         # A derived figure, declared as a sum (lines, below) so that disclosure control
-        # treats it as one: checked = with records to review + nothing to review.
-        ["people checked with nothing to review", max(0, checked - prog.total)],
+        # treats it as one: checked = with records to review + nothing to review. (Review
+        # items outlive runs: if more people have records to review than this run checked,
+        # the difference is no count of anyone, and the row is left out.)
+        ["people checked with nothing to review", checked - prog.total],
         ["reviews finished", prog.done],
         ["reviews remaining", prog.remaining],
         ["awaiting countersignature", prog.awaiting_countersignature],
@@ -471,6 +475,10 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
     done_states = {s.value for s in DONE}
     finished = [(r, 1) for k, r in state_row.items() if k in done_states]
     unfinished = [(r, 1) for k, r in state_row.items() if k not in done_states]
+    derived = [(0, 1), (1, 1), (2, 1)]
+    if checked < prog.total:
+        rows[2] = ["people checked with nothing to review", "not applicable"]
+        derived = []
     return StatTable(
         name="wash_progress",
         title=f"Data wash progress at {p.today():%d/%m/%Y}",
@@ -487,7 +495,7 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         # finished, the others to remaining. (Referrals are decisions, not states: an item
         # referred and then closed is in both.)
         lines=[
-            [(0, 1), (1, 1), (2, 1)],
+            *([derived] if derived else []),
             [(1, 1), (3, 1), (4, 1)],
             [(1, 1), *[(r, 1) for r in state_row.values()]],
             [(3, 1), *finished],

@@ -103,18 +103,17 @@ def target() -> ResponseReturnValue:
     try:
         with transaction() as s:
             actor = signed_in(s)
-            progress = review.progress(s, actor)
-            if progress.run_id is None:
+            # The run the page showed, not whichever is latest when the form arrives.
+            run_id = request.form.get("run_id", "").strip()
+            if not run_id.isdigit():
                 raise InputError("there is no wash run yet", field="share")
-            text = request.form.get("share", "").strip().rstrip("%")
+            text = request.form.get("share", "").strip().removesuffix("%").strip()
             try:
-                share = float(text) / (100 if float(text) > 1 else 1)
+                share = float(text) / 100  # the field is in per cent
             except ValueError:
-                raise InputError(
-                    "the share is a number, e.g. 97 (per cent) or 0.97", field="share"
-                ) from None
+                raise InputError("the share is a per cent, e.g. 97", field="share") from None
             learning.set_target_share(
-                s, actor, settings_of_app(), run_id=progress.run_id, share=share,
+                s, actor, settings_of_app(), run_id=int(run_id), share=share,
                 reason=request.form.get("reason", ""),
             )  # fmt: skip
     except SessionEnded as ended:
