@@ -42,6 +42,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/foi_bench.py
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/learning_bench.py
+	$(BIN)/python bench/sample_sizes.py
 
 docs: $(BIN)/.installed
 	COLUMNS=100 $(BIN)/python -m datawash.cli.reference > docs/cli.md
