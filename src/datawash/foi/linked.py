@@ -36,9 +36,10 @@ Other statistics (wash progress, FOI timeliness) are checked within their own ta
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from itertools import pairwise, product
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -216,10 +217,12 @@ UNIVERSE: dict[str, tuple[str, ...]] = {
 }
 
 
-def _system(cells: list[_Cell]) -> tuple[list[tuple[Any, ...]], list[np.ndarray]]:
-    """The atoms the cells' populations cut the register into, and each cell's atoms. Per
-    dimension, values that every cell treats alike are one atom (so a dimension no table
-    cuts adds nothing)."""
+def _system(cells: list[_Cell]) -> tuple[int, list[np.ndarray]]:
+    """How many atoms the cells' populations cut the register into, and each cell's atoms
+    as a 0/1 vector. Per dimension, values that every cell treats alike are one atom (so a
+    dimension no table cuts adds nothing). An atom is a value class of each dimension and a
+    span of dates, in that order (the last varying fastest), so a cell's vector is the
+    Kronecker product of its per-dimension and per-span memberships."""
     classes: list[list[str]] = []
     for d, dim in enumerate(DIMENSIONS):
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
@@ -229,22 +232,16 @@ def _system(cells: list[_Cell]) -> tuple[list[tuple[Any, ...]], list[np.ndarray]
         classes.append(list(seen.values()))
     bounds = sorted({d for cell in cells for d in (cell.scope.start, cell.scope.end)})
     spans = list(pairwise(bounds))
-    atoms = [(values, span) for values in product(*classes) for span in spans]
+    n_atoms = math.prod(len(c) for c in classes) * len(spans)
     masks = []
     for cell in cells:
         s = cell.scope
-        masks.append(
-            np.array(
-                [
-                    all(_has(s.dims[d], values[d]) for d in range(len(DIMENSIONS)))
-                    and s.start <= span[0]
-                    and span[1] <= s.end
-                    for values, span in atoms
-                ],
-                dtype=float,
-            )
-        )
-    return atoms, masks
+        mask = np.array([s.start <= a and b <= s.end for a, b in spans], dtype=float)
+        for d in reversed(range(len(DIMENSIONS))):
+            member = np.array([_has(s.dims[d], v) for v in classes[d]], dtype=float)
+            mask = np.kron(member, mask)
+        masks.append(mask)
+    return n_atoms, masks
 
 
 def _threshold_of(text: str, default: int) -> int:
@@ -450,8 +447,8 @@ def _protect(
             _Cell(scope, rows[pos[0]][pos[1]], new=True, position=pos)
             for pos, scope in mine.items()
         ]
-        atoms, masks = _system(system)
-        if not atoms:
+        n_atoms, masks = _system(system)
+        if not n_atoms:
             break
         exposed = _given_away(system, masks, threshold)
         if not exposed:
