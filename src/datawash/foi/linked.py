@@ -47,7 +47,7 @@ import numpy as np
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than
 from datawash.ingest.schema import CATEGORIES, ROLES
-from datawash.stats.query import dimensions, periods_of
+from datawash.stats.query import dimension_names, dimensions, periods_of
 from datawash.stats.registry import (
     StatParams,
     completed_cases_preset,
@@ -62,17 +62,7 @@ LINKED_STATISTICS = frozenset(
 )
 
 # The register's dimensions a population is cut by (stats/query.py ``dimensions``).
-DIMENSIONS = (
-    "category",
-    "role",
-    "outcome",
-    "severity",
-    "source",
-    "stage",
-    "criminal_proceedings",
-    "leaving_reason",
-    "live",
-)
+DIMENSIONS = dimension_names()
 FILTER_OF = {
     "severity": "severities",
     "source": "sources",

@@ -62,6 +62,11 @@ def _or_not_recorded(column: Any) -> Any:
     return func.coalesce(column, NOT_RECORDED)
 
 
+def dimension_names() -> tuple[str, ...]:
+    """The dimensions a count can be broken down by or filtered on, in one order."""
+    return tuple(dimensions(date(2000, 1, 1)))
+
+
 def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
     """Each dimension a table can be broken down by: its column and its values."""
     nr = (NOT_RECORDED,)
