@@ -104,6 +104,17 @@ def test_dual_control_in_two_browsers_and_accessibility(server: str) -> None:
         sam.goto(f"{server}/supervise")
         expect(sam.locator("h1")).to_have_text("Supervisor's dashboard")
         assert _axe(sam) == []
+        # Moving the operating point: a bad share gets the error summary, then the curve.
+        sam.fill("#share", "lots")
+        sam.fill("#reason", "first pass before the deadline")
+        sam.click("button:has-text('Set the operating point')")
+        expect(sam.locator(".govuk-error-summary")).to_contain_text("the share is a per cent")
+        assert _axe(sam) == []
+        sam.fill("#share", "90")
+        sam.fill("#reason", "first pass before the deadline")
+        sam.click("button:has-text('Set the operating point')")
+        expect(sam.locator("#operating-point + table")).to_contain_text("target")
+        assert _axe(sam) == []
         sam.screenshot(path=str(DOCS / "screenshot-dashboard.png"), full_page=True)
         sam.goto(f"{server}/review")  # the supervisor's queue, with ticks to assign
         sam.check("#person-1")
