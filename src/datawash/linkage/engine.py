@@ -37,11 +37,16 @@ WORKFORCE = "dw_workforce_features"
 RECORDS = "dw_records_features"
 CANDIDATE_RECORDS = "dw_records_candidates"
 U_SAMPLE = "dw_records_u_sample"
+TRAINING_RECORDS = "dw_records_training"
+NAMESAKE_RECORDS = "dw_records_namesakes"
 PAIRS = "dw_pairs"
 TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
 U_MAX_PAIRS = 1_200_000
 EM_MAX_PAIRS = 1_000_000
+# The share of records (each side) Splink's probe draws to estimate a block's size before
+# sampling it down to EM_MAX_PAIRS (Splink's default).
+EM_PROBE_SHARE = 0.01
 # Below this many pairs agreeing on a training rule, EM learns noise: the step is skipped.
 EM_MIN_PAIRS = 100
 # Below this many random pairs the estimated u is noise: the fallback model's is used.
@@ -169,6 +174,7 @@ def link(
     )
     step("train", 0.3)
     trained_u = linker_u.misc.save_model_to_json()
+    timings["train_u"] = time.perf_counter() - t2
 
     left = db_api.register(WORKFORCE, table_name="a_workforce")
     # The model learns from the whole extract, not only the records the blocking plan
@@ -197,6 +203,21 @@ def link(
     else:
         skipped.append("prior")
     step("train", 0.5)
+    timings["train_prior"] = time.perf_counter() - t2 - timings["train_u"]
+    # EM only ever sees the pairs its blocking rules make, and Splink samples them by a hash
+    # of each record's id and its table's name: the sessions run on the records those rules
+    # can reach, under the whole extract's name, and learn exactly what they would on the
+    # whole of it, without joining sampled pairs back to millions of rows that pair with
+    # no one (at 10,000,000 records most of the training time; docs/benchmarks.md).
+    # The prior, which divides by every possible pair, was estimated on the whole above.
+    em_api = DuckDBAPI(connection=con)
+    em_records = _reachable(con, TRAINING_RECORDS, (("dob",), ("fn1", "sn")))
+    em_left = em_api.register(WORKFORCE, table_name="a_workforce")
+    em_right = em_api.register(
+        em_records, table_name="b_records_em", dataset_display_name="b_records_all"
+    )
+    linker = Linker([em_left, em_right], linker.misc.save_model_to_json(), log_level=None)
+    _register_tf(con, em_api, linker)
     # The date of birth's m (how often a true record has it exactly, one digit off …) is
     # learnt among people with the same full name AT THE SAME ADDRESS, where true records
     # dominate: among same-name pairs alone namesakes can outnumber them, and EM then takes
@@ -210,15 +231,24 @@ def link(
         ("em_dob", 'l."dob" = r."dob"', ("dob",)),
         ("em_name", name_rule, name_columns),
     ):
+        t_step = time.perf_counter()
         if _pairs_agreeing(con, columns) >= EM_MIN_PAIRS:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, fix_u_probabilities=True, max_pairs=EM_MAX_PAIRS
+                rule,
+                fix_u_probabilities=True,
+                max_pairs=EM_MAX_PAIRS,
+                record_sample_proportion=EM_PROBE_SHARE,
             )
         else:
             log.info("training step %s skipped: too few pairs to learn from", name)
             skipped.append(name)
         step("train", 0.6 if name == "em_dob" else 0.8)
-    namesake_u = namesake_u_probabilities(con, db_api, linker)
+        timings[f"train_{name}"] = time.perf_counter() - t_step
+    t_step = time.perf_counter()
+    namesake_u = namesake_u_probabilities(con, linker)
+    timings["train_namesake"] = time.perf_counter() - t_step
+    for table in (TRAINING_RECORDS, NAMESAKE_RECORDS):  # memory for scoring
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     step("train", 1.0)
     timings["training_steps_skipped"] = float(len(skipped))
     timings["train"] = time.perf_counter() - t2
@@ -301,27 +331,33 @@ def rounded(model: dict[str, Any]) -> dict[str, Any]:
 NAMESAKE_MAX_WEIGHT = 2.0
 
 
-def namesake_u_probabilities(
-    con: duckdb.DuckDBPyConnection, db_api: Any, linker: Any
-) -> dict[str, float]:
+def namesake_u_probabilities(con: duckdb.DuckDBPyConnection, linker: Any) -> dict[str, float]:
     """How often a date-of-birth level occurs among pairs with the same full name that are
     not the same person: EM on the full-name block with u free (the u it learns is the
     block's, which is what we want here), on a copy of the trained model. Empty when the
     block is too small to learn from."""
-    from splink import Linker
+    from splink import DuckDBAPI, Linker
 
     if _pairs_agreeing(con, ("fn1", "sn")) < EM_MIN_PAIRS:
         return {}
+    # Only the records sharing a full name with someone in the workforce can be in the
+    # block (see the training sessions in link()).
+    db_api = DuckDBAPI(connection=con)
     aux = Linker(
         [db_api.register(WORKFORCE, table_name="a_workforce_ns"),
-         db_api.register(RECORDS, table_name="b_records_ns")],
+         db_api.register(_reachable(con, NAMESAKE_RECORDS, (("fn1", "sn"),)),
+                         table_name="b_records_ns_t", dataset_display_name="b_records_ns")],
         linker.misc.save_model_to_json(),
         log_level=None,
     )  # fmt: skip
     # m stays as learnt (typing errors are as likely whatever the name): EM only has to
     # say which same-name pairs are namesakes, and how their dates of birth differ.
     aux.training.estimate_parameters_using_expectation_maximisation(
-        NAMES_RULE, fix_u_probabilities=False, fix_m_probabilities=True, max_pairs=EM_MAX_PAIRS
+        NAMES_RULE,
+        fix_u_probabilities=False,
+        fix_m_probabilities=True,
+        max_pairs=EM_MAX_PAIRS,
+        record_sample_proportion=EM_PROBE_SHARE,
     )
     learnt = aux.misc.save_model_to_json()
     dob = next(c for c in learnt["comparisons"] if c["output_column_name"] == "date_of_birth")
@@ -415,6 +451,22 @@ def _with_rules(model: dict[str, Any], rules: list[blocking.BlockingRule]) -> An
     creator = SettingsCreator.from_path_or_dict(dict(model))
     creator.blocking_rules_to_generate_predictions = [r.splink_rule() for r in rules]
     return creator
+
+
+def _reachable(
+    con: duckdb.DuckDBPyConnection, target: str, keys: tuple[tuple[str, ...], ...]
+) -> str:
+    """Table ``target``: the records of the extract that agree with someone in the
+    workforce on every column of at least one of ``keys`` - all that a training rule
+    blocking on equality of those columns can pair. Returns its name."""
+    agree = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {WORKFORCE} l WHERE "
+        + " AND ".join(f'l."{c}" = r."{c}"' for c in cols)
+        + ")"
+        for cols in keys
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {RECORDS} r WHERE {agree}")
+    return target
 
 
 def _pairs_agreeing(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
