@@ -4,6 +4,7 @@ table answered again later - no longer gives a hidden count away."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -400,7 +401,36 @@ def test_a_one_role_table_beside_a_breakdown_by_every_role_gives_nothing_away() 
     assert safe.rows == [["2019/20", "withheld"]] and changed
 
 
-def test_each_cells_atoms_are_built_as_their_definition_says() -> None:
+def test_a_system_too_large_to_check_refuses_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Breakdowns by many dimensions multiply the atoms (nine in full: millions, hours of
+    linear programmes): past the limit the table is refused, never published unchecked."""
+    from datawash.foi import linked
+    from datawash.foi.disclosure import apply_disclosure_control
+    from datawash.stats.registry import StatParams
+
+    p = StatParams(date_field="outcome", from_period="2019/20", to_period="2019/20",
+                   as_of=TODAY, outcomes=("any",), by=("role",))  # fmt: skip
+    by_role, _ = apply_disclosure_control(
+        StatTable(name="register_count", title="By role", columns=["period", "role", "people"],
+                  rows=[["2019/20", "officer", 10], ["2019/20", "staff", 4],
+                        ["2019/20", "special", 5], ["2019/20", "volunteer", 6],
+                        ["2019/20", "all", 25]],
+                  label_columns=2, lines=[[(4, 2), (0, 2), (1, 2), (2, 2), (3, 2)]],
+                  parameters=p.as_dict()), 5)  # fmt: skip
+    total = StatTable(name="register_count", title="All roles", columns=["period", "people"],
+                      rows=[["2019/20", 25]], label_columns=1,
+                      parameters=replace(p, by=()).as_dict())  # fmt: skip
+    assert protect_linked(total, [by_role], 5)[0].rows == [["2019/20", 25]]  # checked: fine
+    monkeypatch.setattr(linked, "MAX_ATOMS", 3)  # the roles alone make more
+    with pytest.raises(
+        InputError, match=r"'All roles' cannot be checked.* into \d+ pieces, more than the 3"
+    ):
+        protect_linked(total, [by_role], 5)
+
+
+def test_each_cells_atoms_are_built_as_their_definition_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The Kronecker-built masks against the plain definition, atom by atom, on random
     cells: an atom is one value class per dimension and one span, the last varying fastest."""
     import random
@@ -409,8 +439,10 @@ def test_each_cells_atoms_are_built_as_their_definition_says() -> None:
 
     import numpy as np
 
+    from datawash.foi import linked
     from datawash.foi.linked import DIMENSIONS, UNIVERSE, Scope, _Cell, _has, _system
 
+    monkeypatch.setattr(linked, "MAX_ATOMS", 10**9)  # the construction, however large
     rnd = random.Random(7)
     for _ in range(40):
         cells = []
