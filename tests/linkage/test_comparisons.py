@@ -106,7 +106,8 @@ def test_surname_swap_is_counted_once_on_forename() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({}, "same"),
+        ({}, "same (at the same address)"),
+        ({"address": "4 Mill Lane, Leeds", "postcode": "LS1 1AA"}, "same"),
         ({"surname": None}, "missing"),
         (
             {"surname": "Brown"},
@@ -116,7 +117,7 @@ def test_surname_swap_is_counted_once_on_forename() -> None:
             {"surname": "Jones"},
             "previous surname, alias, part of a double-barrelled name or spelling form",
         ),
-        ({"surname": "Smith Jones"}, "same"),
+        ({"surname": "Smith Jones"}, "same (at the same address)"),
         ({"surname": "Smiht-Jonse"}, "spelling differs slightly"),
         ({"surname": "Patel"}, "different"),
         (

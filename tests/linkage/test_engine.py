@@ -4,16 +4,19 @@ exactly what they would on the whole extract."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+from sqlalchemy import select
 
 from datawash.auth.service import SYSTEM
 from datawash.config import Settings
 from datawash.db import session_scope
 from datawash.linkage import engine
+from datawash.linkage.comparisons import HOUSEHOLD_ZONE
 from datawash.review.service import wash as run_wash
-from datawash.wash.models import WashRun
+from datawash.wash.models import WashCandidate, WashRun
 
 
 def _model(small_synth: Path, data: Path) -> str:
@@ -58,3 +61,73 @@ def test_reachable_records_are_those_agreeing_with_someone_on_a_whole_key() -> N
     table = engine._reachable(con, "reached", (("dob",), ("fn1", "sn")))
     got = {r[0] for r in con.execute(f"SELECT unique_id FROM {table}").fetchall()}
     assert got == {"R1", "R2", "R5"}
+
+
+def _surname_level(model: dict[str, Any], label: str) -> dict[str, Any]:
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "surname")
+    return next(lv for lv in comp["comparison_levels"] if lv["label_for_charts"] == label)
+
+
+def _toy_model(*, m_plain: float, m_zone: float, u_plain: float) -> dict[str, Any]:
+    return {"comparisons": [{"output_column_name": "surname", "comparison_levels": [
+        {"label_for_charts": "same" + HOUSEHOLD_ZONE, "m_probability": m_zone,
+         "u_probability": u_plain},
+        {"label_for_charts": "same", "m_probability": m_plain, "u_probability": u_plain},
+    ]}]}  # fmt: skip
+
+
+def test_a_surname_shared_at_one_address_is_weighed_among_the_people_there() -> None:
+    model = _toy_model(m_plain=0.5, m_zone=0.3, u_plain=0.004)
+    zone_label = "same" + HOUSEHOLD_ZONE
+    out = engine.condition_on_household(model, {zone_label: 0.9})
+    zone, plain = _surname_level(out, zone_label), _surname_level(out, "same")
+    # The m of a surname agreeing at all, on both levels: the address splits the pairs.
+    assert zone["m_probability"] == plain["m_probability"] == pytest.approx(0.8)
+    # At one address most other people share the surname: it weighs little there ...
+    assert zone["u_probability"] == 0.9 and plain["u_probability"] == 0.004
+    # ... never less than among random pairs, and as among them where the block had
+    # nothing to say (no other people at any address).
+    assert engine.condition_on_household(
+        model, {zone_label: 1e-6}
+    ) == engine.condition_on_household(model, {})
+    assert (
+        _surname_level(engine.condition_on_household(model, {}), zone_label)["u_probability"]
+        == 0.004
+    )
+
+
+def test_relatives_at_one_address_weigh_less_than_with_independent_evidence(
+    small_synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The synthetic extract's relatives at the person's address (hard negatives) score
+    lower with the surname weighed among the people at one address than as independent."""
+    import csv
+
+    relatives = {
+        (row["person_id"], row["record_id"])
+        for row in csv.DictReader((small_synth / "hard_negatives.csv").open())
+        if row["kind"] == "relative_same_address"
+    }
+
+    def weights() -> dict[tuple[str, str], float]:
+        settings = Settings(data_dir=tmp_path / str(len(list(tmp_path.iterdir()))),
+                            review_threshold=0.0001)  # fmt: skip
+        summary = run_wash(settings=settings, actor=SYSTEM,
+                           workforce=small_synth / "workforce.csv",
+                           records=small_synth / "records.csv")  # fmt: skip
+        with session_scope(settings) as s:
+            return {
+                (c.person_id, c.record_id): c.match_weight
+                for c in s.scalars(
+                    select(WashCandidate).where(WashCandidate.run_id == summary.run_id)
+                )
+                if (c.person_id, c.record_id) in relatives
+            }
+
+    conditioned = weights()
+    monkeypatch.setattr(engine, "household_u_probabilities", lambda con, linker: {})
+    independent = weights()
+    assert len(independent) >= 10
+    # Absent from the conditioned run: below even the floor kept here (p < 0.0001).
+    lower = sum(conditioned.get(k, -1e9) < w - 1 for k, w in independent.items())
+    assert lower >= 0.8 * len(independent)

@@ -83,6 +83,17 @@ def forename() -> dict[str, Any]:
     }
 
 
+# Where households live. Two people with the same surname at the same address are most
+# often relatives, not one person: among random pairs a shared surname and a shared house
+# are each rare, and adding them up as independent evidence makes a sibling or a spouse a
+# near-certain match. So a surname agreeing at the same address (house number and street)
+# is a level of its own, whose u is learnt among pairs at the same address (engine.py
+# conditions it on that block), with the m of any surname agreeing. The same address is the
+# same postcode and house: a house number and street name alone recur from town to town.
+SAME_ADDRESS = '"pc_l" = "pc_r" AND "addr_key_l" = "addr_key_r"'
+HOUSEHOLD_ZONE = " (at the same address)"
+
+
 def surname() -> dict[str, Any]:
     return {
         "output_column_name": "surname",
@@ -91,6 +102,7 @@ def surname() -> dict[str, Any]:
             _level('"sn_l" IS NULL OR "sn_r" IS NULL', "missing", null=True),
             # The swap is counted once, on the forename comparison.
             _level(SWAPPED, "swapped with forename (counted there)", null=True),
+            _level(f'"sn_l" = "sn_r" AND {SAME_ADDRESS}', "same" + HOUSEHOLD_ZONE),
             _level('"sn_l" = "sn_r"', "same", tf="sn"),
             _level(
                 "list_has_any(sn_forms_l, sn_forms_r)",
@@ -217,7 +229,11 @@ FIELD_LABELS = {
 CONFIRMING_LEVELS: dict[str, frozenset[str]] = {
     "forename": frozenset({"same", "nickname, short form or transliteration"}),
     "surname": frozenset(
-        {"same", "previous surname, alias, part of a double-barrelled name or spelling form"}
+        {
+            "same",
+            "same" + HOUSEHOLD_ZONE,
+            "previous surname, alias, part of a double-barrelled name or spelling form",
+        }
     ),
     "date_of_birth": frozenset({"same"}),
     "address": frozenset(

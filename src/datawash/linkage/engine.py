@@ -39,6 +39,7 @@ CANDIDATE_RECORDS = "dw_records_candidates"
 U_SAMPLE = "dw_records_u_sample"
 TRAINING_RECORDS = "dw_records_training"
 NAMESAKE_RECORDS = "dw_records_namesakes"
+HOUSEHOLD_RECORDS = "dw_records_households"
 PAIRS = "dw_pairs"
 TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
@@ -173,7 +174,7 @@ def link(
         max_pairs=U_MAX_PAIRS, seed=settings.random_seed
     )
     step("train", 0.3)
-    trained_u = linker_u.misc.save_model_to_json()
+    trained_u = household_start(linker_u.misc.save_model_to_json())
     timings["train_u"] = time.perf_counter() - t2
 
     left = db_api.register(WORKFORCE, table_name="a_workforce")
@@ -247,7 +248,15 @@ def link(
     t_step = time.perf_counter()
     namesake_u = namesake_u_probabilities(con, linker)
     timings["train_namesake"] = time.perf_counter() - t_step
-    for table in (TRAINING_RECORDS, NAMESAKE_RECORDS):  # memory for scoring
+    t_step = time.perf_counter()
+    household_u = household_u_probabilities(con, linker)
+    timings["train_household"] = time.perf_counter() - t_step
+    for table in (
+        TRAINING_RECORDS,
+        NAMESAKE_RECORDS,
+        HOUSEHOLD_RECORDS,
+        f"{HOUSEHOLD_RECORDS}_people",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     step("train", 1.0)
     timings["training_steps_skipped"] = float(len(skipped))
@@ -269,6 +278,7 @@ def link(
     model = rounded(model)
     namesake_u = {k: _sig(v) for k, v in namesake_u.items()}
     model = condition_on_full_name(model, namesake_u)
+    model = condition_on_household(model, {k: _sig(v) for k, v in household_u.items()})
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
@@ -333,38 +343,92 @@ NAMESAKE_MAX_WEIGHT = 2.0
 
 def namesake_u_probabilities(con: duckdb.DuckDBPyConnection, linker: Any) -> dict[str, float]:
     """How often a date-of-birth level occurs among pairs with the same full name that are
-    not the same person: EM on the full-name block with u free (the u it learns is the
-    block's, which is what we want here), on a copy of the trained model. Empty when the
-    block is too small to learn from."""
+    not the same person (see _zone_u). Empty when the block is too small to learn from."""
+    return _zone_u(
+        con, linker.misc.save_model_to_json(), rule=NAMES_RULE, keys=("fn1", "sn"),
+        records=NAMESAKE_RECORDS, names=("a_workforce_ns", "b_records_ns"),
+        comparison="date_of_birth", zone=comparisons.NAMESAKE_ZONE,
+    )  # fmt: skip
+
+
+def household_u_probabilities(con: duckdb.DuckDBPyConnection, linker: Any) -> dict[str, float]:
+    """How often two people at the same address who are not one person share a surname
+    (see _zone_u). Empty when the block is too small to learn from."""
+    # Splink leaves out of EM every comparison that reads a column of the training rule, and
+    # the household level reads the postcode and house: the block is on a copy of them.
+    return _zone_u(
+        con, household_m(linker.misc.save_model_to_json()), rule='l."zone_key" = r."zone_key"',
+        keys=("pc", "addr_key"), records=HOUSEHOLD_RECORDS,
+        names=("a_workforce_hh", "b_records_hh"), comparison="surname",
+        zone=comparisons.HOUSEHOLD_ZONE, copy_keys=True, only_zone=True,
+    )  # fmt: skip
+
+
+def _zone_u(
+    con: duckdb.DuckDBPyConnection,
+    model: dict[str, Any],
+    *,
+    rule: str,
+    keys: tuple[str, ...],
+    records: str,
+    names: tuple[str, str],
+    comparison: str,
+    zone: str,
+    copy_keys: bool = False,
+    only_zone: bool = False,
+) -> dict[str, float]:
+    """The u of ``comparison``'s ``zone`` levels among the pairs of a block where fields are
+    not independent (the same full name; the same address): EM on the block with m fixed as
+    learnt (typing errors are as likely there as anywhere) and u free, on a copy of the
+    model, so that EM only has to say which pairs of the block are other people and how
+    their fields agree. Empty when the block is too small to learn from."""
     from splink import DuckDBAPI, Linker
 
-    if _pairs_agreeing(con, ("fn1", "sn")) < EM_MIN_PAIRS:
+    if _pairs_agreeing(con, keys) < EM_MIN_PAIRS:
         return {}
-    # Only the records sharing a full name with someone in the workforce can be in the
-    # block (see the training sessions in link()).
+    # Only the records agreeing with someone in the workforce on the block's keys can be
+    # in it (see the training sessions in link()); they keep the whole extract's name.
+    people, reached = WORKFORCE, _reachable(con, records, (keys,))
+    if copy_keys:  # both sides get the column the rule blocks on: the keys, joined
+        zone_key = " || '|' || ".join(f'"{k}"' for k in keys)  # NULL if any key is
+        people = f"{records}_people"
+        for table, source in ((people, WORKFORCE), (reached, reached)):
+            con.execute(
+                f"CREATE OR REPLACE TABLE {table} AS SELECT *, {zone_key} AS zone_key FROM {source}"
+            )
     db_api = DuckDBAPI(connection=con)
-    aux = Linker(
-        [db_api.register(WORKFORCE, table_name="a_workforce_ns"),
-         db_api.register(_reachable(con, NAMESAKE_RECORDS, (("fn1", "sn"),)),
-                         table_name="b_records_ns_t", dataset_display_name="b_records_ns")],
-        linker.misc.save_model_to_json(),
-        log_level=None,
-    )  # fmt: skip
-    # m stays as learnt (typing errors are as likely whatever the name): EM only has to
-    # say which same-name pairs are namesakes, and how their dates of birth differ.
-    aux.training.estimate_parameters_using_expectation_maximisation(
-        NAMES_RULE,
-        fix_u_probabilities=False,
-        fix_m_probabilities=True,
-        max_pairs=EM_MAX_PAIRS,
-        record_sample_proportion=EM_PROBE_SHARE,
-    )
+    left = db_api.register(people, table_name=names[0])
+    right = db_api.register(reached, table_name=f"{names[1]}_t", dataset_display_name=names[1])
+    if only_zone:
+        # Only the zone's u is learnt; every other level keeps the u of random pairs. In a
+        # small block some level is seen only in pairs of one person, and a u learnt there
+        # would be 0 (which Splink refuses).
+        model = json.loads(json.dumps(model))
+        for comp in model["comparisons"]:
+            for lv in comp["comparison_levels"]:
+                if not lv["label_for_charts"].endswith(zone):
+                    lv["fix_u_probability"] = True
+    aux = Linker([left, right], model, log_level=None)
+    try:
+        aux.training.estimate_parameters_using_expectation_maximisation(
+            rule,
+            fix_u_probabilities=False,
+            fix_m_probabilities=True,
+            max_pairs=EM_MAX_PAIRS,
+            record_sample_proportion=EM_PROBE_SHARE,
+        )
+    except ValueError:
+        # A block whose pairs are nearly all one person (duplicates at the same address and
+        # no relatives) leaves some level with no other people at all, and Splink refuses a
+        # u of 0: the block has nothing to say (each zone's conditioning says what then).
+        log.info("training step on %s skipped: no other people in the block", rule)
+        return {}
     learnt = aux.misc.save_model_to_json()
-    dob = next(c for c in learnt["comparisons"] if c["output_column_name"] == "date_of_birth")
+    comp = next(c for c in learnt["comparisons"] if c["output_column_name"] == comparison)
     return {
         lv["label_for_charts"]: float(lv["u_probability"])
-        for lv in dob["comparison_levels"]
-        if lv["label_for_charts"].endswith(comparisons.NAMESAKE_ZONE)
+        for lv in comp["comparison_levels"]
+        if lv["label_for_charts"].endswith(zone)
         and isinstance(lv.get("u_probability"), (int, float))
         and lv["u_probability"] > 0
     }
@@ -392,6 +456,48 @@ def condition_on_full_name(model: dict[str, Any], namesake_u: dict[str, float]) 
         u_random = float(u_random) if isinstance(u_random, (int, float)) else 0.0
         u = namesake_u.get(label, float(m) / 2**NAMESAKE_MAX_WEIGHT)
         zone["u_probability"] = max(u, u_random)
+    return out
+
+
+def _surname_levels(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    comp = next(c for c in model["comparisons"] if c["output_column_name"] == "surname")
+    levels = {lv["label_for_charts"]: lv for lv in comp["comparison_levels"]}
+    return levels["same"], levels["same" + comparisons.HOUSEHOLD_ZONE]
+
+
+def household_start(model: dict[str, Any]) -> dict[str, Any]:
+    """Before EM: a surname agreeing at the same address starts with the u of a surname
+    agreeing (random pairs almost never share a house, so they cannot say more)."""
+    out: dict[str, Any] = json.loads(json.dumps(model))
+    plain, zone = _surname_levels(out)
+    zone["u_probability"] = plain.get("u_probability")
+    return out
+
+
+def household_m(model: dict[str, Any]) -> dict[str, Any]:
+    """Both "same surname" levels given the m of a surname agreeing at all, P(same | one
+    person), whatever the address: the levels split the pairs by address, not the chance of
+    a typing error."""
+    out: dict[str, Any] = json.loads(json.dumps(model))
+    plain, zone = _surname_levels(out)
+    known = [
+        float(m) for lv in (plain, zone) if isinstance(m := lv.get("m_probability"), (int, float))
+    ]
+    if known:
+        plain["m_probability"] = zone["m_probability"] = sum(known)
+    return out
+
+
+def condition_on_household(model: dict[str, Any], household_u: dict[str, float]) -> dict[str, Any]:
+    """A surname agreeing at the same address weighed as among the people at one address: u
+    from that block, never below the u of a surname agreeing among random pairs, which is
+    also what it keeps where the block had nothing to say (no other people at any address:
+    no household to mistake anyone for)."""
+    out = household_m(model)
+    plain, zone = _surname_levels(out)
+    u_random = plain.get("u_probability")
+    u_random = float(u_random) if isinstance(u_random, (int, float)) else 0.0
+    zone["u_probability"] = max(household_u.get(zone["label_for_charts"], 0.0), u_random)
     return out
 
 
