@@ -224,10 +224,14 @@ def link(
     # dominate: among same-name pairs alone namesakes can outnumber them, and EM then takes
     # a namesake's near miss for a typing error (half of all matches "one digit off" on
     # generator B). Only a wash too small for that block learns it on the name alone.
-    name_rule = NAMES_RULE + ' AND l."addr_key" = r."addr_key"'
-    name_columns: tuple[str, ...] = ("fn1", "sn", "addr_key")
-    if _pairs_agreeing(con, name_columns) < EM_MIN_PAIRS:
-        name_rule, name_columns = NAMES_RULE, ("fn1", "sn")
+    # The same address is the same postcode and house where there are postcodes (a house
+    # number and street name alone recur from town to town, and namesakes with them).
+    name_columns: tuple[str, ...] = next(
+        (cols for cols in (("fn1", "sn", "pc", "addr_key"), ("fn1", "sn", "addr_key"))
+         if _pairs_agreeing(con, cols) >= EM_MIN_PAIRS),
+        ("fn1", "sn"),
+    )  # fmt: skip
+    name_rule = " AND ".join(f'l."{c}" = r."{c}"' for c in name_columns)
     for name, rule, columns in (
         ("em_dob", 'l."dob" = r."dob"', ("dob",)),
         ("em_name", name_rule, name_columns),
