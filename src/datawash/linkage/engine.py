@@ -474,7 +474,8 @@ def household_start(model: dict[str, Any]) -> dict[str, Any]:
     agreeing (random pairs almost never share a house, so they cannot say more)."""
     out: dict[str, Any] = json.loads(json.dumps(model))
     plain, zone = _surname_levels(out)
-    zone["u_probability"] = plain.get("u_probability")
+    if isinstance(plain.get("u_probability"), (int, float)):
+        zone["u_probability"] = plain["u_probability"]
     return out
 
 
