@@ -108,6 +108,10 @@ def test_surname_swap_is_counted_once_on_forename() -> None:
     [
         ({}, "same (at the same address)"),
         ({"address": "4 Mill Lane, Leeds", "postcode": "LS1 1AA"}, "same"),
+        # The same address is the same postcode and house: one without the other is not.
+        ({"address": "14 High St, Walsall"}, "same"),
+        ({"postcode": "B1 1AA"}, "same"),
+        ({"address": None}, "same"),
         ({"surname": None}, "missing"),
         (
             {"surname": "Brown"},

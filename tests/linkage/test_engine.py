@@ -3,6 +3,7 @@ exactly what they would on the whole extract."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,18 @@ def _model(small_synth: Path, data: Path) -> str:
 
 
 def test_training_on_reachable_records_learns_what_the_whole_extract_teaches(
-    small_synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_synth: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Sampling on (as at millions of records): Splink samples by a hash of the record's id
     # and its table's name, so the reduced table must sample the very same pairs.
     monkeypatch.setattr(engine, "EM_MAX_PAIRS", 300)  # the blocks have 700-800 pairs
     monkeypatch.setattr(engine, "EM_PROBE_SHARE", 1.0)  # a small extract: probe it all
+    caplog.set_level(logging.INFO, logger="splink.internals.em_sampling")
     reduced = _model(small_synth, tmp_path / "reduced")
+    assert any("Chose sampling fraction" in r.getMessage() for r in caplog.records)
 
     def whole(con: duckdb.DuckDBPyConnection, target: str, keys: object) -> str:
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {engine.RECORDS}")

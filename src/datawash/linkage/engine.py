@@ -413,6 +413,7 @@ def _zone_u(
                 if not lv["label_for_charts"].endswith(zone):
                     lv["fix_u_probability"] = True
     aux = Linker([left, right], model, log_level=None)
+    _register_tf(con, db_api, aux)  # term frequencies from the whole extract, as everywhere
     try:
         aux.training.estimate_parameters_using_expectation_maximisation(
             rule,
@@ -421,10 +422,13 @@ def _zone_u(
             max_pairs=EM_MAX_PAIRS,
             record_sample_proportion=EM_PROBE_SHARE,
         )
-    except ValueError:
+    except ValueError as refused:
         # A block whose pairs are nearly all one person (duplicates at the same address and
         # no relatives) leaves some level with no other people at all, and Splink refuses a
         # u of 0: the block has nothing to say (each zone's conditioning says what then).
+        # Any other refusal is a fault, and is raised.
+        if "below the minimum allowed value" not in str(refused):
+            raise
         log.info("training step on %s skipped: no other people in the block", rule)
         return {}
     learnt = aux.misc.save_model_to_json()
@@ -489,20 +493,29 @@ def household_m(model: dict[str, Any]) -> dict[str, Any]:
         float(m) for lv in (plain, zone) if isinstance(m := lv.get("m_probability"), (int, float))
     ]
     if known:
-        plain["m_probability"] = zone["m_probability"] = sum(known)
+        # At most 1: where the plain level's m came from the fallback model (a wash too
+        # small to train) it is already the whole.
+        plain["m_probability"] = zone["m_probability"] = min(1.0, sum(known))
     return out
 
 
 def condition_on_household(model: dict[str, Any], household_u: dict[str, float]) -> dict[str, Any]:
     """A surname agreeing at the same address weighed as among the people at one address: u
-    from that block, never below the u of a surname agreeing among random pairs, which is
-    also what it keeps where the block had nothing to say (no other people at any address:
-    no household to mistake anyone for)."""
+    from that block, never below the u of a surname agreeing among random pairs. Where the
+    block had nothing to say (no postcodes, no other people at any address: no household to
+    mistake anyone for) it is weighed as a surname agreeing anywhere, with its term
+    frequency."""
     out = household_m(model)
     plain, zone = _surname_levels(out)
     u_random = plain.get("u_probability")
     u_random = float(u_random) if isinstance(u_random, (int, float)) else 0.0
-    zone["u_probability"] = max(household_u.get(zone["label_for_charts"], 0.0), u_random)
+    learnt = household_u.get(zone["label_for_charts"])
+    zone["u_probability"] = max(learnt or 0.0, u_random)
+    if learnt is None:
+        # Weighed exactly as a surname agreeing elsewhere, term frequency included.
+        for key in ("tf_adjustment_column", "tf_adjustment_weight"):
+            if key in plain:
+                zone[key] = plain[key]
     return out
 
 

@@ -217,7 +217,9 @@ def _rewrite_m(model: dict[str, Any], corrections: dict[str, dict[str, float]]) 
         before = sum(float(lv.get("m_probability") or 0.0) for lv in free)
         factor = (sum(raised.values()) / before) if before else 1.0
         for lv in free:
-            lv["m_probability"] = raised[lv["label_for_charts"]] / factor
+            # At most 1: the surname's two "same" levels each carry the whole P(same | one
+            # person) (engine.household_m), so a comparison's m can add up to more than 1.
+            lv["m_probability"] = min(1.0, raised[lv["label_for_charts"]] / factor)
             if isinstance(lv.get("u_probability"), (int, float)):
                 lv["u_probability"] = float(lv["u_probability"]) / factor
     return out
