@@ -102,6 +102,28 @@ def test_a_surname_shared_at_one_address_is_weighed_among_the_people_there() -> 
     )
 
 
+def test_the_surname_m_learnt_at_one_address_replaces_the_one_learnt_by_birthday() -> None:
+    model = _toy_model(m_plain=0.5, m_zone=0.3, u_plain=0.004)
+    comp = model["comparisons"][0]
+    comp["comparison_levels"].append(
+        {"label_for_charts": "different", "m_probability": 0.2, "u_probability": 0.99}
+    )
+    zone_label = "same" + HOUSEHOLD_ZONE
+    out = engine.condition_on_household(
+        model, {zone_label: 0.9}, {zone_label: 0.985, "different": 0.015}
+    )
+    # Both "same surname" levels take the exact surname's m from the block; the other
+    # levels take theirs; u is untouched by it.
+    assert _surname_level(out, zone_label)["m_probability"] == 0.985
+    assert _surname_level(out, "same")["m_probability"] == 0.985
+    assert _surname_level(out, "different")["m_probability"] == 0.015
+    assert _surname_level(out, "different")["u_probability"] == 0.99
+    # Where the block learnt nothing, the m learnt by birthday stays (summed as before).
+    kept = engine.condition_on_household(model, {zone_label: 0.9}, {})
+    assert _surname_level(kept, "different")["m_probability"] == 0.2
+    assert _surname_level(kept, "same")["m_probability"] == pytest.approx(0.8)
+
+
 def test_relatives_at_one_address_weigh_less_than_with_independent_evidence(
     small_synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -131,7 +153,7 @@ def test_relatives_at_one_address_weigh_less_than_with_independent_evidence(
             }
 
     conditioned = weights()
-    monkeypatch.setattr(engine, "household_u_probabilities", lambda con, linker: {})
+    monkeypatch.setattr(engine, "household_probabilities", lambda con, linker: ({}, {}))
     independent = weights()
     assert len(independent) >= 10
     # Absent from the conditioned run: below even the floor kept here (p < 0.0001).

@@ -253,7 +253,7 @@ def link(
     namesake_u = namesake_u_probabilities(con, linker)
     timings["train_namesake"] = time.perf_counter() - t_step
     t_step = time.perf_counter()
-    household_u = household_u_probabilities(con, linker)
+    household_u, household_surname_m = household_probabilities(con, linker)
     timings["train_household"] = time.perf_counter() - t_step
     for table in (
         TRAINING_RECORDS,
@@ -282,7 +282,11 @@ def link(
     model = rounded(model)
     namesake_u = {k: _sig(v) for k, v in namesake_u.items()}
     model = condition_on_full_name(model, namesake_u)
-    model = condition_on_household(model, {k: _sig(v) for k, v in household_u.items()})
+    model = condition_on_household(
+        model,
+        {k: _sig(v) for k, v in household_u.items()},
+        {k: _sig(v) for k, v in household_surname_m.items()},
+    )
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
@@ -347,28 +351,62 @@ NAMESAKE_MAX_WEIGHT = 2.0
 
 def namesake_u_probabilities(con: duckdb.DuckDBPyConnection, linker: Any) -> dict[str, float]:
     """How often a date-of-birth level occurs among pairs with the same full name that are
-    not the same person (see _zone_u). Empty when the block is too small to learn from."""
-    return _zone_u(
+    not the same person (see _block_em). Empty when the block is too small to learn from."""
+    learnt = _block_em(
         con, linker.misc.save_model_to_json(), rule=NAMES_RULE, keys=("fn1", "sn"),
         records=NAMESAKE_RECORDS, names=("a_workforce_ns", "b_records_ns"),
-        comparison="date_of_birth", zone=comparisons.NAMESAKE_ZONE,
+        zone=comparisons.NAMESAKE_ZONE,
     )  # fmt: skip
+    return _zone_levels(learnt, "date_of_birth", comparisons.NAMESAKE_ZONE, "u_probability")
 
 
-def household_u_probabilities(con: duckdb.DuckDBPyConnection, linker: Any) -> dict[str, float]:
-    """How often two people at the same address who are not one person share a surname
-    (see _zone_u). Empty when the block is too small to learn from."""
-    # Splink leaves out of EM every comparison that reads a column of the training rule, and
-    # the household level reads the postcode and house: the block is on a copy of them.
-    return _zone_u(
-        con, household_m(linker.misc.save_model_to_json()), rule='l."zone_key" = r."zone_key"',
+def household_probabilities(
+    con: duckdb.DuckDBPyConnection, linker: Any
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Among the pairs at one address: how often two people who are not one person share a
+    surname (the household level's u), and how often a true record's surname agrees, is a
+    form, is misspelt or differs (the surname's m). Both empty when the block is too small
+    to learn from (see _block_em)."""
+    # The surname's m is learnt here, not in the date-of-birth block: people born the same day
+    # share cohort forenames, and there same-forename, same-birthday strangers with another
+    # surname drift into the match class (generator B: m of "different" 0.18 where the truth
+    # is 0.013). At one address true records dominate, and the relatives there are what the
+    # household level's u, learnt in the same step, takes in. The address comparison is left
+    # out: every pair of the block agrees on it. Splink leaves out of EM every comparison
+    # that reads a column of the training rule, and the household level reads the postcode
+    # and house: the block is on a copy of them.
+    model = household_m(linker.misc.save_model_to_json())
+    model["comparisons"] = [c for c in model["comparisons"] if c["output_column_name"] != "address"]
+    learnt = _block_em(
+        con, model, rule='l."zone_key" = r."zone_key"',
         keys=("pc", "addr_key"), records=HOUSEHOLD_RECORDS,
-        names=("a_workforce_hh", "b_records_hh"), comparison="surname",
-        zone=comparisons.HOUSEHOLD_ZONE, copy_keys=True, only_zone=True,
+        names=("a_workforce_hh", "b_records_hh"),
+        zone=comparisons.HOUSEHOLD_ZONE, copy_keys=True, only_zone=True, free_m="surname",
     )  # fmt: skip
+    u = _zone_levels(learnt, "surname", comparisons.HOUSEHOLD_ZONE, "u_probability")
+    m = _zone_levels(learnt, "surname", "", "m_probability")
+    return u, m
 
 
-def _zone_u(
+def _zone_levels(
+    learnt: dict[str, Any] | None, comparison: str, zone: str, key: str
+) -> dict[str, float]:
+    """The learnt ``key`` probability of ``comparison``'s levels whose label ends with
+    ``zone`` (every non-null level for ""), where it is a positive number."""
+    if learnt is None:
+        return {}
+    comp = next(c for c in learnt["comparisons"] if c["output_column_name"] == comparison)
+    return {
+        lv["label_for_charts"]: float(lv[key])
+        for lv in comp["comparison_levels"]
+        if lv["label_for_charts"].endswith(zone)
+        and not lv.get("is_null_level")
+        and isinstance(lv.get(key), (int, float))
+        and lv[key] > 0
+    }
+
+
+def _block_em(
     con: duckdb.DuckDBPyConnection,
     model: dict[str, Any],
     *,
@@ -376,20 +414,21 @@ def _zone_u(
     keys: tuple[str, ...],
     records: str,
     names: tuple[str, str],
-    comparison: str,
     zone: str,
     copy_keys: bool = False,
     only_zone: bool = False,
-) -> dict[str, float]:
-    """The u of ``comparison``'s ``zone`` levels among the pairs of a block where fields are
-    not independent (the same full name; the same address): EM on the block with m fixed as
-    learnt (typing errors are as likely there as anywhere) and u free, on a copy of the
-    model, so that EM only has to say which pairs of the block are other people and how
-    their fields agree. Empty when the block is too small to learn from."""
+    free_m: str | None = None,
+) -> dict[str, Any] | None:
+    """EM on a block where fields are not independent (the same full name; the same
+    address), on a copy of the model: the u of the ``zone`` levels free, and m fixed as
+    learnt (typing errors are as likely there as anywhere) except the m of comparison
+    ``free_m``, if named. EM then only has to say which pairs of the block are other people
+    and how their fields agree. The learnt model, or None when the block is too small to
+    learn from."""
     from splink import DuckDBAPI, Linker
 
     if _pairs_agreeing(con, keys) < EM_MIN_PAIRS:
-        return {}
+        return None
     # Only the records agreeing with someone in the workforce on the block's keys can be
     # in it (see the training sessions in link()); they keep the whole extract's name.
     people, reached = WORKFORCE, _reachable(con, records, (keys,))
@@ -403,22 +442,23 @@ def _zone_u(
     db_api = DuckDBAPI(connection=con)
     left = db_api.register(people, table_name=names[0])
     right = db_api.register(reached, table_name=f"{names[1]}_t", dataset_display_name=names[1])
-    if only_zone:
-        # Only the zone's u is learnt; every other level keeps the u of random pairs. In a
-        # small block some level is seen only in pairs of one person, and a u learnt there
-        # would be 0 (which Splink refuses).
-        model = json.loads(json.dumps(model))
-        for comp in model["comparisons"]:
-            for lv in comp["comparison_levels"]:
-                if not lv["label_for_charts"].endswith(zone):
-                    lv["fix_u_probability"] = True
+    model = json.loads(json.dumps(model))
+    for comp in model["comparisons"]:
+        for lv in comp["comparison_levels"]:
+            if only_zone and not lv["label_for_charts"].endswith(zone):
+                # Only the zone's u is learnt; every other level keeps the u of random
+                # pairs. In a small block some level is seen only in pairs of one person,
+                # and a u learnt there would be 0 (which Splink refuses).
+                lv["fix_u_probability"] = True
+            if comp["output_column_name"] != free_m:
+                lv["fix_m_probability"] = True
     aux = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, aux)  # term frequencies from the whole extract, as everywhere
     try:
         aux.training.estimate_parameters_using_expectation_maximisation(
             rule,
             fix_u_probabilities=False,
-            fix_m_probabilities=True,
+            fix_m_probabilities=free_m is None,
             max_pairs=EM_MAX_PAIRS,
             record_sample_proportion=EM_PROBE_SHARE,
         )
@@ -430,16 +470,9 @@ def _zone_u(
         if "below the minimum allowed value" not in str(refused):
             raise
         log.info("training step on %s skipped: no other people in the block", rule)
-        return {}
-    learnt = aux.misc.save_model_to_json()
-    comp = next(c for c in learnt["comparisons"] if c["output_column_name"] == comparison)
-    return {
-        lv["label_for_charts"]: float(lv["u_probability"])
-        for lv in comp["comparison_levels"]
-        if lv["label_for_charts"].endswith(zone)
-        and isinstance(lv.get("u_probability"), (int, float))
-        and lv["u_probability"] > 0
-    }
+        return None
+    learnt: dict[str, Any] = aux.misc.save_model_to_json()
+    return learnt
 
 
 def condition_on_full_name(model: dict[str, Any], namesake_u: dict[str, float]) -> dict[str, Any]:
@@ -499,14 +532,28 @@ def household_m(model: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def condition_on_household(model: dict[str, Any], household_u: dict[str, float]) -> dict[str, Any]:
+def condition_on_household(
+    model: dict[str, Any],
+    household_u: dict[str, float],
+    surname_m: dict[str, float] | None = None,
+) -> dict[str, Any]:
     """A surname agreeing at the same address weighed as among the people at one address: u
     from that block, never below the u of a surname agreeing among random pairs. Where the
     block had nothing to say (no postcodes, no other people at any address: no household to
     mistake anyone for) it is weighed as a surname agreeing anywhere, with its term
-    frequency."""
+    frequency. The surname's m, where that block learnt it (``surname_m``, by level: the
+    exact surname under the household level's label), replaces the one learnt among people
+    born the same day; both "same surname" levels take the exact surname's."""
     out = household_m(model)
     plain, zone = _surname_levels(out)
+    exact = (surname_m or {}).get(zone["label_for_charts"])
+    if surname_m and exact is not None:
+        comp = next(c for c in out["comparisons"] if c["output_column_name"] == "surname")
+        for lv in comp["comparison_levels"]:
+            if lv is plain or lv is zone:
+                lv["m_probability"] = exact
+            elif lv["label_for_charts"] in surname_m:
+                lv["m_probability"] = surname_m[lv["label_for_charts"]]
     u_random = plain.get("u_probability")
     u_random = float(u_random) if isinstance(u_random, (int, float)) else 0.0
     learnt = household_u.get(zone["label_for_charts"])
