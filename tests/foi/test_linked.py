@@ -582,3 +582,38 @@ def test_the_system_read_is_the_grid_with_alike_and_empty_atoms_merged(
         n, masks, _all = _system(cells)
         got = {tuple(col) for col in np.vstack(masks).T}
         assert n == len(got) == len(expected) and got == expected
+
+
+def _progress(finished: int, remaining: int, psd: int) -> StatTable:
+    """A wash progress table of run 1 as its own control publishes it."""
+    from datawash.foi.disclosure import apply_disclosure_control
+
+    rows: list[list[object]] = [
+        ["people checked", 100], ["people with records to review", finished + remaining],
+        ["people checked with nothing to review", 100 - finished - remaining],
+        ["reviews finished", finished], ["reviews remaining", remaining],
+        ["referred: psd", psd],
+    ]  # fmt: skip
+    table = StatTable(name="wash_progress", title="Data wash progress",
+                      columns=["measure", "number"], rows=rows,
+                      parameters={"run_id": 1, "as_of": "2023-02-20"},
+                      lines=[[(0, 1), (1, 1), (2, 1)], [(1, 1), (3, 1), (4, 1)]])  # fmt: skip
+    return apply_disclosure_control(table, 5)[0]
+
+
+def test_the_wash_progress_answered_again_does_not_give_the_change_away() -> None:
+    """Two more people referred to PSD between two answers (7, then 9) is a count of 2: the
+    later figure is withheld, and so is what the table's sums would give it back from."""
+    first = _progress(finished=12, remaining=8, psd=7)
+    later = _progress(finished=14, remaining=6, psd=9)
+    safe, changed = protect_linked(later, [first], 5)
+    got = {r[0]: r[1] for r in safe.rows}
+    assert got["referred: psd"] == "withheld" and got["reviews finished"] == "withheld"
+    # Finished + remaining = 20, published: remaining must go too, or 20 - 6 gives 14 back.
+    assert got["reviews remaining"] == "withheld"
+    assert got["people checked"] == 100 and got["people with records to review"] == 20
+    assert changed
+    # Moved by 5 or more, or another run's progress: nothing to give away.
+    assert protect_linked(_progress(finished=17, remaining=3, psd=12), [first], 5)[1] == []
+    other_run = replace(first, parameters={"run_id": 2, "as_of": "2023-01-20"})
+    assert protect_linked(later, [other_run], 5)[1] == []

@@ -12,7 +12,8 @@ identifiability rather than a fixed rule, and the decision says who chose what.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from datawash.stats.tables import Cell, StatTable
@@ -113,6 +114,64 @@ def apply_disclosure_control(
                 hidden[(r, c)] = "primary"
                 decision.primary.append(name((r, c)))
 
+    _withhold_until_safe(table, values, hidden, threshold, suppress_zero, decision, name)
+    return _published(table, values, hidden, threshold, decision), decision
+
+
+def withhold_more(
+    safe: StatTable, cells: list[tuple[int, int]], threshold: int
+) -> tuple[StatTable, list[str]]:
+    """``safe`` (already controlled) with ``cells`` withheld too, and as many more as its
+    lines then need so that none can be worked out from totals or differences (the same
+    secondary rule as apply_disclosure_control); the names of the cells newly withheld."""
+    values = [list(r) for r in safe.rows]
+    hidden: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(values):
+        for c in safe.count_columns:
+            v = row[c]
+            if isinstance(v, str) and v.startswith("fewer than"):
+                hidden[(r, c)] = "primary"
+            elif v == WITHHELD:
+                hidden[(r, c)] = "secondary"
+    before = set(hidden)
+    decision = DisclosureDecision(threshold=threshold)
+
+    def name(cell: tuple[int, int]) -> str:
+        r, c = cell
+        labels = [str(x) for x in values[r][: safe.label_columns] if x not in (None, "")]
+        return f"{' / '.join(labels)}: {safe.display_columns[c]}"
+
+    for cell in cells:
+        if cell not in hidden:
+            hidden[cell] = "secondary"
+            decision.secondary.append(name(cell))
+    _withhold_until_safe(safe, values, hidden, threshold, False, decision, name)
+    if set(hidden) == before:
+        return safe, []
+    rows = [list(r) for r in values]
+    for r, c in set(hidden) - before:
+        rows[r][c] = WITHHELD
+    notes = list(safe.notes)
+    note = (
+        "Some figures are withheld so that, read beside figures already published, they "
+        "do not give away a count withheld."
+    )
+    if note not in notes:
+        notes.append(note)
+    return replace(safe, rows=rows, notes=notes), decision.secondary
+
+
+def _withhold_until_safe(
+    table: StatTable,
+    values: list[list[Cell]],
+    hidden: dict[tuple[int, int], str],
+    threshold: int,
+    suppress_zero: bool,
+    decision: DisclosureDecision,
+    name: Callable[[tuple[int, int]], str],
+) -> None:
+    """The secondary rule of apply_disclosure_control, over every line of ``table``, until
+    nothing changes; ``hidden`` grows in place."""
     lines = table.all_lines()
     changed = bool(hidden)
     while changed:
@@ -142,6 +201,14 @@ def apply_disclosure_control(
             decision.secondary.append(name(target))
             changed = True
 
+
+def _published(
+    table: StatTable,
+    values: list[list[Cell]],
+    hidden: dict[tuple[int, int], str],
+    threshold: int,
+    decision: DisclosureDecision,
+) -> StatTable:
     out_rows: list[list[Cell]] = [list(r) for r in values]
     for (r, c), kind in hidden.items():
         out_rows[r][c] = fewer_than(threshold) if kind == "primary" else WITHHELD
@@ -172,7 +239,7 @@ def apply_disclosure_control(
         lines=[list(line) for line in table.lines],
         headings=list(table.headings),
     )
-    return safe, decision
+    return safe
 
 
 def disclose_count(value: int, threshold: int) -> str:

@@ -34,7 +34,8 @@ dates is known to every reader, and so to the system: NEVER_AFTER), and live or 
 is as at a day: such tables are linked with those of the same day, and with those that do
 not use it. Only what reading tables together adds
 is judged here; what one table says of its own hidden cells is disclosure.py's to judge.
-Other statistics (wash progress, FOI timeliness) are checked within their own table only.
+Wash progress and FOI timeliness tables are not register populations: each is checked within
+its own table and against its own earlier answers, figure by figure (_published_again).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from datawash.errors import InputError
-from datawash.foi.disclosure import WITHHELD, fewer_than
+from datawash.foi.disclosure import WITHHELD, fewer_than, withhold_more
 from datawash.ingest.schema import CATEGORIES, REGISTER_EARLIEST, ROLES
 from datawash.stats.query import NOT_RECORDED, dimension_names, dimensions, periods_of
 from datawash.stats.registry import (
@@ -569,7 +570,7 @@ def protect_linked(
     count away; the names of the cells withheld for that reason."""
     mine = scopes(safe)
     if not mine:
-        return safe, []
+        return _published_again(safe, published, threshold)
     rows = [list(r) for r in safe.rows]
     old = [
         _Cell(scope, table.rows[pos[0]][pos[1]], new=False, table=n)
@@ -605,6 +606,45 @@ def protect_linked(
         "do not give away a count withheld."
     )
     return replace(safe, rows=rows, notes=[*safe.notes, note]), changed
+
+
+# Statistics whose cells are not register populations: each is checked within its own table
+# (disclosure.py) and against its own earlier answers, cell by cell (_published_again).
+REPEATED_STATISTICS = frozenset({"wash_progress", "foi_timeliness"})
+
+
+def _published_again(
+    safe: StatTable, published: list[StatTable], threshold: int
+) -> tuple[StatTable, list[str]]:
+    """The wash's progress (of one run) or FOI timeliness (by one kind of year) answered
+    again at a later day: a figure that moved by 1 to N-1 since any earlier answer gives
+    that change away (two more people referred to PSD, one more review finished late), so it
+    is withheld, with what its table's sums then need (disclosure.withhold_more)."""
+    if safe.name not in REPEATED_STATISTICS:
+        return safe, []
+
+    def key(t: StatTable) -> tuple[str, object, object]:
+        return (t.name, t.parameters.get("run_id"), t.parameters.get("period"))
+
+    before: dict[tuple[str, str], list[int]] = {}
+    for table in published:
+        if key(table) != key(safe):
+            continue
+        for row in table.rows:
+            for c in table.count_columns:
+                if isinstance(v := row[c], int) and not isinstance(v, bool):
+                    before.setdefault((str(row[0]), table.columns[c]), []).append(v)
+    moved = [
+        (r, c)
+        for r, row in enumerate(safe.rows)
+        for c in safe.count_columns
+        if isinstance(now := row[c], int)
+        and any(0 < abs(now - v) < threshold
+                for v in before.get((str(row[0]), safe.columns[c]), []))
+    ]  # fmt: skip
+    if not moved:
+        return safe, []
+    return withhold_more(safe, moved, threshold)
 
 
 def _date_pairs(
