@@ -130,3 +130,24 @@ def test_hidden_cells_that_can_still_vary_are_left() -> None:
     safe, decision = apply_disclosure_control(t, 5)
     assert [r[1] for r in safe.rows] == ["fewer than 5", "fewer than 5", 10, 15]
     assert decision.secondary == []
+
+
+def test_small_counts_of_people_are_found_in_text_and_other_numbers_are_not() -> None:
+    from datawash.foi.disclosure import small_counts_in_text
+
+    text = (
+        "Two officers were dismissed; 3 allegations were upheld and one member of staff "
+        "resigned. 2 of the officers appealed. Four serving police officers were suspended."
+    )
+    assert small_counts_in_text(text, 5) == [
+        "Two officers", "3 allegations", "one member of staff", "2 of the officers",
+        "Four serving police officers",
+    ]  # fmt: skip
+    ordinary = (
+        "We received your request on 1 May 2019; section 40(2) applies. Question 3 asks "
+        "about officers; Table 1 shows them. Fewer than 5 officers; 12 officers in all."
+    )
+    assert small_counts_in_text(ordinary, 5) == []
+    # The threshold decides what is small: at 10, seven and 9 are.
+    assert small_counts_in_text("seven officers and 9 cases", 10) == ["seven officers", "9 cases"]
+    assert small_counts_in_text("seven officers and 9 cases", 5) == []

@@ -223,6 +223,29 @@ def test_ncnd_rules(settings: Settings) -> None:
             service.answer_question(s, FOI, reference=ref, number=1, exemptions=["99"])
 
 
+def test_a_small_count_written_in_the_text_is_refused_unless_a_reason_is_recorded(
+    settings: Settings,
+) -> None:
+    """The tables show 1 to N-1 as "fewer than N": the answer's own text must not write
+    them out ("two officers"), unless the FOI officer records why they may be disclosed."""
+    with session_scope(settings) as s:
+        ref = _receive(s).reference
+        with pytest.raises(InputError, match=r"from 1 to 4 \('Two officers'\)"):
+            service.answer_question(
+                s, FOI, reference=ref, number=1, text="Two officers were dismissed in 2021."
+            )
+        # Dates, sections and a count of 5 or more are not small counts of people.
+        service.answer_question(
+            s, FOI, reference=ref, number=1,
+            text="Received on 1 May 2021; section 40(2) applies to 12 officers' names.",
+        )  # fmt: skip
+        answer = service.answer_question(
+            s, FOI, reference=ref, number=2, text="Two officers were dismissed in 2021.",
+            disclose_small_counts_reason="Already published by the force in a press release",
+        )  # fmt: skip
+        assert answer.blocks[-1]["text"] == "Two officers were dismissed in 2021."
+
+
 def _ncnd_letter(settings: Settings) -> tuple[str, str]:
     with session_scope(settings) as s:
         ref = _receive(s).reference

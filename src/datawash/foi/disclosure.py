@@ -12,6 +12,7 @@ identifiability rather than a fixed rule, and the decision says who chose what.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -240,6 +241,62 @@ def _published(
         headings=list(table.headings),
     )
     return safe
+
+
+# Words for the counts a text may state in words (a threshold above 20 is checked in digits).
+_NUMBER_WORDS = (
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
+# What a count in an FOI answer counts: people and their cases. Written here: no library
+# reads counts of people out of English text, and a small list of the register's own nouns
+# is what an FOI officer writes ("two officers were dismissed", "3 allegations").
+_COUNTED = (
+    r"(?:police\s+)?(?:officers?|constables?|members?\s+of\s+(?:police\s+)?staff|staff|"
+    r"employees?|people|persons?|individuals?|specials?|special\s+constables?|volunteers?|"
+    r"cases?|allegations?|complaints?|investigations?|referrals?|dismissals?)"
+)
+
+
+# Words that may stand between a number and what it counts ("two serving police officers").
+_QUALIFIERS = (
+    r"(?:serving|former|police|male|female|more|further|other|separate|different|new|"
+    r"uniformed|sworn|civilian|additional|individual|of|the|these|those|our|its|such)"
+)
+
+
+def small_counts_in_text(text: str, threshold: int) -> list[str]:
+    """The phrases of ``text`` that state a count from 1 to threshold-1 of people or cases
+    ("two officers", "3 allegations", "one member of staff"): what the tables would show as
+    "fewer than N" must not be written out beside them. Numbers that count anything else
+    (dates, sections, days) are not read."""
+    words = "|".join(_NUMBER_WORDS[: max(0, min(threshold - 1, len(_NUMBER_WORDS)))])
+    number = rf"\b(\d+|{words})\b" if words else r"\b(\d+)\b"
+    found = []
+    pattern = rf"{number}\s+(?:{_QUALIFIERS}\s+){{0,3}}{_COUNTED}\b"
+    for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+        value = m.group(1).lower()
+        n = int(value) if value.isdigit() else _NUMBER_WORDS.index(value) + 1
+        if 0 < n < threshold:
+            found.append(" ".join(m.group(0).split()))
+    return found
 
 
 def disclose_count(value: int, threshold: int) -> str:

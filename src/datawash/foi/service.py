@@ -23,7 +23,12 @@ from datawash.db import next_number
 from datawash.errors import InputError, NotFound
 from datawash.foi.catalogue import Citation, cite, ncnd_statement
 from datawash.foi.deadlines import ClockStop, due_date, working_days_between
-from datawash.foi.disclosure import DisclosureDecision, apply_disclosure_control
+from datawash.foi.disclosure import (
+    DisclosureDecision,
+    apply_disclosure_control,
+    fewer_than,
+    small_counts_in_text,
+)
 from datawash.foi.linked import protect_linked
 from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest, FoiRequester
 from datawash.foi.workflow import EDITABLE, Status, check_transition
@@ -502,6 +507,14 @@ def answer_question(
                 f"s{given_away[0]} is the neither-confirm-nor-deny subsection: answer with "
                 "ncnd, or cite the exemption that withholds information (e.g. 30(1), 40(2))"
             )
+    stated = small_counts_in_text(text or "", threshold)
+    if stated and disclose_small_counts_reason is None:
+        # The tables show these as "fewer than N": the text must not write them out.
+        raise InputError(
+            f"the answer's text states a count from 1 to {threshold - 1} "
+            f"({'; '.join(repr(x) for x in stated)}): write {fewer_than(threshold)!r}, or "
+            "record why small counts may be disclosed here"
+        )
     procedural = [c for c in citations if c.exemption.kind == "procedural"]
     if procedural and (statistics or len(citations) > len(procedural)):
         raise InputError(
