@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from datawash import clock
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than, withhold_more
 from datawash.ingest.schema import CATEGORIES, REGISTER_EARLIEST, ROLES
@@ -241,8 +242,9 @@ class _TooLarge(Exception):
 # What every reader may take as known of the register's dates, because the importer and the
 # case service refuse anything else (cases/service.py, ingest/schema.py): the first of each
 # pair is never after the second; every case has the date it was recorded; an allegation has
-# an outcome exactly when it has the date of its outcome; no date is before REGISTER_EARLIEST
-# or in the future.
+# an outcome exactly when it has the date of its outcome (and so on: DATED_WITH, DATED_NEEDS,
+# NEEDS_DATE); no date is before REGISTER_EARLIEST or in the future; a case is live at a day
+# exactly when it was not closed by then.
 NEVER_AFTER = (
     ("recorded", "closed"), ("recorded", "assessed"), ("recorded", "investigation_started"),
     ("recorded", "hearing"), ("recorded", "appeal"), ("recorded", "outcome"),
@@ -253,18 +255,34 @@ EARLIEST = date.fromisoformat(REGISTER_EARLIEST)
 
 
 def _today() -> date:
-    """The day the check runs: no date of the register is after it."""
-    return date.today()
+    """The day the check runs (in the UK, as the register's dates are): no date of the
+    register is after it."""
+    return clock.today()
 
 
-DATED_WITH = {"outcome": "outcome"}  # a date field, and the dimension it goes with
+# A date field, and the dimension recorded exactly when the date is (an outcome and its
+# date; leaving the force and its date) ...
+DATED_WITH = {"outcome": "outcome", "left": "leaving_reason"}
+# ... or recorded whenever the date is (a closed case has its outcomes; a criminal outcome
+# date has its proceedings).
+DATED_NEEDS = {"closed": "outcome", "criminal_outcome": "criminal_proceedings"}
+# The second date is given only with the first (an investigation ended had started).
+NEEDS_DATE = (("investigation_started", "investigation_ended"),)
 # The order the dates are taken in when the atoms are built: those the rules link, together.
 DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "closed", "assessed",
-              "hearing", "investigation_started", "investigation_ended"))}  # fmt: skip
+              "hearing", "investigation_started", "investigation_ended", "left",
+              "criminal_outcome"))}  # fmt: skip
 
 # A bucket of one date field: a span [start, end) of the cells' boundaries, or the records
 # with no such date ("none"), or dated before the first boundary or from the last on.
 Bucket = tuple[str, date | None, date | None]
+
+
+def _live_day(cells: list[_Cell]) -> date | None:
+    """The day live or completed is counted at, in a system with a live table (one day a
+    system: see _systems)."""
+    days = sorted({c.scope.kind.split("@")[1] for c in cells if "@" in c.scope.kind})
+    return date.fromisoformat(days[0]) if days else None
 
 
 def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
@@ -273,10 +291,12 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     cell is placed by another date, the records outside this date's spans (no such date,
     before, after) are buckets too."""
     fields = sorted({cell.scope.field for cell in cells})
+    day = _live_day(cells)
     out = []
     for f in fields:
         bounds = sorted(
             {d for c in cells if c.scope.field == f for d in (c.scope.start, c.scope.end)}
+            | ({day + timedelta(days=1)} if day is not None and f == "closed" else set())
         )
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
         if len(fields) > 1:
@@ -287,22 +307,25 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     return out
 
 
-def _system(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
+def _system(cells: list[_Cell], *, rules: bool = True) -> tuple[int, list[np.ndarray], np.ndarray]:
     """The system the linear programmes read: the atoms of _atoms, with those no record can
     be in left out, those in no cell left out (no figure says anything of them), and those
     every cell treats alike taken as one (their sum is all any figure says of them). How
     many there are, each cell's as a 0/1 vector, and which can hold records (all of them).
     It depends on the cells' populations only, not on their values: one is built per set of
     populations, however often the values change while more is withheld."""
-    n_atoms, masks, possible = _system_of(tuple(cell.scope for cell in cells))
+    n_atoms, masks, possible = _system_of(tuple(cell.scope for cell in cells), _today(), rules)
     if n_atoms > MAX_ATOMS:
         raise _TooLarge(n_atoms, MAX_ATOMS)
     return n_atoms, masks, possible
 
 
-@lru_cache(maxsize=16)
-def _system_of(scopes: tuple[Scope, ...]) -> tuple[int, list[np.ndarray], np.ndarray]:
-    """_system of the cells with these populations.
+@lru_cache(maxsize=8)
+def _system_of(
+    scopes: tuple[Scope, ...], today: date, with_rules: bool
+) -> tuple[int, list[np.ndarray], np.ndarray]:
+    """_system of the cells with these populations, checked on ``today`` (``with_rules``:
+    what every reader knows of the dates, or nothing).
 
     Tables placed by several dates cut the register into many atoms (each date's buckets
     multiply: a response of thirty questions made 4 million), most of them told apart by no
@@ -311,7 +334,7 @@ def _system_of(scopes: tuple[Scope, ...]) -> tuple[int, list[np.ndarray], np.nda
     bucket is remembered only while a rule of the dates (NEVER_AFTER, DATED_WITH) still has
     to be checked against it, so the axes a rule links are taken one after the other."""
     cells = [_Cell(sc, 0, new=False) for sc in scopes]
-    axes, classes = _axes(cells)
+    axes, classes = _axes(cells, today if with_rules else date.max)
     values: dict[str, list[int]] = {}  # per axis, each value's bitset
     for f, buckets in axes:
         values[f"date:{f}"] = [_bits(_covers(sc, f, bk) for sc in scopes) for bk in buckets]
@@ -321,9 +344,11 @@ def _system_of(scopes: tuple[Scope, ...]) -> tuple[int, list[np.ndarray], np.nda
     names: list[str] = []
     for f in dates:
         names.append(f"date:{f}")
-        names += [dim for field, dim in DATED_WITH.items() if field == f]
+        names += [dim for field, dim in (*DATED_WITH.items(), *DATED_NEEDS.items())
+                  if field == f and dim not in names]  # fmt: skip
+        names += ["live"] if f == "closed" and "live" not in names else []
     names += [dim for dim in DIMENSIONS if dim not in names]
-    rules = _rules(classes, axes)
+    rules = _rules(classes, axes, _live_day(cells)) if with_rules else {}
     order = {name: i for i, name in enumerate(names)}
     needed = {name: max((order[x] for pair in rules for x in pair if name in pair), default=-1)
               for name in names}  # fmt: skip
@@ -344,14 +369,15 @@ def _system_of(scopes: tuple[Scope, ...]) -> tuple[int, list[np.ndarray], np.nda
                                       for other, ok, first in checks):  # fmt: skip
                     continue
                 grown.add((now, (*kept, (name, v)) if remember else kept))
-        if len(grown) > MAX_BUILD_STATES:
-            raise _TooLarge(len(grown), MAX_ATOMS)
+            if len(grown) > MAX_BUILD_STATES:
+                raise _TooLarge(len(grown), MAX_BUILD_STATES)
         states = grown
     atoms = sorted({held for held, _context in states})
     width = (len(scopes) + 7) // 8
     packed = np.frombuffer(b"".join(h.to_bytes(width, "little") for h in atoms), dtype=np.uint8)
     bits = np.unpackbits(packed.reshape(len(atoms), width), axis=1, bitorder="little")
     masks = bits[:, : len(scopes)].T.astype(float)  # cell k: bit k of each atom
+    masks.flags.writeable = False  # cached: shared by every caller
     return len(atoms), list(masks), np.ones(len(atoms))
 
 
@@ -361,53 +387,84 @@ def _bits(flags: Any) -> int:
 
 
 def _rules(
-    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]
+    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]], day: date | None
 ) -> dict[tuple[str, str], list[list[bool]]]:
     """The rules of the dates as tables of which value pairs of two axes can hold records
     (axis names as in _system: a dimension, or "date:" and the field)."""
     where = dict(axes)
     out: dict[tuple[str, str], list[list[bool]]] = {}
+
+    def add(x: str, y: str, table: list[list[bool]]) -> None:
+        old = out.get((x, y))
+        both = zip(old or table, table, strict=True)
+        out[(x, y)] = [[p and q for p, q in zip(r1, r2, strict=True)] for r1, r2 in both]
+
     for first, then in NEVER_AFTER:
         if first in where and then in where:
             # Empty where `then`'s bucket ends (exclusive) at or before `first`'s begins.
-            out[(f"date:{first}", f"date:{then}")] = [
+            add(f"date:{first}", f"date:{then}", [
                 [not (t[2] is not None and f[1] is not None and t[2] <= f[1]) for t in where[then]]
                 for f in where[first]
-            ]  # fmt: skip
+            ])  # fmt: skip
+    for first, then in NEEDS_DATE:
+        if first in where and then in where:
+            add(f"date:{first}", f"date:{then}", [
+                [not (t[0] != "none" and f[0] == "none") for t in where[then]] for f in where[first]
+            ])  # fmt: skip
     for f, dim in DATED_WITH.items():
-        if f in where and any(k == "none" for k, _a, _b in where[f]):
+        if f in where:  # with no "none" bucket, every record of the system has the date
             d = DIMENSIONS.index(dim)
-            out[(dim, f"date:{f}")] = [
-                [(k == "none") == (v == NOT_RECORDED) for k, _a, _b in where[f]]
-                for v in classes[d]
-            ]  # fmt: skip
+            add(dim, f"date:{f}", [
+                [(k == "none") == (v == NOT_RECORDED) for k, _a, _b in where[f]] for v in classes[d]
+            ])  # fmt: skip
+    for f, dim in DATED_NEEDS.items():
+        if f in where:
+            d = DIMENSIONS.index(dim)
+            add(dim, f"date:{f}", [
+                [k == "none" or v != NOT_RECORDED for k, _a, _b in where[f]] for v in classes[d]
+            ])  # fmt: skip
+    if day is not None and "closed" in where:
+        # Live at the day: not closed, or closed after it (stats/query.py _live).
+        after = day + timedelta(days=1)
+        d = DIMENSIONS.index("live")
+        add("live", "date:closed", [
+            [(v == "live") == (k == "none" or (a is not None and a >= after))
+             for k, a, _b in where["closed"]]
+            for v in classes[d]
+        ])  # fmt: skip
     return out
 
 
-def _axes(cells: list[_Cell]) -> tuple[list[tuple[str, list[Bucket]]], list[list[str]]]:
+def _axes(
+    cells: list[_Cell], today: date
+) -> tuple[list[tuple[str, list[Bucket]]], list[list[str]]]:
     """The dates' buckets (those a date can fall in: from REGISTER_EARLIEST, not in the
     future) and each dimension's value classes."""
-    axes = [(f, [bk for bk in buckets if _may_hold(bk)]) for f, buckets in _buckets(cells)]
-    dated = {f for f, buckets in axes if any(k == "none" for k, _a, _b in buckets)}
+    axes = [(f, [bk for bk in b if _may_hold(bk, today)]) for f, b in _buckets(cells)]
+    fields = {f for f, _b in axes}
+    # A dimension a rule reads keeps apart the values the rule tells apart: "not recorded"
+    # (an outcome goes with its date), live or completed (with the closed date).
+    ruled = {dim for f, dim in (*DATED_WITH.items(), *DATED_NEEDS.items()) if f in fields}
+    live_ruled = _live_day(cells) is not None and "closed" in fields
     classes: list[list[str]] = []
     for d, dim in enumerate(DIMENSIONS):
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
-        # A value with its own date (an outcome) is kept apart from "not recorded" when the
-        # system knows which records have that date.
-        apart = any(DATED_WITH.get(f) == dim for f in dated)
-        seen: dict[tuple[bool, ...], str] = {}
+        seen: dict[tuple[object, ...], str] = {}
         for v in named:
             key = tuple(_has(cell.scope.dims[d], v) for cell in cells)
-            seen.setdefault((*key, apart and v == NOT_RECORDED), v)
+            told = v == NOT_RECORDED if dim in ruled else (v if dim == "live" and live_ruled else 0)
+            seen.setdefault((*key, told), v)
         classes.append(list(seen.values()))
     return axes, classes
 
 
-def _may_hold(bucket: Bucket) -> bool:
+def _may_hold(bucket: Bucket, today: date) -> bool:
     """Every date of the register is from REGISTER_EARLIEST on, and none is in the future
     (ingest/schema.py): a table "since records began" covers them all."""
     _kind, a, b = bucket
-    return not ((b is not None and b <= EARLIEST) or (a is not None and a > _today()))
+    if today == date.max:  # no rules
+        return True
+    return not ((b is not None and b <= EARLIEST) or (a is not None and a > today))
 
 
 def _atoms(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
@@ -418,7 +475,7 @@ def _atoms(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
     order (the last varying fastest), so a cell's vector is the Kronecker product of its
     per-dimension and per-date memberships. Tables placed by different dates share their
     records: a count by the date recorded and one by the date of outcome are one system."""
-    axes, classes = _axes(cells)
+    axes, classes = _axes(cells, _today())
     n_atoms = math.prod(len(c) for c in classes) * math.prod(len(b) for _f, b in axes)
     if n_atoms > MAX_RAW_ATOMS:
         raise _TooLarge(n_atoms, MAX_RAW_ATOMS)
@@ -432,7 +489,7 @@ def _atoms(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
             member = np.array([_has(sc.dims[d], v) for v in classes[d]], dtype=float)
             mask = np.kron(member, mask)
         masks.append(mask)
-    return n_atoms, masks, _possible(classes, axes)
+    return n_atoms, masks, _possible(classes, axes, _live_day(cells))
 
 
 def _covers(scope: Scope, field: str, bucket: Bucket) -> bool:
@@ -446,12 +503,14 @@ def _covers(scope: Scope, field: str, bucket: Bucket) -> bool:
     )
 
 
-def _possible(classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]) -> np.ndarray:
+def _possible(
+    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]], day: date | None
+) -> np.ndarray:
     """Which atoms of the grid can hold records, by the rules of the dates (_rules)."""
     names = [*DIMENSIONS, *(f"date:{f}" for f, _b in axes)]
     shape = [len(c) for c in classes] + [len(b) for _f, b in axes]
     ok = np.ones(shape, dtype=bool)
-    for (x, y), table in _rules(classes, axes).items():
+    for (x, y), table in _rules(classes, axes, day).items():
         i, j = names.index(x), names.index(y)
         allowed = np.array(table, dtype=bool).reshape(shape[i], shape[j])
         view = [1] * len(shape)
@@ -499,6 +558,14 @@ def _range(
             return None
         found.append(sign * res.fun if res.status == 0 else (np.inf if sign < 0 else 0.0))
     return found[0], found[1]
+
+
+def _feasible(cells: list[_Cell], masks: list[np.ndarray], threshold: int) -> bool:
+    """Whether the published figures can all hold at once, read as sums."""
+    if not masks or not len(masks[0]):  # no record can be in any cell: every figure is 0
+        return all(not isinstance(c.value, (int, str)) or c.value in (0, WITHHELD) for c in cells)
+    nothing = np.zeros(len(masks[0]))
+    return _range(nothing, cells, masks, threshold, True, np.ones(len(nothing))) is not None
 
 
 def _given_away(
@@ -734,6 +801,11 @@ def _protect(
             for pos, scope in mine.items()
         ]
         n_atoms, masks, possible = _system(system)
+        if not _feasible(system, masks, threshold):
+            # The published figures contradict a rule of the dates (the register changed
+            # between two answers, or holds a row the importer would now refuse): they are
+            # read without the rules, as sums still, rather than only as "at most the sum".
+            n_atoms, masks, possible = _system(system, rules=False)
         if not n_atoms:
             break
         exposed = _given_away(system, masks, threshold, possible)

@@ -53,6 +53,8 @@ EM_MIN_PAIRS = 100
 # Below this many random pairs the estimated u is noise: the fallback model's is used.
 U_MIN_PAIRS = 10_000
 M_PSEUDO = 0.001
+# The key under which _block_em lists the levels of its free comparison that EM never saw.
+UNOBSERVED_M = "_datawash_unobserved_m"
 
 
 @dataclass
@@ -385,7 +387,14 @@ def household_probabilities(
     )  # fmt: skip
     u = _zone_levels(learnt, "surname", comparisons.HOUSEHOLD_ZONE, "u_probability")
     m = _zone_levels(learnt, "surname", "", "m_probability")
-    return u, m
+    # The plain "same" level has no pairs at one address by definition (the household level
+    # takes them). Any other level unseen there (no true record at an address with a
+    # misspelt surname, say) leaves the block's m incomplete: the m learnt by birthday stays.
+    unseen = set((learnt or {}).get(UNOBSERVED_M, [])) - {"same"}
+    if unseen:
+        log.info("surname m at one address not used: levels not observed there: %s", unseen)
+        m = {}
+    return u, {k: v for k, v in m.items() if k != "same"}
 
 
 def _zone_levels(
@@ -472,6 +481,16 @@ def _block_em(
         log.info("training step on %s skipped: no other people in the block", rule)
         return None
     learnt: dict[str, Any] = aux.misc.save_model_to_json()
+    if free_m is not None:
+        # A level with no pairs in the block keeps its starting m in the saved model, as if
+        # learnt; Splink records it as not observed in the session's trained values.
+        comp = next(c for c in aux._settings_obj.comparisons if c.output_column_name == free_m)
+        learnt[UNOBSERVED_M] = sorted(
+            cl.label_for_charts
+            for cl in comp._comparison_levels_excluding_null
+            if cl._trained_m_probabilities
+            and not isinstance(cl._trained_m_probabilities[-1]["probability"], (int, float))
+        )
     return learnt
 
 
