@@ -263,3 +263,46 @@ def test_bad_register_dates_name_file_row_and_field(
     assert "allegations.csv, row" in text and field in text and message in text
     with session_scope(settings) as s:
         assert s.scalar(select(func.count()).select_from(Allegation)) == 0  # nothing written
+
+
+def test_a_case_imported_again_is_checked_against_its_stored_allegations(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The rules on dates hold for the whole register, not only for one file's rows: a case
+    imported again (its allegations not in the file) with a recorded date after a stored
+    outcome, or closed before one, is refused naming the cases file's row and field."""
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    # The allegations file holds another case's allegation only (a file needs a row).
+    (tmp_path / "none.csv").write_text("\n".join(ALLEGATIONS.splitlines()[::4]) + "\n")
+    for line, field, message in (
+        ("C1,2020-05-25,complaint,gross_misconduct,2020-06-01", "recorded_on",
+         "after the outcome_on of allegation A1"),
+        ("C1,2019-05-01,complaint,gross_misconduct,2020-05-01", "closed_on",
+         "before the outcome of allegation A1"),
+        ("C2,2021-01-10,conduct_matter,misconduct,2021-06-01", "closed_on",
+         "allegation A3 has no outcome yet"),
+    ):  # fmt: skip
+        (tmp_path / "again.csv").write_text(CASES.splitlines()[0] + "\n" + line + "\n")
+        with session_scope(settings) as s, pytest.raises(ValidationFailed) as err:
+            service.import_register(
+                s, PSD, cases_path=tmp_path / "again.csv", allegations_path=tmp_path / "none.csv"
+            )
+        text = str(err.value)
+        assert "again.csv, row" in text and field in text and message in text
+
+
+def test_an_outcome_is_not_recorded_after_its_appeal_or_the_closing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+        with pytest.raises(InputError, match="after the case was closed"):
+            service.record_outcome(s, PSD, allegation_id="A1", outcome="dismissed",
+                                   outcome_on=date(2020, 7, 1), reason="late entry")  # fmt: skip
+        s.get(Allegation, "A3").appeal_on = date(2021, 3, 1)  # type: ignore[union-attr]
+        with pytest.raises(InputError, match="after the appeal against it"):
+            service.record_outcome(s, PSD, allegation_id="A3", outcome="written_warning",
+                                   outcome_on=date(2021, 4, 1), reason="recorded late")  # fmt: skip

@@ -119,6 +119,7 @@ def import_register(
                 )
             except InputError as exc:
                 problems.append(Problem(*where, "outcome", str(exc)))
+    problems += _stored_against_new_case_dates(session, cases, allegations, cases_path)
     if problems:
         raise ValidationFailed(problems)
     existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
@@ -183,6 +184,45 @@ def import_register(
         setattr(summary, key, n)
     session.flush()
     return summary
+
+
+# The allegation dates never before the case was recorded (the importer's checks above).
+AFTER_RECORDED = ("outcome_on", "severity_assessed_on", "investigation_started_on",
+                  "hearing_held_on", "appeal_on")  # fmt: skip
+
+
+def _stored_against_new_case_dates(
+    session: Session,
+    cases: list[dict[str, Any]],
+    allegations: list[dict[str, Any]],
+    cases_path: Path,
+) -> list[Problem]:
+    """A case imported again with a later recorded date, or an earlier closed date, is
+    checked against its allegations already stored and not in this file: the rules on dates
+    hold for the whole register, not only for the rows of one import (disclosure control
+    relies on them: foi/linked.py)."""
+    in_file = {a["allegation_id"] for a in allegations}
+    out: list[Problem] = []
+    for c in cases:
+        where = (str(cases_path), c["_row"])
+        stored = session.scalars(
+            select(Allegation).where(
+                Allegation.case_id == c["case_id"], Allegation.allegation_id.not_in(in_file)
+            )
+        ).all()
+        for a in stored:
+            dated = [f for f in AFTER_RECORDED if (v := getattr(a, f)) and v < c["recorded_on"]]
+            if dated:
+                why = f"after the {dated[0]} of allegation {a.allegation_id}"
+                out.append(Problem(*where, "recorded_on", why))
+            closed = c["closed_on"]
+            if closed and a.outcome is None:
+                why = f"allegation {a.allegation_id} has no outcome yet"
+                out.append(Problem(*where, "closed_on", why))
+            elif closed and a.outcome_on is not None and a.outcome_on > closed:
+                why = f"before the outcome of allegation {a.allegation_id}"
+                out.append(Problem(*where, "closed_on", why))
+    return out
 
 
 def _beyond_outcome_problems(
@@ -337,6 +377,10 @@ def record_outcome(
         raise InputError("the outcome date is before the case was recorded")
     if outcome_on > clock.today():
         raise InputError("the outcome date is in the future")
+    if a.appeal_on is not None and a.appeal_on < outcome_on:
+        raise InputError("the outcome date is after the appeal against it")
+    if case.closed_on is not None and outcome_on > case.closed_on:
+        raise InputError("the outcome date is after the case was closed")
     before = {
         "outcome": a.outcome,
         "outcome_on": a.outcome_on.isoformat() if a.outcome_on else None,
