@@ -224,7 +224,8 @@ UNIVERSE: dict[str, tuple[str, ...]] = {
 # dimensions broken down in full: 47,040 atoms, 3 s a pass; nine: 3.7 million, hours). Past
 # this the new table is refused, saying why - never published unchecked, never left to hang.
 # Atoms that every cell treats alike are one variable (see _system): MAX_ATOMS bounds those,
-# MAX_RAW_ATOMS the grid they are found in (a byte per cell and atom).
+# MAX_BUILD_STATES the atoms still told apart by a date a rule will check while they are
+# built, and MAX_RAW_ATOMS the whole grid, which only the tests write out (_atoms).
 MAX_ATOMS = 50_000
 MAX_RAW_ATOMS = 2_000_000
 MAX_BUILD_STATES = 4 * MAX_ATOMS  # atoms still told apart by a date a rule will check
@@ -468,7 +469,10 @@ def _may_hold(bucket: Bucket, today: date) -> bool:
 
 
 def _atoms(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
-    """How many atoms the cells' populations cut the register into, each cell's atoms as a
+    """The definition _system is built to equal, written out as the whole grid: the tests
+    check _system against it (the check itself never builds the grid).
+
+    How many atoms the cells' populations cut the register into, each cell's atoms as a
     0/1 vector, and which atoms can hold records at all. Per dimension, values that every
     cell treats alike are one atom (so a dimension no table cuts adds nothing). An atom is a
     value class of each dimension and a bucket of each date the cells are placed by, in that
