@@ -306,3 +306,13 @@ def test_an_outcome_is_not_recorded_after_its_appeal_or_the_closing(
         with pytest.raises(InputError, match="after the appeal against it"):
             service.record_outcome(s, PSD, allegation_id="A3", outcome="written_warning",
                                    outcome_on=date(2021, 4, 1), reason="recorded late")  # fmt: skip
+
+
+def test_a_case_is_not_closed_before_an_outcome(settings: Settings, tmp_path: Path) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+        service.record_outcome(s, PSD, allegation_id="A3", outcome="written_warning",
+                               outcome_on=date(2021, 5, 1), reason="decided")  # fmt: skip
+        with pytest.raises(InputError, match="outcomes after that date: A3"):
+            service.close_case(s, PSD, case_id="C2", closed_on=date(2021, 2, 1))

@@ -148,6 +148,9 @@ def test_small_counts_of_people_are_found_in_text_and_other_numbers_are_not() ->
         "about officers; Table 1 shows them. Fewer than 5 officers; 12 officers in all."
     )
     assert small_counts_in_text(ordinary, 5) == []
+    # Parts of larger numbers, ranges and numbered parts are not small counts (found in review).
+    parts = "3,004 officers; 1,002 cases; 0.3 officers; 1-4 officers; Schedule 3 complaints."
+    assert small_counts_in_text(parts, 5) == []
     # The threshold decides what is small: at 10, seven and 9 are.
     assert small_counts_in_text("seven officers and 9 cases", 10) == ["seven officers", "9 cases"]
     assert small_counts_in_text("seven officers and 9 cases", 5) == []

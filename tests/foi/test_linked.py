@@ -620,6 +620,26 @@ def test_the_wash_progress_answered_again_does_not_give_the_change_away() -> Non
     assert protect_linked(_progress(finished=17, remaining=3, psd=12), [first], 5)[1] == []
     other_run = replace(first, parameters={"run_id": 2, "as_of": "2023-01-20"})
     assert protect_linked(later, [other_run], 5)[1] == []
+    # The same run answered with another kind of year is the same progress (found in review).
+    calendar = replace(first, parameters={"run_id": 1, "period": "calendar"})
+    assert protect_linked(later, [calendar], 5)[1]
+
+
+def test_rates_shown_beside_a_figure_withheld_later_are_dropped() -> None:
+    """ "77% of the responses sent were on time" beside a withheld count of late responses
+    gives it back (found in review): withholding more drops the rates, as the table's own
+    control does."""
+    from datawash.foi.disclosure import RATES_NOT_GIVEN, apply_disclosure_control, withhold_more
+
+    table = StatTable(name="foi_timeliness", title="t", columns=["year", "on_time", "late"],
+                      rows=[["2023", 40, 12]], parameters={"period": "calendar"},
+                      count_notes=["77% of the responses sent were on time."])  # fmt: skip
+    safe, _ = apply_disclosure_control(table, 5)
+    assert safe.shown_notes[-1] == "77% of the responses sent were on time."
+    more, changed = withhold_more(safe, [(0, 2)], 5)
+    assert changed and more.rows[0][2] == "withheld"
+    assert "77% of the responses sent were on time." not in more.shown_notes
+    assert RATES_NOT_GIVEN in more.shown_notes
 
 
 def _given_away_here(cells: list[Any]) -> list[int]:
@@ -828,3 +848,40 @@ def test_every_record_the_importer_accepts_is_in_an_atom_of_the_system(
                 checked += 1
                 assert tuple(held) in atoms, (rec, [c.scope for c in cells])
     assert checked > 1000  # records that some cell counts: the check is not vacuous
+
+
+def test_figures_that_do_not_add_up_elsewhere_do_not_drop_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """People counted in two roles make an unrelated, linked table not add up as sums; the
+    rules of the dates must still be read (found in review): 7 people with any outcome,
+    placed by the date of outcome, are the people with a real outcome (only they have the
+    date), so two hidden parts of 7 are each 3 or 4, and the new table is refused."""
+    from datawash.foi import linked
+    from datawash.foi.linked import DIMENSIONS, NOT_RECORDED, UNIVERSE, Scope, _Cell, _protect
+
+    monkeypatch.setattr(linked, "_today", lambda: TODAY)
+    cat, role, out = (DIMENSIONS.index(x) for x in ("category", "role", "outcome"))
+    c0, c1, c2 = UNIVERSE["category"][:3]
+    real = frozenset(v for v in UNIVERSE["outcome"] if v != NOT_RECORDED)
+
+    def scope(cats: list[str], field: str = "outcome", outcomes: frozenset[str] | None = None,
+              roles: list[str] | None = None, start: date = date(2020, 1, 1),
+              end: date = date(2021, 1, 1)) -> Scope:  # fmt: skip
+        dims: list[frozenset[str] | None] = [None] * len(DIMENSIONS)
+        dims[cat], dims[out] = frozenset(cats), outcomes
+        dims[role] = frozenset(roles) if roles else None
+        return Scope("register:people", tuple(dims), start, end, field)
+
+    published = [
+        _Cell(scope([c0, c1]), 7, False, table=0),
+        _Cell(scope([c1, c2], "recorded", start=date(1990, 1, 1), end=TODAY), 100, False, table=1),
+        _Cell(scope([c2], roles=["officer"]), 10, False, table=2),
+        _Cell(scope([c2], roles=["staff"]), 10, False, table=2),
+        _Cell(scope([c2]), 15, False, table=2),  # one person in both roles: not a sum
+    ]
+    new = StatTable(name="register_count", title="New", columns=["period", "category", "people"],
+                    rows=[["2020", c0, "fewer than 5"], ["2020", c1, "fewer than 5"]])  # fmt: skip
+    mine = {(0, 2): scope([c0], outcomes=real), (1, 2): scope([c1], outcomes=real)}
+    with pytest.raises(InputError, match="would give away a count withheld"):
+        _protect(new, [list(r) for r in new.rows], mine, published, 5)

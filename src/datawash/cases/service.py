@@ -119,7 +119,9 @@ def import_register(
                 )
             except InputError as exc:
                 problems.append(Problem(*where, "outcome", str(exc)))
-    problems += _stored_against_new_case_dates(session, cases, allegations, cases_path)
+    problems += _stored_against_new_case_dates(
+        session, cases, allegations, cases_path, existing_cases
+    )
     if problems:
         raise ValidationFailed(problems)
     existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
@@ -196,32 +198,39 @@ def _stored_against_new_case_dates(
     cases: list[dict[str, Any]],
     allegations: list[dict[str, Any]],
     cases_path: Path,
+    existing_cases: dict[str, Case],
 ) -> list[Problem]:
-    """A case imported again with a later recorded date, or an earlier closed date, is
-    checked against its allegations already stored and not in this file: the rules on dates
-    hold for the whole register, not only for the rows of one import (disclosure control
-    relies on them: foi/linked.py)."""
+    """A case imported again with another recorded or closed date is checked against its
+    allegations already stored and not in this file: the rules on dates hold for the whole
+    register, not only for the rows of one import (disclosure control relies on them:
+    foi/linked.py). Only cases whose dates change are checked."""
+    changed = {
+        c["case_id"]: c
+        for c in cases
+        if (old := existing_cases.get(c["case_id"])) is not None
+        and (old.recorded_on != c["recorded_on"] or old.closed_on != c["closed_on"])
+    }
+    if not changed:
+        return []
     in_file = {a["allegation_id"] for a in allegations}
     out: list[Problem] = []
-    for c in cases:
+    # One read of the stored allegations (grouped here), not a query per case.
+    for a in session.scalars(select(Allegation).order_by(Allegation.allegation_id)):
+        c = changed.get(a.case_id)
+        if c is None or a.allegation_id in in_file:
+            continue
         where = (str(cases_path), c["_row"])
-        stored = session.scalars(
-            select(Allegation).where(
-                Allegation.case_id == c["case_id"], Allegation.allegation_id.not_in(in_file)
-            )
-        ).all()
-        for a in stored:
-            dated = [f for f in AFTER_RECORDED if (v := getattr(a, f)) and v < c["recorded_on"]]
-            if dated:
-                why = f"after the {dated[0]} of allegation {a.allegation_id}"
-                out.append(Problem(*where, "recorded_on", why))
-            closed = c["closed_on"]
-            if closed and a.outcome is None:
-                why = f"allegation {a.allegation_id} has no outcome yet"
-                out.append(Problem(*where, "closed_on", why))
-            elif closed and a.outcome_on is not None and a.outcome_on > closed:
-                why = f"before the outcome of allegation {a.allegation_id}"
-                out.append(Problem(*where, "closed_on", why))
+        dated = [f for f in AFTER_RECORDED if (v := getattr(a, f)) and v < c["recorded_on"]]
+        if dated:
+            why = f"after the {dated[0]} of allegation {a.allegation_id}"
+            out.append(Problem(*where, "recorded_on", why))
+        closed = c["closed_on"]
+        if closed and a.outcome is None:
+            why = f"allegation {a.allegation_id} has no outcome yet"
+            out.append(Problem(*where, "closed_on", why))
+        elif closed and a.outcome_on is not None and a.outcome_on > closed:
+            why = f"before the outcome of allegation {a.allegation_id}"
+            out.append(Problem(*where, "closed_on", why))
     return out
 
 
@@ -414,6 +423,9 @@ def close_case(session: Session, actor: Actor, *, case_id: str, closed_on: date)
         raise InputError(
             f"case {case_id} has allegations without an outcome: {', '.join(undecided)}"
         )
+    late = [a.allegation_id for a in case.allegations if a.outcome_on and a.outcome_on > closed_on]
+    if late:
+        raise InputError(f"case {case_id} has outcomes after that date: {', '.join(late)}")
     if closed_on < case.recorded_on:
         raise InputError("a case cannot close before it was recorded")
     if closed_on > clock.today():

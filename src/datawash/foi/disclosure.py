@@ -22,6 +22,9 @@ from datawash.stats.tables import Cell, StatTable
 WITHHELD = "withheld"
 
 
+RATES_NOT_GIVEN = "Rates and shares are not given: they would reveal the figures withheld."
+
+
 def fewer_than(threshold: int) -> str:
     return f"fewer than {threshold}"
 
@@ -152,14 +155,17 @@ def withhold_more(
     rows = [list(r) for r in values]
     for r, c in set(hidden) - before:
         rows[r][c] = WITHHELD
+    # Rates and shares shown while nothing was hidden would give the withheld figures back.
     notes = list(safe.notes)
+    if safe.count_notes and RATES_NOT_GIVEN not in notes:
+        notes.append(RATES_NOT_GIVEN)
     note = (
         "Some figures are withheld so that, read beside figures already published, they "
         "do not give away a count withheld."
     )
     if note not in notes:
         notes.append(note)
-    return replace(safe, rows=rows, notes=notes), decision.secondary
+    return replace(safe, rows=rows, notes=notes, count_notes=[]), decision.secondary
 
 
 def _withhold_until_safe(
@@ -215,9 +221,7 @@ def _published(
         out_rows[r][c] = fewer_than(threshold) if kind == "primary" else WITHHELD
     notes = list(table.notes)
     if hidden and table.count_notes:
-        notes.append("Rates and shares are not given: they would reveal the figures withheld.")
-    elif table.count_notes:
-        notes += table.count_notes
+        notes.append(RATES_NOT_GIVEN)
     if decision.primary:
         notes.append(
             f"Counts from 1 to {threshold - 1} are shown as '{fewer_than(threshold)}' so that no "
@@ -239,6 +243,8 @@ def _published(
         notes=notes,
         lines=[list(line) for line in table.lines],
         headings=list(table.headings),
+        # Shown after the notes while nothing is withheld (withhold_more drops them later).
+        count_notes=[] if hidden else list(table.count_notes),
     )
     return safe
 
@@ -282,16 +288,46 @@ _QUALIFIERS = (
 )
 
 
+# Words before a number that names a part of something, not a count.
+_NUMBERED = frozenset(
+    {
+        "schedule",
+        "section",
+        "part",
+        "table",
+        "question",
+        "paragraph",
+        "annex",
+        "appendix",
+        "chapter",
+        "regulation",
+        "article",
+        "page",
+        "figure",
+        "item",
+        "rule",
+    }
+)
+
+
 def small_counts_in_text(text: str, threshold: int) -> list[str]:
     """The phrases of ``text`` that state a count from 1 to threshold-1 of people or cases
     ("two officers", "3 allegations", "one member of staff"): what the tables would show as
     "fewer than N" must not be written out beside them. Numbers that count anything else
     (dates, sections, days) are not read."""
     words = "|".join(_NUMBER_WORDS[: max(0, min(threshold - 1, len(_NUMBER_WORDS)))])
-    number = rf"\b(\d+|{words})\b" if words else r"\b(\d+)\b"
+    # Not part of a larger number (3,004; 0.3; 1-4).
+    number = (
+        rf"(?<![\d.,-])\b(\d+|{words})\b(?![.,-]?\d)"
+        if words
+        else r"(?<![\d.,-])\b(\d+)\b(?![.,-]?\d)"
+    )
     found = []
     pattern = rf"{number}\s+(?:{_QUALIFIERS}\s+){{0,3}}{_COUNTED}\b"
     for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+        before = text[: m.start()].split()
+        if before and before[-1].lower().strip("(") in _NUMBERED:
+            continue  # "Schedule 3 complaints", "section 2 cases": a number of a part
         value = m.group(1).lower()
         n = int(value) if value.isdigit() else _NUMBER_WORDS.index(value) + 1
         if 0 < n < threshold:

@@ -283,6 +283,8 @@ def _live_day(cells: list[_Cell]) -> date | None:
     """The day live or completed is counted at, in a system with a live table (one day a
     system: see _systems)."""
     days = sorted({c.scope.kind.split("@")[1] for c in cells if "@" in c.scope.kind})
+    if len(days) > 1:  # _systems never links two days' live tables
+        raise ValueError(f"a system of live tables of more than one day: {days}")
     return date.fromisoformat(days[0]) if days else None
 
 
@@ -694,8 +696,11 @@ def _published_again(
     if safe.name not in REPEATED_STATISTICS:
         return safe, []
 
-    def key(t: StatTable) -> tuple[str, object, object]:
-        return (t.name, t.parameters.get("run_id"), t.parameters.get("period"))
+    def key(t: StatTable) -> tuple[str, object]:
+        # What makes two answers the same table: the run for progress, the kind of year
+        # for timeliness (rows are matched by their labels: years, measures).
+        what = "run_id" if t.name == "wash_progress" else "period"
+        return (t.name, t.parameters.get(what))
 
     before: dict[tuple[str, str], list[int]] = {}
     for table in published:
@@ -805,14 +810,17 @@ def _protect(
             for pos, scope in mine.items()
         ]
         n_atoms, masks, possible = _system(system)
-        if not _feasible(system, masks, threshold):
-            # The published figures contradict a rule of the dates (the register changed
-            # between two answers, or holds a row the importer would now refuse): they are
-            # read without the rules, as sums still, rather than only as "at most the sum".
-            n_atoms, masks, possible = _system(system, rules=False)
         if not n_atoms:
             break
         exposed = _given_away(system, masks, threshold, possible)
+        if not _feasible(system, masks, threshold):
+            # The figures cannot all hold as sums with the rules of the dates (people in two
+            # categories, or a register that changed between two answers): what is given
+            # away is read both with the rules (sums, else "at most the sum", else nothing
+            # taken as safe) and without them, as sums; either is a reader's reading.
+            _n, bare, bare_possible = _system(system, rules=False)
+            more = _given_away(system, bare, threshold, bare_possible) if _n else []
+            exposed = sorted({*exposed, *more})
         if not exposed:
             break
         # What gives it away runs through the cells that overlap it: withhold, in the new

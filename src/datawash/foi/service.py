@@ -512,8 +512,9 @@ def answer_question(
         # The tables show these as "fewer than N": the text must not write them out.
         raise InputError(
             f"the answer's text states a count from 1 to {threshold - 1} "
-            f"({'; '.join(repr(x) for x in stated)}): write {fewer_than(threshold)!r}, or "
-            "record why small counts may be disclosed here"
+            f"({'; '.join(repr(x) for x in stated)}): write {fewer_than(threshold)!r}; or, if "
+            "small counts may be disclosed here, record why (that publishes this answer's "
+            "tables without suppression too)"
         )
     procedural = [c for c in citations if c.exemption.kind == "procedural"]
     if procedural and (statistics or len(citations) > len(procedural)):
