@@ -885,3 +885,26 @@ def test_figures_that_do_not_add_up_elsewhere_do_not_drop_the_rules(
     mine = {(0, 2): scope([c0], outcomes=real), (1, 2): scope([c1], outcomes=real)}
     with pytest.raises(InputError, match="would give away a count withheld"):
         _protect(new, [list(r) for r in new.rows], mine, published, 5)
+
+
+def test_the_change_of_figures_withheld_between_two_answers_is_not_given_away() -> None:
+    """Found in review: 30 -> 40 in all, one part 10 -> 18 shown, the other two hidden: they
+    grew by 2 together. Read with the earlier answer, the sums of changes are controlled too."""
+    from datawash.foi.linked import _published_again
+
+    def progress(total: int, a: object, b: object, c: object) -> StatTable:
+        return StatTable(name="wash_progress", title="p", columns=["measure", "number"],
+                         rows=[["all", total], ["a", a], ["b", b], ["c", c]],
+                         parameters={"run_id": 1},
+                         lines=[[(0, 1), (1, 1), (2, 1), (3, 1)]])  # fmt: skip
+
+    first = progress(30, 10, 10, 10)
+    later = progress(40, 18, "withheld", "withheld")  # as its own control could publish it
+    safe, changed = _published_again(later, [first], 5)
+    assert changed
+    assert "withheld" in (safe.rows[0][1], safe.rows[1][1])  # the total or the part shown
+    # Grown by 5 or more together: nothing to give away.
+    assert _published_again(progress(50, 18, "withheld", "withheld"), [first], 5)[1] == []
+    # One part withheld now, shown before: its change is pinned, so its value would be.
+    safe, changed = _published_again(progress(40, 18, 11, "withheld"), [first], 5)
+    assert changed

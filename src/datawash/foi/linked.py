@@ -41,6 +41,7 @@ its own table and against its own earlier answers, figure by figure (_published_
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -702,10 +703,9 @@ def _published_again(
         what = "run_id" if t.name == "wash_progress" else "period"
         return (t.name, t.parameters.get(what))
 
+    earlier = [t for t in published if key(t) == key(safe)]
     before: dict[tuple[str, str], list[int]] = {}
-    for table in published:
-        if key(table) != key(safe):
-            continue
+    for table in earlier:
         for row in table.rows:
             for c in table.count_columns:
                 if isinstance(v := row[c], int) and not isinstance(v, bool):
@@ -718,9 +718,58 @@ def _published_again(
         and any(0 < abs(now - v) < threshold
                 for v in before.get((str(row[0]), safe.columns[c]), []))
     ]  # fmt: skip
-    if not moved:
-        return safe, []
-    return withhold_more(safe, moved, threshold)
+    result, names = withhold_more(safe, moved, threshold) if moved else (safe, [])
+    # The table's sums hold for the changes too: the change of a total less the changes of
+    # the parts shown is the change of the parts withheld (30 -> 40 beside 10 -> 18: the
+    # other two grew by 2 together). Withhold more until no change is given away.
+    for _ in range(sum(len(r) for r in safe.rows) + 1):
+        more = _change_given_away(result, earlier, threshold)
+        if more is None:
+            break
+        result, named = withhold_more(result, [more], threshold)
+        names += named
+    return result, names
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _change_given_away(
+    table: StatTable, earlier: list[StatTable], threshold: int
+) -> tuple[int, int] | None:
+    """A cell of ``table`` to withhold because, read beside an earlier answer, a line's
+    changes pin a withheld figure (one part hidden, its old or new value shown) or sum the
+    withheld parts' changes to 1 to N-1; None when nothing is given away."""
+    for old in earlier:
+        then = {
+            (str(row[0]), old.columns[c]): row[c] for row in old.rows for c in old.count_columns
+        }
+
+        def now(cell: tuple[int, int]) -> int | None:
+            return _count(table.rows[cell[0]][cell[1]])
+
+        def was(cell: tuple[int, int], seen: Mapping[tuple[str, str], object] = then) -> int | None:
+            return _count(seen.get((str(table.rows[cell[0]][0]), table.columns[cell[1]])))
+
+        def change(cell: tuple[int, int]) -> int | None:
+            a, b = now(cell), was(cell)
+            return a - b if a is not None and b is not None else None
+
+        for total, *parts in table.all_lines():
+            whole = change(total)
+            hidden = [p for p in parts if change(p) is None]
+            if whole is None or not hidden:
+                continue
+            shown = [p for p in parts if p not in hidden]
+            rest = whole - sum(change(p) or 0 for p in shown)
+            one_known = len(hidden) == 1 and (
+                now(hidden[0]) is not None or was(hidden[0]) is not None
+            )
+            if one_known or 0 < abs(rest) < threshold:
+                visible = [(v, p) for p in shown if (v := now(p)) is not None]
+                return min(visible)[1] if visible else total
+    return None
 
 
 def _date_pairs(
