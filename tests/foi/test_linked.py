@@ -429,33 +429,40 @@ def test_a_system_too_large_to_check_refuses_the_table(monkeypatch: pytest.Monke
         protect_linked(total, [by_role], 5)
 
 
+def _random_scope(rnd: Any, all_values: float, first_year: int, fields: list[str]) -> Any:
+    """A random population: each dimension all values (with chance ``all_values``) or a
+    random set of them, a span of financial years from ``first_year``, one of ``fields``."""
+    from datawash.foi.linked import DIMENSIONS, UNIVERSE, Scope
+
+    dims = tuple(
+        None if rnd.random() < all_values
+        else frozenset(rnd.sample(UNIVERSE[d], rnd.randint(1, len(UNIVERSE[d]))))
+        for d in DIMENSIONS
+    )  # fmt: skip
+    y = rnd.randint(first_year, 2022)
+    end = date(rnd.randint(y + 1, 2024), 4, 1)
+    return Scope("register:people", dims, date(y, 4, 1), end, rnd.choice(fields))
+
+
 def test_each_cells_atoms_are_built_as_their_definition_says(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The Kronecker-built masks against the plain definition, atom by atom, on random
     cells: an atom is one value class per dimension and one span, the last varying fastest."""
     import random
-    from datetime import date as day
     from itertools import pairwise, product
 
     import numpy as np
 
     from datawash.foi import linked
-    from datawash.foi.linked import DIMENSIONS, UNIVERSE, Scope, _atoms, _Cell, _has
+    from datawash.foi.linked import DIMENSIONS, UNIVERSE, _atoms, _Cell, _has
 
     monkeypatch.setattr(linked, "MAX_RAW_ATOMS", 10**9)  # the construction, however large
     rnd = random.Random(7)
     for _ in range(40):
         cells = []
         for _ in range(rnd.randint(1, 5)):
-            dims = tuple(
-                None if rnd.random() < 0.6
-                else frozenset(rnd.sample(UNIVERSE[d], rnd.randint(1, len(UNIVERSE[d]))))
-                for d in DIMENSIONS
-            )  # fmt: skip
-            y = rnd.randint(2015, 2022)
-            end = day(rnd.randint(y + 1, 2024), 4, 1)
-            cells.append(_Cell(Scope("register:people", dims, day(y, 4, 1), end), 3, new=False))
+            cells.append(_Cell(_random_scope(rnd, 0.6, 2015, ["outcome"]), 3, new=False))
         n_atoms, masks, _possible = _atoms(cells)
         classes = []
         for i, d in enumerate(DIMENSIONS):
@@ -562,7 +569,7 @@ def test_the_system_read_is_the_grid_with_alike_and_empty_atoms_merged(
     import numpy as np
 
     from datawash.foi import linked
-    from datawash.foi.linked import DIMENSIONS, UNIVERSE, Scope, _atoms, _Cell, _system
+    from datawash.foi.linked import _atoms, _Cell, _system
 
     monkeypatch.setattr(linked, "_today", lambda: TODAY)
     rnd = random.Random(11)
@@ -570,15 +577,7 @@ def test_the_system_read_is_the_grid_with_alike_and_empty_atoms_merged(
     for _ in range(30):
         cells = []
         for _ in range(rnd.randint(1, 6)):
-            dims = tuple(
-                None if rnd.random() < 0.7
-                else frozenset(rnd.sample(UNIVERSE[d], rnd.randint(1, len(UNIVERSE[d]))))
-                for d in DIMENSIONS
-            )  # fmt: skip
-            y = rnd.randint(1983, 2022)
-            end = date(rnd.randint(y + 1, 2024), 4, 1)
-            scope = Scope("register:people", dims, date(y, 4, 1), end, rnd.choice(fields))
-            cells.append(_Cell(scope, 3, new=False))
+            cells.append(_Cell(_random_scope(rnd, 0.7, 1983, fields), 3, new=False))
         _n, raw, possible = _atoms(cells)
         grid = np.vstack(raw)[:, (possible > 0) & (np.vstack(raw).sum(axis=0) > 0)]
         expected = {tuple(col) for col in grid.T}
