@@ -4,6 +4,7 @@ exactly what they would on the whole extract."""
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from datawash.auth.service import SYSTEM
 from datawash.config import Settings
 from datawash.db import session_scope
 from datawash.linkage import engine
-from datawash.linkage.comparisons import HOUSEHOLD_ZONE
+from datawash.linkage.comparisons import HOUSEHOLD_ZONE, MISSING_LABEL
 from datawash.review.service import wash as run_wash
 from datawash.wash.models import WashCandidate, WashRun
 
@@ -159,3 +160,85 @@ def test_relatives_at_one_address_weigh_less_than_with_independent_evidence(
     # Absent from the conditioned run: below even the floor kept here (p < 0.0001).
     lower = sum(conditioned.get(k, -1e9) < w - 1 for k, w in independent.items())
     assert lower >= 0.8 * len(independent)
+
+
+def _dob_model() -> dict[str, Any]:
+    from datawash.linkage.comparisons import date_of_birth
+
+    comp = date_of_birth()
+    for lv in comp["comparison_levels"]:
+        if not lv.get("is_null_level"):
+            lv.setdefault("m_probability", 0.05)
+            lv["u_probability"] = 0.01
+    same = next(lv for lv in comp["comparison_levels"] if lv["label_for_charts"] == "same")
+    same.update(m_probability=0.8, u_probability=0.0001)
+    return {"comparisons": [comp]}
+
+
+def _level(model: dict[str, Any], label: str) -> dict[str, Any]:
+    levels = model["comparisons"][0]["comparison_levels"]
+    return next(lv for lv in levels if lv["label_for_charts"] == label)
+
+
+def test_a_missing_date_of_birth_weighs_what_true_records_and_others_say() -> None:
+    model = _dob_model()
+    # True records lack the date 7 times in 100, any record 1 in 1,000: evidence for.
+    out = engine.condition_on_missing(model, {"date_of_birth": (0.07, 0.001)})
+    missing = _level(out, MISSING_LABEL)
+    assert "is_null_level" not in missing and missing["fix_m_probability"]
+    assert math.log2(missing["m_probability"] / missing["u_probability"]) == pytest.approx(
+        math.log2(70), abs=1e-6
+    )
+    # The other levels are scaled to the pairs with a date, their weights hardly move ...
+    same = _level(out, "same")
+    assert same["m_probability"] == pytest.approx(0.8 * 0.93)
+    assert same["u_probability"] == pytest.approx(0.0001 * 0.999)
+    # ... the m of the whole comparison still adds up as before, with the missing share.
+    total = sum(lv["m_probability"] for lv in out["comparisons"][0]["comparison_levels"])
+    before = sum(
+        lv["m_probability"] for lv in model["comparisons"][0]["comparison_levels"]
+        if not lv.get("is_null_level")
+    )  # fmt: skip
+    assert total == pytest.approx(before * 0.93 + 0.07)
+    # Missing as often among true records as among any: neutral; not measured: untouched.
+    even = _level(engine.condition_on_missing(model, {"date_of_birth": (0.05, 0.05)}),
+                  MISSING_LABEL)  # fmt: skip
+    assert even["m_probability"] == pytest.approx(even["u_probability"])
+    assert engine.condition_on_missing(model, {}) == model
+
+
+def test_a_missing_value_is_never_stronger_evidence_than_any_value() -> None:
+    model = _dob_model()
+    strongest = math.log2(0.8 / 0.0001)
+    weakest = math.log2(1e-8 / 0.01)  # a generation apart, fixed by design
+    up = _level(engine.condition_on_missing(model, {"date_of_birth": (0.9, 1e-9)}),
+                MISSING_LABEL)  # fmt: skip
+    down = _level(engine.condition_on_missing(model, {"date_of_birth": (1e-12, 0.5)}),
+                  MISSING_LABEL)  # fmt: skip
+    assert math.log2(up["m_probability"] / up["u_probability"]) == pytest.approx(strongest)
+    assert math.log2(down["m_probability"] / down["u_probability"]) == pytest.approx(weakest)
+
+
+def test_how_often_a_value_is_missing_is_counted_among_anchor_pairs_and_all_pairs() -> None:
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE {engine.WORKFORCE} AS SELECT * FROM (VALUES
+        ('P1', DATE '1980-01-02', 'ann', 'lee', 'AB1 2CD', '1 x', 'F', '1 x st'),
+        ('P2', DATE '1975-05-06', 'bob', 'kay', 'AB1 2CE', '2 y', 'M', '2 y st'))
+        t(unique_id, dob, fn1, sn, pc, addr_key, gender, addr)""")
+    # 150 records of P1 at P1's address, 30 of them without a date of birth; 50 other
+    # records elsewhere, 10 without one: m = 30/150, u = 40/200 (no person lacks one).
+    con.execute(f"""CREATE TABLE {engine.RECORDS} AS
+        SELECT 'R' || i AS unique_id, CASE WHEN i < 30 THEN NULL ELSE DATE '1980-01-02' END
+               AS dob, 'ann' AS fn1, 'lee' AS sn, 'AB1 2CD' AS pc, '1 x' AS addr_key,
+               'F' AS gender, '1 x st' AS addr FROM range(150) r(i)
+        UNION ALL
+        SELECT 'S' || i, CASE WHEN i < 10 THEN NULL ELSE DATE '1960-03-04' END, 'cy', 'orr',
+               'ZZ9 9ZZ', '9 z', NULL, '9 z st' FROM range(50) r(i)""")
+    got = engine.missing_probabilities(con)
+    m, u = got["date_of_birth"]
+    assert m == pytest.approx(30.5 / 151) and u == pytest.approx(40 / 200)
+    # Gender and address: anchored on the full name and date of birth (120 pairs), none of
+    # which lacks either; only the extract's other records lack a gender.
+    m_g, u_g = got["gender"]
+    assert m_g == pytest.approx(0.5 / 121) and u_g == pytest.approx(50 / 200)
+    assert "address" not in got  # nobody lacks an address: the level cannot occur

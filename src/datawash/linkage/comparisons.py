@@ -45,6 +45,28 @@ def _else(label: str = "different") -> dict[str, Any]:
     return {"sql_condition": "ELSE", "label_for_charts": label}
 
 
+# A value missing on one side. Splink weighs it 0 (the null level), which assumes a true
+# record lacks the value as often as any other record does. Where that can be measured it is
+# (engine.missing_probabilities), and the level then carries a weight like any other. One
+# side's test per comparison, written with {p} (a table alias) and {s} (Splink's _l or _r).
+MISSING_LABEL = "missing on one side"
+MISSING_SIDE = {
+    "date_of_birth": '{p}"dob{s}" IS NULL',
+    "gender": '{p}"gender{s}" IS NULL OR {p}"gender{s}" = \'X\'',
+    "address": '{p}"pc{s}" IS NULL AND {p}"addr{s}" IS NULL',
+}
+
+
+def missing_side(comparison: str, *, alias: str = "", suffix: str = "") -> str:
+    """One side's "this value is missing" test for ``comparison`` (see MISSING_SIDE)."""
+    return "(" + MISSING_SIDE[comparison].format(p=alias, s=suffix) + ")"
+
+
+def _missing_level(comparison: str) -> dict[str, Any]:
+    either = " OR ".join(missing_side(comparison, suffix=s) for s in ("_l", "_r"))
+    return _level(either, "missing", null=True)
+
+
 # Forename and surname keyed the other way round, allowing for the other perturbations
 # that come with it (a middle name, a short form, a slight misspelling).
 SWAPPED = (
@@ -148,7 +170,7 @@ def date_of_birth() -> dict[str, Any]:
         "output_column_name": "date_of_birth",
         "comparison_description": "date of birth",
         "comparison_levels": [
-            _level('"dob_l" IS NULL OR "dob_r" IS NULL', "missing", null=True),
+            _missing_level("date_of_birth"),
             _level('"dob_l" = "dob_r" AND NOT "dob_jan1_r"', "same"),
             _level('"dob_l" = "dob_r"', "same, but 1 January (often a placeholder)"),
             *near,
@@ -168,12 +190,7 @@ def gender() -> dict[str, Any]:
         "output_column_name": "gender",
         "comparison_description": "gender",
         "comparison_levels": [
-            _level(
-                '"gender_l" IS NULL OR "gender_r" IS NULL OR "gender_l" = \'X\' '
-                "OR \"gender_r\" = 'X'",
-                "missing",
-                null=True,
-            ),
+            _missing_level("gender"),
             _level('"gender_l" = "gender_r"', "same"),
             # Gender is mis-keyed now and then; a mismatch is evidence, not a veto.
             {**_else(), "m_probability": GENDER_DIFFERENT_M, "fix_m_probability": True},
@@ -187,11 +204,7 @@ def address() -> dict[str, Any]:
         "output_column_name": "address",
         "comparison_description": "address",
         "comparison_levels": [
-            _level(
-                '("pc_l" IS NULL AND "addr_l" IS NULL) OR ("pc_r" IS NULL AND "addr_r" IS NULL)',
-                "missing",
-                null=True,
-            ),
+            _missing_level("address"),
             _level('"pc_l" = "pc_r" AND "addr_key_l" = "addr_key_r"', "same postcode and house"),
             _level('"pc_l" = "pc_r"', "same postcode", tf="pc"),
             _level('"addr_key_l" = "addr_key_r"', "same house number and street"),

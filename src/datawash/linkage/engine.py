@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -257,6 +258,9 @@ def link(
     t_step = time.perf_counter()
     household_u, household_surname_m = household_probabilities(con, linker)
     timings["train_household"] = time.perf_counter() - t_step
+    t_step = time.perf_counter()
+    missing = missing_probabilities(con)
+    timings["train_missing"] = time.perf_counter() - t_step
     for table in (
         TRAINING_RECORDS,
         NAMESAKE_RECORDS,
@@ -289,6 +293,7 @@ def link(
         {k: _sig(v) for k, v in household_u.items()},
         {k: _sig(v) for k, v in household_surname_m.items()},
     )
+    model = condition_on_missing(model, {k: (_sig(m), _sig(u)) for k, (m, u) in missing.items()})
     model = smooth(model)
     scorer = Linker([left, right], model, log_level=None)
     _register_tf(con, db_api, scorer)
@@ -303,6 +308,7 @@ def link(
         + explain.pairs_sql(
             predictions.physical_name,
             confirmed_threshold=settings.confirmed_threshold,
+            comparisons=model["comparisons"],
         )
     )
     step("score", 1.0)
@@ -582,6 +588,92 @@ def condition_on_household(
         for key in ("tf_adjustment_column", "tf_adjustment_weight"):
             if key in plain:
                 zone[key] = plain[key]
+    return out
+
+
+# Where a true record is told apart from the others without the field: the pairs agreeing on
+# the other identifying fields (first choice first), where namesakes are rare. Relatives who
+# share a full name and a house have their own dates of birth, so they can only make a
+# missing date look rarer among true records than it is: the weight errs towards neutral.
+MISSING_ANCHORS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "date_of_birth": (("fn1", "sn", "pc", "addr_key"), ("fn1", "sn", "addr_key")),
+    "gender": (("fn1", "sn", "dob"),),
+    "address": (("fn1", "sn", "dob"),),
+}
+
+
+def missing_probabilities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, float]]:
+    """For each comparison of MISSING_ANCHORS: (m, u) of "missing on one side". m is the
+    share of anchor pairs (near-certain true pairs, see above) with the value missing on one
+    side; u the share of all workforce-extract pairs, exactly (a + b - ab from each side's
+    share missing). Left out (the level stays neutral) where there are fewer than
+    EM_MIN_PAIRS anchor pairs, or no record or person lacks the value."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, choices in MISSING_ANCHORS.items():
+        keys = next((k for k in choices if _pairs_agreeing(con, k) >= EM_MIN_PAIRS), None)
+        if keys is None:
+            continue
+        on = " AND ".join(f'l."{c}" = r."{c}"' for c in keys)
+        either = f"{comparisons.missing_side(name, alias='l.')} OR " + comparisons.missing_side(
+            name, alias="r."
+        )
+        n, k = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {either}) "
+            f"FROM {WORKFORCE} l JOIN {RECORDS} r ON {on}"
+        ).fetchone() or (0, 0)
+        a, b = (
+            float(con.execute(
+                f"SELECT avg(CASE WHEN {comparisons.missing_side(name)} THEN 1.0 ELSE 0.0 END) "
+                f"FROM {table}"
+            ).fetchone()[0] or 0.0)  # type: ignore[index]
+            for table in (WORKFORCE, RECORDS)
+        )  # fmt: skip
+        u = a + b - a * b
+        if u <= 0.0:
+            continue  # nobody lacks the value: the level cannot occur
+        # Half a pair either way, so that no anchor missing it is not taken as "never".
+        out[name] = ((k + 0.5) / (n + 1.0), u)
+    return out
+
+
+def condition_on_missing(
+    model: dict[str, Any], missing: dict[str, tuple[float, float]]
+) -> dict[str, Any]:
+    """Each comparison of ``missing`` weighs "missing on one side" by its (m, u) instead of
+    0: the null level becomes a level like the others (fixed, so neither EM nor reviewers'
+    labels move it), and the other levels' m and u are scaled to the pairs with the value
+    (each had been learnt among them), so that every comparison's m and u still add up.
+    The weight is kept within the comparison's other levels' weights: not knowing a value
+    is never stronger evidence, for or against, than any value it could have had."""
+    out: dict[str, Any] = json.loads(json.dumps(model))
+    for comp in out["comparisons"]:
+        got = missing.get(comp["output_column_name"])
+        null = next((lv for lv in comp["comparison_levels"] if lv.get("is_null_level")), None)
+        if got is None or null is None or null["label_for_charts"] != "missing":
+            continue
+        others = [lv for lv in comp["comparison_levels"] if lv is not null]
+        weights = [
+            math.log2(lv["m_probability"] / lv["u_probability"])
+            for lv in others
+            if isinstance(lv.get("m_probability"), (int, float))
+            and isinstance(lv.get("u_probability"), (int, float))
+            and lv["m_probability"] > 0
+            and lv["u_probability"] > 0
+        ]
+        if not weights:
+            continue
+        m, u = got
+        weight = min(max(math.log2(m / u), min(weights)), max(weights))
+        m = _sig(u * 2**weight)
+        for lv in others:
+            if lv.get("is_null_level"):
+                continue
+            for key, share in (("m_probability", m), ("u_probability", u)):
+                if isinstance(lv.get(key), (int, float)):
+                    lv[key] = _sig(float(lv[key]) * (1.0 - share))
+        null.pop("is_null_level")
+        null.update(label_for_charts=comparisons.MISSING_LABEL, m_probability=m,
+                    u_probability=u, fix_m_probability=True, fix_u_probability=True)  # fmt: skip
     return out
 
 

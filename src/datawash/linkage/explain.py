@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from datawash.linkage.comparisons import CONFIRMING_LEVELS, FIELD_LABELS, all_comparisons
+from datawash.linkage.comparisons import (
+    CONFIRMING_LEVELS,
+    FIELD_LABELS,
+    MISSING_LABEL,
+    all_comparisons,
+)
 
 
 def gamma_labels(comparison: dict[str, Any]) -> dict[int, str]:
     """Splink's comparison vector values: null levels are -1, the others count down to 0."""
     levels = comparison["comparison_levels"]
     non_null = [lv for lv in levels if not lv.get("is_null_level")]
-    labels: dict[int, str] = {-1: "missing on one side"}
+    labels: dict[int, str] = {-1: MISSING_LABEL}
     for i, level in enumerate(non_null):
         labels[len(non_null) - 1 - i] = level["label_for_charts"]
     return labels
@@ -26,10 +31,18 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def pairs_sql(predictions: str, *, confirmed_threshold: float) -> str:
-    """Pairs with band and explanation from a Splink predictions table."""
+def pairs_sql(
+    predictions: str,
+    *,
+    confirmed_threshold: float,
+    comparisons: list[dict[str, Any]] | None = None,
+) -> str:
+    """Pairs with band and explanation from a Splink predictions table scored with
+    ``comparisons`` (the model's: a trained model may weigh a missing value, which then is a
+    level of its own; default the comparisons as defined)."""
+    comps = comparisons if comparisons is not None else all_comparisons()
     parts = []
-    for comp in all_comparisons():
+    for comp in comps:
         name = comp["output_column_name"]
         cases = " ".join(
             f"WHEN {value} THEN {_sql_str(label)}" for value, label in gamma_labels(comp).items()
@@ -46,18 +59,18 @@ def pairs_sql(predictions: str, *, confirmed_threshold: float) -> str:
         unique_id_r AS record_id,
         match_probability,
         match_weight,
-        CASE WHEN match_probability >= {confirmed_threshold} AND {confirming_sql()}
+        CASE WHEN match_probability >= {confirmed_threshold} AND {confirming_sql(comps)}
             THEN 'confirmed' ELSE 'review' END AS band,
         [{", ".join(parts)}] AS explanation
     FROM {predictions}
     """
 
 
-def confirming_sql() -> str:
+def confirming_sql(comparisons: list[dict[str, Any]] | None = None) -> str:
     """The confirmed band's evidence rule (comparisons.CONFIRMING_LEVELS) on Splink's
     comparison vector."""
     parts = []
-    for comp in all_comparisons():
+    for comp in comparisons if comparisons is not None else all_comparisons():
         name = comp["output_column_name"]
         wanted = CONFIRMING_LEVELS.get(name)
         if wanted is None:
