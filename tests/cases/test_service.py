@@ -316,3 +316,38 @@ def test_a_case_is_not_closed_before_an_outcome(settings: Settings, tmp_path: Pa
                                outcome_on=date(2021, 5, 1), reason="decided")  # fmt: skip
         with pytest.raises(InputError, match="outcomes after that date: A3"):
             service.close_case(s, PSD, case_id="C2", closed_on=date(2021, 2, 1))
+
+
+def test_rows_kept_as_stored_are_checked_beside_the_rows_imported(
+    settings: Settings, tmp_path: Path
+) -> None:
+    c, a = _files(tmp_path)
+    with session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c, allegations_path=a)
+    with session_scope(settings) as s:
+        service.move_stage(s, PSD, allegation_id="A3", stage="hearing", reason="case to answer")
+        service.record_outcome(s, PSD, allegation_id="A3", outcome="dismissed",
+                               outcome_on=date(2021, 9, 1), reason="hearing")  # fmt: skip
+        service.close_case(s, PSD, case_id="C2", closed_on=date(2021, 10, 1))
+    # The old file again, with a new allegation on C2 and no outcome: C2 and A3 are kept as
+    # they are in datawash (closed, dismissed), and beside them the new allegation would be
+    # an allegation of a closed case without an outcome.
+    c2, a2 = _files(tmp_path, allegations=ALLEGATIONS + "A5,C2,P4,staff,sexual,investigation,,\n")
+    with pytest.raises(ValidationFailed) as err, session_scope(settings) as s:
+        service.import_register(s, PSD, cases_path=c2, allegations_path=a2, skip_conflicts=True)
+    found = {(Path(p.file).name, p.row, p.column) for p in err.value.problems}
+    assert ("allegations.csv", 5, "outcome") in found
+    assert any("closed" in p.message for p in err.value.problems if p.row == 5)
+    with session_scope(settings) as s:  # nothing written
+        assert s.get(Allegation, "A5") is None
+    # With an outcome before the case was closed the rest goes in.
+    c3, a3 = _files(
+        tmp_path,
+        allegations=ALLEGATIONS + "A5,C2,P4,staff,sexual,closed,no_case_to_answer,2021-09-15\n",
+    )
+    with session_scope(settings) as s:
+        done = service.import_register(
+            s, PSD, cases_path=c3, allegations_path=a3, skip_conflicts=True
+        )
+        assert done.allegations_inserted == 1 and done.conflicts
+        assert s.get(Allegation, "A5") is not None

@@ -87,41 +87,9 @@ def import_register(
     cases = _rows(con, cases_t.table)
     allegations = _rows(con, alleg_t.table)
     con.close()
-    problems: list[Problem] = []
-    known = {c["case_id"]: c for c in cases}
     existing_cases = {c.case_id: c for c in session.scalars(select(Case))}
-    for c in cases:
-        if c["closed_on"] and c["closed_on"] < c["recorded_on"]:
-            problems.append(Problem(str(cases_path), c["_row"], "closed_on", "before recorded_on"))
-    for a in allegations:
-        case = known.get(a["case_id"])
-        where = (str(allegations_path), a["_row"])
-        if case is None and a["case_id"] not in existing_cases:
-            problems.append(Problem(*where, "case_id", "no case with this case_id"))
-            continue
-        recorded = case["recorded_on"] if case else existing_cases[a["case_id"]].recorded_on
-        if a["outcome"] and not a["outcome_on"]:
-            problems.append(Problem(*where, "outcome_on", "an outcome needs its date"))
-        if a["outcome_on"] and not a["outcome"]:
-            problems.append(Problem(*where, "outcome", "a date of outcome without an outcome"))
-        if a["outcome_on"] and a["outcome_on"] < recorded:
-            problems.append(Problem(*where, "outcome_on", "before the case was recorded"))
-        closed = case["closed_on"] if case else existing_cases[a["case_id"]].closed_on
-        if closed and not a["outcome"]:
-            problems.append(Problem(*where, "outcome", "the case is closed: an outcome is needed"))
-        if closed and a["outcome_on"] and a["outcome_on"] > closed:
-            problems.append(Problem(*where, "outcome_on", "after the case was closed"))
-        problems += _beyond_outcome_problems(a, where, recorded)
-        if a["outcome"]:
-            try:
-                check_outcome(
-                    outcome=a["outcome"], stage=None, role=a["role_at_time"], recorded_on=recorded
-                )
-            except InputError as exc:
-                problems.append(Problem(*where, "outcome", str(exc)))
-    problems += _stored_against_new_case_dates(
-        session, cases, allegations, cases_path, existing_cases
-    )
+    paths = (cases_path, allegations_path)
+    problems = _problems(session, cases, allegations, existing_cases, paths)
     if problems:
         raise ValidationFailed(problems)
     existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
@@ -132,8 +100,15 @@ def import_register(
     if conflicts and not skip_conflicts:
         raise ValidationFailed(conflicts)
     skip = {(p.file, p.row) for p in conflicts}
-    cases = [c for c in cases if (str(cases_path), c["_row"]) not in skip]
-    allegations = [a for a in allegations if (str(allegations_path), a["_row"]) not in skip]
+    if skip:
+        cases = [c for c in cases if (str(cases_path), c["_row"]) not in skip]
+        allegations = [a for a in allegations if (str(allegations_path), a["_row"]) not in skip]
+        # A row left as it is stands beside the rows imported: the rules on dates must hold
+        # between them too (an allegation whose outcome is after the date its case was
+        # closed in datawash, say), so the rows kept are checked again against it.
+        problems = _problems(session, cases, allegations, existing_cases, paths)
+        if problems:
+            raise ValidationFailed(problems + conflicts)
 
     summary = ImportSummary(conflicts=conflicts)
     counts: Counter[str] = Counter()
@@ -186,6 +161,53 @@ def import_register(
         setattr(summary, key, n)
     session.flush()
     return summary
+
+
+def _problems(
+    session: Session,
+    cases: list[dict[str, Any]],
+    allegations: list[dict[str, Any]],
+    existing_cases: dict[str, Case],
+    paths: tuple[Path, Path],
+) -> list[Problem]:
+    """Every rule on the register's rows and dates, for these rows beside what is stored (a
+    case not among ``cases`` is taken as stored)."""
+    cases_path, allegations_path = paths
+    problems: list[Problem] = []
+    known = {c["case_id"]: c for c in cases}
+    for c in cases:
+        if c["closed_on"] and c["closed_on"] < c["recorded_on"]:
+            problems.append(Problem(str(cases_path), c["_row"], "closed_on", "before recorded_on"))
+    for a in allegations:
+        case = known.get(a["case_id"])
+        where = (str(allegations_path), a["_row"])
+        if case is None and a["case_id"] not in existing_cases:
+            problems.append(Problem(*where, "case_id", "no case with this case_id"))
+            continue
+        recorded = case["recorded_on"] if case else existing_cases[a["case_id"]].recorded_on
+        if a["outcome"] and not a["outcome_on"]:
+            problems.append(Problem(*where, "outcome_on", "an outcome needs its date"))
+        if a["outcome_on"] and not a["outcome"]:
+            problems.append(Problem(*where, "outcome", "a date of outcome without an outcome"))
+        if a["outcome_on"] and a["outcome_on"] < recorded:
+            problems.append(Problem(*where, "outcome_on", "before the case was recorded"))
+        closed = case["closed_on"] if case else existing_cases[a["case_id"]].closed_on
+        if closed and not a["outcome"]:
+            problems.append(Problem(*where, "outcome", "the case is closed: an outcome is needed"))
+        if closed and a["outcome_on"] and a["outcome_on"] > closed:
+            problems.append(Problem(*where, "outcome_on", "after the case was closed"))
+        problems += _beyond_outcome_problems(a, where, recorded)
+        if a["outcome"]:
+            try:
+                check_outcome(
+                    outcome=a["outcome"], stage=None, role=a["role_at_time"], recorded_on=recorded
+                )
+            except InputError as exc:
+                problems.append(Problem(*where, "outcome", str(exc)))
+    problems += _stored_against_new_case_dates(
+        session, cases, allegations, cases_path, existing_cases
+    )
+    return problems
 
 
 # The allegation dates never before the case was recorded (the importer's checks above).
