@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # "same forename and locality" rules then made 3.2 million of the 5.4 million pairs
     # scored at 1,000,000 records for 3 true pairs in the review band; docs/benchmarks.md.)
     max_comparisons_per_rule: int = 0
+    # Scoring takes the extract a slice at a time, so that about this many blocked pairs (the
+    # plan's count) are held at once: memory stays bounded at any size, and the pairs are
+    # the same whatever the number of slices (docs/benchmarks.md).
+    pairs_per_slice: int = Field(default=5_000_000, ge=1)
     random_seed: int = 42
     # A workforce date of birth outside these ages is reported as impossible.
     workforce_min_age: int = 16

@@ -242,3 +242,30 @@ def test_how_often_a_value_is_missing_is_counted_among_anchor_pairs_and_all_pair
     m_g, u_g = got["gender"]
     assert m_g == pytest.approx(0.5 / 121) and u_g == pytest.approx(50 / 200)
     assert "address" not in got  # nobody lacks an address: the level cannot occur
+
+
+def test_scoring_the_extract_a_slice_at_a_time_gives_the_same_pairs(
+    small_synth: Path, tmp_path: Path
+) -> None:
+    def run(**kw: Any) -> tuple[dict[str, float], list[tuple[Any, ...]], str]:
+        settings = Settings(data_dir=tmp_path / str(len(list(tmp_path.iterdir()))), **kw)
+        summary = run_wash(settings=settings, actor=SYSTEM,
+                           workforce=small_synth / "workforce.csv",
+                           records=small_synth / "records.csv")  # fmt: skip
+        with session_scope(settings) as s:
+            run = s.get(WashRun, summary.run_id)
+            assert run is not None and run.model_json
+            pairs = s.execute(
+                select(WashCandidate.person_id, WashCandidate.record_id,
+                       WashCandidate.match_probability, WashCandidate.band,
+                       WashCandidate.explanation)
+                .where(WashCandidate.run_id == run.id)
+                .order_by(WashCandidate.person_id, WashCandidate.record_id)
+            ).all()  # fmt: skip
+            return summary.timings, [tuple(p) for p in pairs], run.model_json
+
+    t_whole, whole, model = run()
+    t_sliced, sliced, model_sliced = run(pairs_per_slice=2_000)
+    assert t_whole["score_slices"] == 1 and t_sliced["score_slices"] >= 5
+    assert len(whole) > 100
+    assert sliced == whole and model_sliced == model

@@ -42,6 +42,7 @@ TRAINING_RECORDS = "dw_records_training"
 NAMESAKE_RECORDS = "dw_records_namesakes"
 HOUSEHOLD_RECORDS = "dw_records_households"
 PAIRS = "dw_pairs"
+SLICE = "dw_records_slice"
 TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
 U_MAX_PAIRS = 1_200_000
@@ -95,9 +96,18 @@ def _unobserved_level(record: logging.LogRecord) -> bool:
     return "unable to train m value" not in message and "unable to train u value" not in message
 
 
+def _weighed_missing(record: logging.LogRecord) -> bool:
+    """Drop Splink's "no null level" warning: a comparison whose missing value carries a
+    measured weight (condition_on_missing) has no null level on purpose."""
+    return "No null level found" not in record.getMessage()
+
+
 def _quiet_splink() -> None:
     for name in ("splink", "splink.internals"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    settings_log = logging.getLogger("splink.internals.settings")
+    if _weighed_missing not in settings_log.filters:
+        settings_log.addFilter(_weighed_missing)
     em = logging.getLogger("splink.internals.expectation_maximisation")
     if _unobserved_level not in em.filters:
         em.addFilter(_unobserved_level)
@@ -295,22 +305,40 @@ def link(
     )
     model = condition_on_missing(model, {k: (_sig(m), _sig(u)) for k, (m, u) in missing.items()})
     model = smooth(model)
-    scorer = Linker([left, right], model, log_level=None)
-    _register_tf(con, db_api, scorer)
-    t_predict = time.perf_counter()
-    predictions = scorer.inference.predict(threshold_match_probability=settings.review_threshold)
-    timings["score_predict"] = time.perf_counter() - t_predict
-    # Splink names each linker at random: not part of the model, and it would make two
-    # identical runs' models differ.
+    # Scoring, a slice of the extract at a time: in a link between the workforce and the
+    # extract a record's pairs depend on that record alone (the plan, the model and the
+    # term frequencies are the whole extract's, fixed above), so the slices give exactly the
+    # pairs of one predict, while the blocked pairs held at once stay bounded at any size.
+    slices = max(1, -(-sum(p.comparisons for p in planned) // settings.pairs_per_slice))
     model_json = json.dumps({k: v for k, v in model.items() if k != "linker_uid"}, sort_keys=True)
-    con.execute(
-        f"CREATE OR REPLACE TABLE {PAIRS} AS "
-        + explain.pairs_sql(
+    con.execute(f"DROP TABLE IF EXISTS {PAIRS}")
+    t_predict = time.perf_counter()
+    for i in range(slices):
+        part = right
+        if slices > 1:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {SLICE} AS SELECT * FROM {CANDIDATE_RECORDS} "
+                f"WHERE hash(unique_id) % {slices} = {i}"
+            )
+            part = db_api.register(SLICE, table_name=f"b_records_{i}",
+                                   dataset_display_name="b_records")  # fmt: skip
+        scorer = Linker([left, part], json.loads(model_json), log_level=None)
+        _register_tf(con, db_api, scorer)
+        predictions = scorer.inference.predict(
+            threshold_match_probability=settings.review_threshold
+        )
+        scored = explain.pairs_sql(
             predictions.physical_name,
             confirmed_threshold=settings.confirmed_threshold,
             comparisons=model["comparisons"],
         )
-    )
+        into = f"CREATE TABLE {PAIRS} AS " if i == 0 else f"INSERT INTO {PAIRS} "
+        con.execute(into + scored)
+        predictions.drop_table_from_database_and_remove_from_cache()
+        step("score", (i + 1) / (slices + 1))
+    con.execute(f"DROP TABLE IF EXISTS {SLICE}")
+    timings["score_predict"] = time.perf_counter() - t_predict
+    timings["score_slices"] = float(slices)
     step("score", 1.0)
     timings["score"] = time.perf_counter() - t3
     timings["score_explain"] = timings["score"] - timings["score_predict"]
