@@ -269,3 +269,17 @@ def test_scoring_the_extract_a_slice_at_a_time_gives_the_same_pairs(
     assert t_whole["score_slices"] == 1 and t_sliced["score_slices"] >= 5
     assert len(whole) > 100
     assert sliced == whole and model_sliced == model
+
+
+def test_splinks_no_null_level_warning_is_dropped_and_nothing_else(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A comparison whose missing value carries a measured weight has no null level on
+    purpose: Splink's warning about it (once per comparison and linker, every slice) is
+    dropped; its other warnings are not."""
+    engine._quiet_splink()
+    log = logging.getLogger("splink.internals.settings")
+    with caplog.at_level(logging.WARNING):
+        log.warning("Warning: No null level found for comparison gender.")
+        log.warning("something else")
+    assert [r.getMessage() for r in caplog.records] == ["something else"]
