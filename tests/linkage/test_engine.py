@@ -283,3 +283,14 @@ def test_splinks_no_null_level_warning_is_dropped_and_nothing_else(
         log.warning("Warning: No null level found for comparison gender.")
         log.warning("something else")
     assert [r.getMessage() for r in caplog.records] == ["something else"]
+
+
+def test_em_samples_enough_of_a_large_block_to_hold_its_matches() -> None:
+    # Small and 10,000,000-record blocks: the usual sample (nothing changes there).
+    assert engine.em_sample_size(445_028, 2_573) == engine.EM_MAX_PAIRS
+    assert engine.em_sample_size(4_422_082, 2_692) == engine.EM_MAX_PAIRS
+    # 30,000,000 records: 1,000,000 pairs would hold 227 full-name pairs; 600 are kept.
+    size = engine.em_sample_size(13_257_357, 3_003)
+    assert size * 3_003 >= 600 * 13_257_357 > (size - 1) * 3_003
+    assert engine.em_sample_size(5_000_000, 10) == 5_000_000  # never more than the block
+    assert engine.em_sample_size(5_000_000, 0) == engine.EM_MAX_PAIRS

@@ -50,6 +50,13 @@ EM_MAX_PAIRS = 1_000_000
 # The share of records (each side) Splink's probe draws to estimate a block's size before
 # sampling it down to EM_MAX_PAIRS (Splink's default).
 EM_PROBE_SHARE = 0.01
+# EM's sample of a block keeps at least this many pairs agreeing on the full name too (near
+# certain matches): the fewest with which EM was seen to learn the truth. The true records
+# do not grow with the extract, its block does: at 10,000,000 records a 1,000,000-pair
+# sample of the date-of-birth block held 609 such pairs and learnt what the whole block
+# teaches; at 30,000,000 it held 227, and EM took the people at one address for the
+# matches (m of "address elsewhere" 0.001, recall 0.61). docs/benchmarks.md.
+EM_MIN_SAME_NAME = 600
 # Below this many pairs agreeing on a training rule, EM learns noise: the step is skipped.
 EM_MIN_PAIRS = 100
 # Below this many random pairs the estimated u is noise: the fallback model's is used.
@@ -250,11 +257,12 @@ def link(
         ("em_name", name_rule, name_columns),
     ):
         t_step = time.perf_counter()
-        if _pairs_agreeing(con, columns) >= EM_MIN_PAIRS:
+        block = _pairs_agreeing(con, columns)
+        if block >= EM_MIN_PAIRS:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule,
                 fix_u_probabilities=True,
-                max_pairs=EM_MAX_PAIRS,
+                max_pairs=em_sample_size(block, _pairs_agreeing(con, ("fn1", "sn", *columns))),
                 record_sample_proportion=EM_PROBE_SHARE,
             )
         else:
@@ -777,6 +785,15 @@ def _reachable(
     )
     con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {RECORDS} r WHERE {agree}")
     return target
+
+
+def em_sample_size(block: int, same_name: int) -> int:
+    """How many of a block's ``block`` pairs EM samples: EM_MAX_PAIRS, or more where that
+    many would hold fewer than EM_MIN_SAME_NAME of its ``same_name`` pairs agreeing on the
+    full name too (never more than the block)."""
+    if same_name <= 0 or block * EM_MIN_SAME_NAME <= EM_MAX_PAIRS * same_name:
+        return EM_MAX_PAIRS
+    return min(block, -(-block * EM_MIN_SAME_NAME // same_name))
 
 
 def _pairs_agreeing(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
