@@ -340,11 +340,14 @@ def test_rows_kept_as_stored_are_checked_beside_the_rows_imported(
     assert any("closed" in p.message for p in err.value.problems if p.row == 5)
     with session_scope(settings) as s:  # nothing written
         assert s.get(Allegation, "A5") is None
-    # With an outcome before the case was closed the rest goes in.
+    # With an outcome before the case was closed (in datawash) the rest goes in, though the
+    # file's own C2, left out as a conflict, says it closed before that (found in review).
     c3, a3 = _files(
         tmp_path,
+        cases=CASES.replace("C2,2021-01-10,conduct_matter,misconduct,",
+                            "C2,2021-01-10,conduct_matter,misconduct,2021-06-01"),
         allegations=ALLEGATIONS + "A5,C2,P4,staff,sexual,closed,no_case_to_answer,2021-09-15\n",
-    )
+    )  # fmt: skip
     with session_scope(settings) as s:
         done = service.import_register(
             s, PSD, cases_path=c3, allegations_path=a3, skip_conflicts=True

@@ -207,16 +207,31 @@ def test_a_missing_date_of_birth_weighs_what_true_records_and_others_say() -> No
     assert engine.condition_on_missing(model, {}) == model
 
 
-def test_a_missing_value_is_never_stronger_evidence_than_any_value() -> None:
-    model = _dob_model()
-    strongest = math.log2(0.8 / 0.0001)
-    weakest = math.log2(1e-8 / 0.01)  # a generation apart, fixed by design
-    up = _level(engine.condition_on_missing(model, {"date_of_birth": (0.9, 1e-9)}),
-                MISSING_LABEL)  # fmt: skip
-    down = _level(engine.condition_on_missing(model, {"date_of_birth": (1e-12, 0.5)}),
-                  MISSING_LABEL)  # fmt: skip
-    assert math.log2(up["m_probability"] / up["u_probability"]) == pytest.approx(strongest)
-    assert math.log2(down["m_probability"] / down["u_probability"]) == pytest.approx(weakest)
+def _weights(model: dict[str, Any]) -> dict[str, float]:
+    return {
+        lv["label_for_charts"]: math.log2(lv["m_probability"] / lv["u_probability"])
+        for lv in model["comparisons"][0]["comparison_levels"]
+        if not lv.get("is_null_level")
+    }
+
+
+@pytest.mark.parametrize(
+    "m_u",
+    [(0.9, 1e-9), (1e-12, 0.5), (0.9, 0.4), (0.999, 0.6), (0.07, 0.001)],
+    ids=["rare-missing", "never-in-true", "much-missing", "mostly-missing", "in-range"],
+)
+def test_a_missing_value_is_never_stronger_evidence_than_any_value(
+    m_u: tuple[float, float],
+) -> None:
+    """Within the other levels' weights as they are after the scaling (which moves them
+    when much is missing: found in review)."""
+    out = _weights(engine.condition_on_missing(_dob_model(), {"date_of_birth": m_u}))
+    missing = out.pop(MISSING_LABEL)
+    assert min(out.values()) - 1e-6 <= missing <= max(out.values()) + 1e-6
+    if m_u == (0.07, 0.001):  # inside the range: the measured weight itself
+        assert missing == pytest.approx(math.log2(70), abs=1e-6)
+    if m_u == (0.9, 1e-9):  # far above: exactly the strongest level's weight
+        assert missing == pytest.approx(max(out.values()), abs=1e-6)
 
 
 def test_how_often_a_value_is_missing_is_counted_among_anchor_pairs_and_all_pairs() -> None:
@@ -293,4 +308,5 @@ def test_em_samples_enough_of_a_large_block_to_hold_its_matches() -> None:
     size = engine.em_sample_size(13_257_357, 3_003)
     assert size * 3_003 >= 600 * 13_257_357 > (size - 1) * 3_003
     assert engine.em_sample_size(5_000_000, 10) == 5_000_000  # never more than the block
+    assert engine.em_sample_size(90_000_000, 10) == engine.EM_MAX_SAMPLE  # nor the ceiling
     assert engine.em_sample_size(5_000_000, 0) == engine.EM_MAX_PAIRS

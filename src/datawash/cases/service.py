@@ -88,27 +88,24 @@ def import_register(
     allegations = _rows(con, alleg_t.table)
     con.close()
     existing_cases = {c.case_id: c for c in session.scalars(select(Case))}
-    paths = (cases_path, allegations_path)
-    problems = _problems(session, cases, allegations, existing_cases, paths)
-    if problems:
-        raise ValidationFailed(problems)
     existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
     conflicts = _conflicts(cases_path, cases, existing_cases, CASE_FIELDS, "case_id")
     conflicts += _conflicts(
         allegations_path, allegations, existing_allegations, ALLEGATION_FIELDS, "allegation_id"
     )
-    if conflicts and not skip_conflicts:
-        raise ValidationFailed(conflicts)
-    skip = {(p.file, p.row) for p in conflicts}
-    if skip:
+    if conflicts and skip_conflicts:
+        # A row left as it is stands beside the rows imported, and the rules on dates must
+        # hold between them (an allegation whose outcome is after the date its case was
+        # closed in datawash, say): the rows kept are checked with the stored ones in place
+        # of those left out, and only they.
+        skip = {(p.file, p.row) for p in conflicts}
         cases = [c for c in cases if (str(cases_path), c["_row"]) not in skip]
         allegations = [a for a in allegations if (str(allegations_path), a["_row"]) not in skip]
-        # A row left as it is stands beside the rows imported: the rules on dates must hold
-        # between them too (an allegation whose outcome is after the date its case was
-        # closed in datawash, say), so the rows kept are checked again against it.
-        problems = _problems(session, cases, allegations, existing_cases, paths)
-        if problems:
-            raise ValidationFailed(problems + conflicts)
+    problems = _problems(
+        session, cases, allegations, existing_cases, (cases_path, allegations_path)
+    )
+    if problems or (conflicts and not skip_conflicts):
+        raise ValidationFailed(problems + ([] if skip_conflicts else conflicts))
 
     summary = ImportSummary(conflicts=conflicts)
     counts: Counter[str] = Counter()

@@ -14,6 +14,7 @@ Link-only, workforce (left) against the national extract (right), on Splink with
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -57,6 +58,8 @@ EM_PROBE_SHARE = 0.01
 # teaches; at 30,000,000 it held 227, and EM took the people at one address for the
 # matches (m of "address elsewhere" 0.001, recall 0.61). docs/benchmarks.md.
 EM_MIN_SAME_NAME = 600
+# ... but never more than this many pairs (memory); the run's log says when it is reached.
+EM_MAX_SAMPLE = 10_000_000
 # Below this many pairs agreeing on a training rule, EM learns noise: the step is skipped.
 EM_MIN_PAIRS = 100
 # Below this many random pairs the estimated u is noise: the fallback model's is used.
@@ -120,10 +123,17 @@ def _quiet_splink() -> None:
         em.addFilter(_unobserved_level)
 
 
+# Each registration of the lookups gets a name of its own: Splink refuses a name registered
+# before, and a linker's id() is reused once the garbage collector frees an earlier one (the
+# scoring slices make many linkers on one connection).
+_TF_REGISTRATIONS = itertools.count()
+
+
 def _register_tf(con: duckdb.DuckDBPyConnection, db_api: Any, linker: Any) -> None:
+    n = next(_TF_REGISTRATIONS)
     for col in TF_COLUMNS:
         table = f"dw_tf_{col}"
-        sdf = db_api.register(table, table_name=f"{table}_{id(linker)}")
+        sdf = db_api.register(table, table_name=f"{table}_{n}")
         linker.table_management.register_term_frequency_lookup(sdf, col)
 
 
@@ -262,7 +272,11 @@ def link(
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule,
                 fix_u_probabilities=True,
-                max_pairs=em_sample_size(block, _pairs_agreeing(con, ("fn1", "sn", *columns))),
+                max_pairs=(
+                    em_sample_size(block, _pairs_agreeing(con, ("fn1", "sn", *columns)))
+                    if name == "em_dob"
+                    else EM_MAX_PAIRS  # the name block agrees on the full name throughout
+                ),
                 record_sample_proportion=EM_PROBE_SHARE,
             )
         else:
@@ -665,8 +679,8 @@ def missing_probabilities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[flo
             for table in (WORKFORCE, RECORDS)
         )  # fmt: skip
         u = a + b - a * b
-        if u <= 0.0:
-            continue  # nobody lacks the value: the level cannot occur
+        if not 0.0 < u < 1.0:
+            continue  # nobody lacks the value, or everybody: it tells no one apart
         # Half a pair either way, so that no anchor missing it is not taken as "never".
         out[name] = ((k + 0.5) / (n + 1.0), u)
     return out
@@ -679,8 +693,11 @@ def condition_on_missing(
     0: the null level becomes a level like the others (fixed, so neither EM nor reviewers'
     labels move it), and the other levels' m and u are scaled to the pairs with the value
     (each had been learnt among them), so that every comparison's m and u still add up.
-    The weight is kept within the comparison's other levels' weights: not knowing a value
-    is never stronger evidence, for or against, than any value it could have had."""
+    The weight is kept within the comparison's other levels' weights (after that scaling):
+    not knowing a value is never stronger evidence, for or against, than any value it could
+    have had. A level with a term-frequency adjustment (the postcode) is weighed by the
+    value's frequency in place of its u, so the 1 - u scaling does not reach it (a few
+    hundredths of a bit where a few per cent of addresses are missing)."""
     out: dict[str, Any] = json.loads(json.dumps(model))
     for comp in out["comparisons"]:
         got = missing.get(comp["output_column_name"])
@@ -699,8 +716,11 @@ def condition_on_missing(
         if not weights:
             continue
         m, u = got
-        weight = min(max(math.log2(m / u), min(weights)), max(weights))
-        m = _sig(u * 2**weight)
+        # Scaling the other levels by (1 - m) / (1 - u) moves their weights too: m is kept
+        # within the odds that put the missing level's weight between theirs after it.
+        odds = u / (1.0 - u)
+        low, high = (odds * 2**w / (1.0 + odds * 2**w) for w in (min(weights), max(weights)))
+        m = _sig(min(max(m, low), high))
         for lv in others:
             if lv.get("is_null_level"):
                 continue
@@ -790,10 +810,15 @@ def _reachable(
 def em_sample_size(block: int, same_name: int) -> int:
     """How many of a block's ``block`` pairs EM samples: EM_MAX_PAIRS, or more where that
     many would hold fewer than EM_MIN_SAME_NAME of its ``same_name`` pairs agreeing on the
-    full name too (never more than the block)."""
+    full name too (never more than the block, nor EM_MAX_SAMPLE)."""
     if same_name <= 0 or block * EM_MIN_SAME_NAME <= EM_MAX_PAIRS * same_name:
         return EM_MAX_PAIRS
-    return min(block, -(-block * EM_MIN_SAME_NAME // same_name))
+    wanted = min(block, -(-block * EM_MIN_SAME_NAME // same_name))
+    if wanted > EM_MAX_SAMPLE:
+        log.warning("EM samples %d pairs of a block of %d, not the %d that would hold %d "
+                    "pairs agreeing on the full name", EM_MAX_SAMPLE, block, wanted,
+                    EM_MIN_SAME_NAME)  # fmt: skip
+    return min(wanted, EM_MAX_SAMPLE)
 
 
 def _pairs_agreeing(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
