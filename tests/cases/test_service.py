@@ -67,20 +67,20 @@ def test_import_is_idempotent(settings: Settings, tmp_path: Path) -> None:
         assert third.allegations_updated == 1 and third.changes == 1
 
 
-def test_a_reimport_never_reverts_a_later_change(settings: Settings, tmp_path: Path) -> None:
+def _imported_then_a3_dismissed(settings: Settings, tmp_path: Path) -> tuple[Path, Path]:
+    """The register imported, then A3 (case C2) dismissed in datawash after a hearing."""
     c, a = _files(tmp_path)
     with session_scope(settings) as s:
         service.import_register(s, PSD, cases_path=c, allegations_path=a)
     with session_scope(settings) as s:
         service.move_stage(s, PSD, allegation_id="A3", stage="hearing", reason="case to answer")
-        service.record_outcome(
-            s,
-            PSD,
-            allegation_id="A3",
-            outcome="dismissed",
-            outcome_on=date(2021, 9, 1),
-            reason="hearing",
-        )
+        service.record_outcome(s, PSD, allegation_id="A3", outcome="dismissed",
+                               outcome_on=date(2021, 9, 1), reason="hearing")  # fmt: skip
+    return c, a
+
+
+def test_a_reimport_never_reverts_a_later_change(settings: Settings, tmp_path: Path) -> None:
+    c, a = _imported_then_a3_dismissed(settings, tmp_path)
     # The old file again: A3 would go back to no outcome. Refused, nothing written.
     with pytest.raises(ValidationFailed) as err, session_scope(settings) as s:
         service.import_register(s, PSD, cases_path=c, allegations_path=a)
@@ -321,13 +321,8 @@ def test_a_case_is_not_closed_before_an_outcome(settings: Settings, tmp_path: Pa
 def test_rows_kept_as_stored_are_checked_beside_the_rows_imported(
     settings: Settings, tmp_path: Path
 ) -> None:
-    c, a = _files(tmp_path)
+    _imported_then_a3_dismissed(settings, tmp_path)
     with session_scope(settings) as s:
-        service.import_register(s, PSD, cases_path=c, allegations_path=a)
-    with session_scope(settings) as s:
-        service.move_stage(s, PSD, allegation_id="A3", stage="hearing", reason="case to answer")
-        service.record_outcome(s, PSD, allegation_id="A3", outcome="dismissed",
-                               outcome_on=date(2021, 9, 1), reason="hearing")  # fmt: skip
         service.close_case(s, PSD, case_id="C2", closed_on=date(2021, 10, 1))
     # The old file again, with a new allegation on C2 and no outcome: C2 and A3 are kept as
     # they are in datawash (closed, dismissed), and beside them the new allegation would be

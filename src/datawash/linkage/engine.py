@@ -225,9 +225,8 @@ def link(
     # starting values (the comparisons' default m, the sampled u, the default prior) rather
     # than the wash failing or learning from a handful of pairs.
     skipped: list[str] = []
-    deterministic = _pairs_agreeing(con, ("fn1", "sn", "dob")) + _pairs_agreeing(
-        con, ("fn_ph", "dob", "pc")
-    )
+    same_name_and_dob = _pairs_agreeing(con, ("fn1", "sn", "dob"))
+    deterministic = same_name_and_dob + _pairs_agreeing(con, ("fn_ph", "dob", "pc"))
     if n_people >= 2 and deterministic >= 1:
         linker.training.estimate_probability_two_random_records_match(
             [
@@ -278,7 +277,7 @@ def link(
                 rule,
                 fix_u_probabilities=True,
                 max_pairs=(
-                    em_sample_size(block, _pairs_agreeing(con, ("fn1", "sn", *columns)))
+                    em_sample_size(block, same_name_and_dob)
                     if name == "em_dob"
                     else EM_MAX_PAIRS  # the name block agrees on the full name throughout
                 ),
@@ -337,6 +336,8 @@ def link(
     # term frequencies are the whole extract's, fixed above), so the slices give exactly the
     # pairs of one predict, while the blocked pairs held at once stay bounded at any size.
     slices = max(1, -(-sum(p.comparisons for p in planned) // settings.pairs_per_slice))
+    # Splink names each linker at random: not part of the model, and it would make two
+    # identical runs' models differ.
     model_json = json.dumps({k: v for k, v in model.items() if k != "linker_uid"}, sort_keys=True)
     con.execute(f"DROP TABLE IF EXISTS {PAIRS}")
     t_predict = time.perf_counter()
@@ -663,31 +664,31 @@ def missing_probabilities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[flo
     side; u the share of all workforce-extract pairs, exactly (a + b - ab from each side's
     share missing). Left out (the level stays neutral) where there are fewer than
     EM_MIN_PAIRS anchor pairs, or no record or person lacks the value."""
-    out: dict[str, tuple[float, float]] = {}
-    for name, choices in MISSING_ANCHORS.items():
-        keys = next((k for k in choices if _pairs_agreeing(con, k) >= EM_MIN_PAIRS), None)
-        if keys is None:
-            continue
-        on = " AND ".join(f'l."{c}" = r."{c}"' for c in keys)
-        either = f"{comparisons.missing_side(name, alias='l.')} OR " + comparisons.missing_side(
-            name, alias="r."
+    names = list(MISSING_ANCHORS)
+    share = {}  # each side's share missing, every comparison in one scan of the side
+    for table in (WORKFORCE, RECORDS):
+        avgs = ", ".join(
+            f"avg(CASE WHEN {comparisons.missing_side(n)} THEN 1.0 ELSE 0.0 END)" for n in names
         )
-        n, k = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {either}) "
-            f"FROM {WORKFORCE} l JOIN {RECORDS} r ON {on}"
-        ).fetchone() or (0, 0)
-        a, b = (
-            float(con.execute(
-                f"SELECT avg(CASE WHEN {comparisons.missing_side(name)} THEN 1.0 ELSE 0.0 END) "
-                f"FROM {table}"
-            ).fetchone()[0] or 0.0)  # type: ignore[index]
-            for table in (WORKFORCE, RECORDS)
-        )  # fmt: skip
+        row = con.execute(f"SELECT {avgs} FROM {table}").fetchone() or ()
+        share[table] = [float(v or 0.0) for v in row]
+    out: dict[str, tuple[float, float]] = {}
+    for i, name in enumerate(names):
+        a, b = share[WORKFORCE][i], share[RECORDS][i]
         u = a + b - a * b
         if not 0.0 < u < 1.0:
             continue  # nobody lacks the value, or everybody: it tells no one apart
-        # Half a pair either way, so that no anchor missing it is not taken as "never".
-        out[name] = ((k + 0.5) / (n + 1.0), u)
+        either = " OR ".join(comparisons.missing_side(name, alias=x) for x in ("l.", "r."))
+        for keys in MISSING_ANCHORS[name]:
+            on = " AND ".join(f'l."{c}" = r."{c}"' for c in keys)
+            n, k = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {either}) "
+                f"FROM {WORKFORCE} l JOIN {RECORDS} r ON {on}"
+            ).fetchone() or (0, 0)
+            if n >= EM_MIN_PAIRS:
+                # Half a pair either way, so that no anchor missing it is not taken as "never".
+                out[name] = ((k + 0.5) / (n + 1.0), u)
+                break
     return out
 
 
