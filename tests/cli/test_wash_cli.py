@@ -30,6 +30,7 @@ def test_wash_prints_a_summary_and_exports(small_synth: Path, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "people screened" in result.output
     assert "600" in result.output
+    assert "of the matched people, work the queue down to probability" in result.output
     assert out.read_text().startswith("person_id,record_id,match_probability")
 
 

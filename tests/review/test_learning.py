@@ -182,3 +182,34 @@ def test_a_supervisor_moves_the_operating_point_and_sees_the_curve(settings: Set
             learning.set_target_share(s, SUP, settings, run_id=run_id, share=1.5, reason="x")
         with pytest.raises(InputError, match="say why"):
             learning.set_target_share(s, SUP, settings, run_id=run_id, share=0.9, reason=" ")
+
+
+def test_a_wash_without_marks_gives_the_first_operating_point_and_keeps_the_chosen_share(
+    settings: Settings,
+) -> None:
+    with session_scope(settings) as s:
+        m = model()
+        kinds = {f"N{i}": NAMESAKE for i in range(6)} | {f"T{i}": TRUE for i in range(6)}
+        pairs = {(pid, f"R-{pid}"): "fp" for pid in kinds}
+        proof = {(pid, f"R-{pid}"): evidence(k, m) for pid, k in kinds.items()}
+        first = make_run(s, pairs, evidence=proof, model_json=json.dumps(m))
+        point = learning.estimate_after_wash(s, settings, run_id=first)
+        run = s.get(WashRun, first)
+        assert run is not None and run.settings["learning"] == point
+        assert "labels" not in point  # nothing learnt yet: the run's own probabilities
+        assert point["target_share"] == settings.target_share_found
+        best = sorted((p for p, _ in proof.values()), reverse=True)
+        assert point["operating_threshold"] == learning.expected_operating_threshold(
+            best, settings.target_share_found
+        )
+        assert point["people_to_review"] == sum(
+            1 for p in best if p >= point["operating_threshold"]
+        )
+        assert {round(c["share"], 2) for c in point["curve"]} >= {0.8, 0.9, 0.95, 0.97, 0.99}
+        # The supervisor chooses 90 %; the next wash keeps that choice.
+        learning.set_target_share(s, SUP, settings, run_id=first, share=0.9, reason="deadline")
+        second = make_run(s, pairs, evidence=proof, model_json=json.dumps(m))
+        again = learning.estimate_after_wash(s, settings, run_id=second)
+        assert again["target_share"] == 0.9
+        run2 = s.get(WashRun, second)
+        assert run2 is not None and run2.settings["target_share_found"] == 0.9

@@ -78,6 +78,28 @@ def test_hard_negatives_are_mostly_kept_out(
     assert sum(1 for k in hard if k in found) <= 0.5 * len(hard)
 
 
+def test_the_run_carries_its_first_operating_point(
+    washed: tuple[Settings, WashSummary, Path],
+) -> None:
+    settings, summary, _ = washed
+    with session_scope(settings) as s:
+        run = s.get(WashRun, summary.run_id)
+        assert run is not None
+        point = run.settings["learning"]
+        best: dict[str, float] = {}
+        for c in s.scalars(select(WashCandidate).where(WashCandidate.run_id == run.id)):
+            best[c.person_id] = max(best.get(c.person_id, 0.0), c.match_probability)
+    assert point["target_share"] == settings.target_share_found
+    assert point["people_to_review"] == sum(
+        1 for p in best.values() if p >= point["operating_threshold"]
+    )
+    assert 0 < point["people_to_review"] <= len(best)
+    shares = [c["share"] for c in point["curve"]]
+    assert shares == sorted(shares) and [c["people"] for c in point["curve"]] == sorted(
+        c["people"] for c in point["curve"]
+    )
+
+
 def test_export_format(washed: tuple[Settings, WashSummary, Path]) -> None:
     _, _, export = washed
     with export.open() as fh:

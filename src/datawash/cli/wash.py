@@ -51,6 +51,14 @@ def print_summary(summary: wash_service.WashSummary) -> None:
     console.print(table)
     if summary.people_with_candidates == 0:
         console.print("No candidates: nobody in the workforce has a record to review.")
+    point = summary.operating_point
+    if point.get("operating_threshold") is not None:
+        console.print(
+            f"To find {point['target_share']:.0%} of the matched people, work the queue down "
+            f"to probability {point['operating_threshold']:.3f}: {point['people_to_review']:,} "
+            "people, as the run's probabilities expect it"
+            + (" (corrected by the reviewers' marks)." if "labels" in point else ".")
+        )
     replanned = [p for p in summary.blocking_plan if p.get("replanned_from")]
     for p in replanned:
         if p["name"].endswith(" missing"):  # a refinement's companion (linkage/blocking.py)

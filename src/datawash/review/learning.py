@@ -143,12 +143,10 @@ def rescore(
     # Not from the marks' own recall: reviewers mark the top of the queue first, so their
     # marks say little about the pairs further down.
     session.flush()
-    best = _best_undecided(session, run.id, decided)
-    target = summary.target_share = target_share(run, settings)
-    op = expected_operating_threshold(list(best.values()), target)
-    if op is not None:
-        summary.operating_threshold = op
-        summary.people_to_review = sum(1 for p in best.values() if p >= op)
+    point = operating_point(session, run, target_share(run, settings), decided)
+    summary.target_share = point["target_share"]
+    summary.operating_threshold = point["operating_threshold"]
+    summary.people_to_review = point["people_to_review"]
     run.settings = {
         **run.settings,
         "unsupervised_model": run.settings.get("unsupervised_model") or run.model_json,
@@ -157,10 +155,7 @@ def rescore(
             "matches": summary.matches,
             "prior_shift_bits": learnt.b_bits,
             "held_out": summary.held_out,
-            "operating_threshold": summary.operating_threshold,
-            "people_to_review": summary.people_to_review,
-            "target_share": target,
-            "curve": estimated_curve(list(best.values()), target),
+            **point,
         },
     }
     run.model_json = json.dumps(learnt.model, sort_keys=True)
@@ -172,6 +167,44 @@ def rescore(
     )  # fmt: skip
     session.flush()
     return summary
+
+
+def operating_point(
+    session: Session, run: WashRun, share: float, decided: set[str] | None = None
+) -> dict[str, Any]:
+    """How far down the run's queue to work to find ``share`` of the matched people not yet
+    decided, as the run's current probabilities expect it, and the curve around it."""
+    if decided is None:
+        decided = _decided_people(session)
+    best = list(_best_undecided(session, run.id, decided).values())
+    op = expected_operating_threshold(best, share)
+    return {
+        "target_share": share,
+        "operating_threshold": op,
+        "people_to_review": sum(1 for p in best if p >= op) if op is not None else None,
+        "curve": estimated_curve(best, share),
+    }
+
+
+def estimate_after_wash(session: Session, settings: Settings, *, run_id: int) -> dict[str, Any]:
+    """A new run's operating point and curve, from its own probabilities, before any marks
+    correct them: what the supervisor reads from the start. The share the supervisor chose
+    for the run before carries over (a wash does not undo a supervisor's choice)."""
+    run = session.get(WashRun, run_id)
+    if run is None:
+        raise NotFound("wash run", str(run_id))
+    earlier = session.scalars(
+        select(WashRun).where(WashRun.id < run_id).order_by(WashRun.id.desc()).limit(1)
+    ).first()
+    chosen = ((earlier.settings or {}) if earlier is not None else {}).get("target_share_found")
+    settings_now = dict(run.settings or {})
+    if chosen is not None and "target_share_found" not in settings_now:
+        settings_now["target_share_found"] = chosen
+    run.settings = settings_now
+    point = operating_point(session, run, target_share(run, settings))
+    run.settings = {**settings_now, "learning": point}
+    session.flush()
+    return point
 
 
 def target_share(run: WashRun, settings: Settings) -> float:
@@ -247,15 +280,8 @@ def set_target_share(
     if run is None:
         raise NotFound("wash run", str(run_id))
     before = target_share(run, settings)
-    best = _best_undecided(session, run.id, _decided_people(session))
-    op = expected_operating_threshold(list(best.values()), share)
     learnt = dict((run.settings or {}).get("learning") or {})
-    learnt.update(
-        target_share=share,
-        operating_threshold=op,
-        people_to_review=sum(1 for p in best.values() if op is not None and p >= op),
-        curve=estimated_curve(list(best.values()), share),
-    )
+    learnt.update(operating_point(session, run, share))
     run.settings = {**(run.settings or {}), "target_share_found": share, "learning": learnt}
     audit.record(
         session, actor, ev.REVIEW_TARGET_SET, entity_id=run.id,
@@ -302,4 +328,12 @@ def export_labels(session: Session, actor: Actor, path: Path) -> int:
     return len(rows)
 
 
-__all__ = ["RescoreSummary", "export_labels", "labelled_pairs", "rescore", "set_target_share"]
+__all__ = [
+    "RescoreSummary",
+    "estimate_after_wash",
+    "export_labels",
+    "labelled_pairs",
+    "operating_point",
+    "rescore",
+    "set_target_share",
+]

@@ -1334,9 +1334,12 @@ def wash(**options: Any) -> WashSummary:
 
     def open_reviews(session: Session, actor: Actor, run_id: int) -> SyncSummary:
         synced = sync_from_wash(session, actor, run_id)
-        # The reviewers' marks so far (this and earlier runs) correct the new run's model.
+        # The reviewers' marks so far (this and earlier runs) correct the new run's model;
+        # without any, the run's own probabilities give the first operating point.
         if learning.labelled_pairs(session):
             learning.rescore(session, actor, options["settings"], run_id=run_id)
+        else:
+            learning.estimate_after_wash(session, options["settings"], run_id=run_id)
         return synced
 
     return run_wash(**options, open_reviews=open_reviews)

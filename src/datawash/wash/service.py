@@ -91,6 +91,9 @@ class WashSummary:
     export: Path | None = None
     review_items_created: int = 0
     review_items_reopened: int = 0
+    # How far down the queue to work to find the target share of the matched people, as
+    # the run's probabilities (corrected by any reviewers' marks) expect it.
+    operating_point: dict[str, Any] = field(default_factory=dict)
 
 
 def open_workspace(settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -192,6 +195,7 @@ def run_wash(
                     blocking_plan=result.plan,
                     review_items_created=synced.created,
                     review_items_reopened=synced.reopened,
+                    operating_point=dict((run.settings or {}).get("learning") or {}),
                 )
         except BaseException:
             if staged is not None:
