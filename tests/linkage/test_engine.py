@@ -46,11 +46,43 @@ def test_training_on_reachable_records_learns_what_the_whole_extract_teaches(
     assert any("Chose sampling fraction" in r.getMessage() for r in caplog.records)
 
     def whole(con: duckdb.DuckDBPyConnection, target: str, keys: object) -> str:
-        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {engine.RECORDS}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT *, CAST(NULL AS INTEGER) AS "
+            f"{engine.SIDE_L}, 1 AS {engine.SIDE_R} FROM {engine.RECORDS}"
+        )
         return target
 
     monkeypatch.setattr(engine, "_reachable", whole)
     assert _model(small_synth, tmp_path / "whole") == reduced  # byte for byte
+
+
+def test_training_pairs_people_with_records_only_and_learns_the_same(
+    small_synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The side columns keep record-with-record pairs out of the training joins; the pairs
+    # kept, the sample and the comparisons the session leaves out are Splink's own.
+    monkeypatch.setattr(engine, "EM_MAX_PAIRS", 300)  # sampling on, as at millions
+    monkeypatch.setattr(engine, "EM_PROBE_SHARE", 1.0)
+    one_way = _model(small_synth, tmp_path / "one_way")
+    monkeypatch.setattr(engine, "one_way", lambda rule: rule)
+    assert _model(small_synth, tmp_path / "both_ways") == one_way  # byte for byte
+
+
+def test_a_one_way_rule_joins_a_person_to_a_record_and_never_two_records() -> None:
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE {engine.WORKFORCE} AS SELECT * FROM (VALUES
+        ('P1', DATE '1980-01-02')) t(unique_id, dob)""")
+    con.execute(f"""CREATE TABLE {engine.RECORDS} AS SELECT * FROM (VALUES
+        ('R1', DATE '1980-01-02'), ('R2', DATE '1980-01-02'), ('R3', DATE '1990-01-01'))
+        t(unique_id, dob)""")
+    people = engine._em_workforce(con)
+    records = engine._reachable(con, "reached", (("dob",),))
+    both = f"SELECT * FROM {people} UNION ALL BY NAME SELECT * FROM {records}"
+    rule = engine.one_way('l."dob" = r."dob"')
+    pairs = con.execute(
+        f"SELECT l.unique_id, r.unique_id FROM ({both}) l JOIN ({both}) r ON {rule} ORDER BY 2"
+    ).fetchall()
+    assert pairs == [("P1", "R1"), ("P1", "R2")]  # not R1-R2, R2-R1, nor R3
 
 
 def test_reachable_records_are_those_agreeing_with_someone_on_a_whole_key() -> None:

@@ -42,6 +42,9 @@ U_SAMPLE = "dw_records_u_sample"
 TRAINING_RECORDS = "dw_records_training"
 NAMESAKE_RECORDS = "dw_records_namesakes"
 HOUSEHOLD_RECORDS = "dw_records_households"
+EM_WORKFORCE = "dw_workforce_em"
+# Which side of a training pair a row may be: 1 on its own side, NULL on the other.
+SIDE_L, SIDE_R = "dw_side_l", "dw_side_r"
 PAIRS = "dw_pairs"
 SLICE = "dw_records_slice"
 TF_COLUMNS = ("fn1", "sn", "pc")
@@ -247,7 +250,7 @@ def link(
     # The prior, which divides by every possible pair, was estimated on the whole above.
     em_api = DuckDBAPI(connection=con)
     em_records = _reachable(con, TRAINING_RECORDS, (("dob",), ("fn1", "sn")))
-    em_left = em_api.register(WORKFORCE, table_name="a_workforce")
+    em_left = em_api.register(_em_workforce(con), table_name="a_workforce")
     em_right = em_api.register(
         em_records, table_name="b_records_em", dataset_display_name="b_records_all"
     )
@@ -267,8 +270,8 @@ def link(
     )  # fmt: skip
     name_rule = " AND ".join(f'l."{c}" = r."{c}"' for c in name_columns)
     for name, rule, columns in (
-        ("em_dob", 'l."dob" = r."dob"', ("dob",)),
-        ("em_name", name_rule, name_columns),
+        ("em_dob", one_way('l."dob" = r."dob"'), ("dob",)),
+        ("em_name", one_way(name_rule), name_columns),
     ):
         t_step = time.perf_counter()
         block = _pairs_agreeing(con, columns)
@@ -297,6 +300,7 @@ def link(
     t_step = time.perf_counter()
     missing = missing_probabilities(con)
     timings["train_missing"] = time.perf_counter() - t_step
+    con.execute(f"DROP VIEW IF EXISTS {EM_WORKFORCE}")
     for table in (
         TRAINING_RECORDS,
         NAMESAKE_RECORDS,
@@ -502,11 +506,11 @@ def _block_em(
         return None
     # Only the records agreeing with someone in the workforce on the block's keys can be
     # in it (see the training sessions in link()); they keep the whole extract's name.
-    people, reached = WORKFORCE, _reachable(con, records, (keys,))
+    people, reached = _em_workforce(con), _reachable(con, records, (keys,))
     if copy_keys:  # both sides get the column the rule blocks on: the keys, joined
         zone_key = " || '|' || ".join(f'"{k}"' for k in keys)  # NULL if any key is
         people = f"{records}_people"
-        for table, source in ((people, WORKFORCE), (reached, reached)):
+        for table, source in ((people, EM_WORKFORCE), (reached, reached)):
             con.execute(
                 f"CREATE OR REPLACE TABLE {table} AS SELECT *, {zone_key} AS zone_key FROM {source}"
             )
@@ -527,7 +531,7 @@ def _block_em(
     _register_tf(con, db_api, aux)  # term frequencies from the whole extract, as everywhere
     try:
         aux.training.estimate_parameters_using_expectation_maximisation(
-            rule,
+            one_way(rule),
             fix_u_probabilities=False,
             fix_m_probabilities=free_m is None,
             max_pairs=EM_MAX_PAIRS,
@@ -809,8 +813,34 @@ def _reachable(
         + ")"
         for cols in keys
     )
-    con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {RECORDS} r WHERE {agree}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {target} AS SELECT *, CAST(NULL AS INTEGER) AS {SIDE_L}, "
+        f"1 AS {SIDE_R} FROM {RECORDS} r WHERE {agree}"
+    )
     return target
+
+
+def _em_workforce(con: duckdb.DuckDBPyConnection) -> str:
+    """The workforce as the training sessions read it: marked as the left side only (see
+    one_way). Returns its name."""
+    con.execute(
+        f"CREATE OR REPLACE VIEW {EM_WORKFORCE} AS SELECT *, 1 AS {SIDE_L}, "
+        f"CAST(NULL AS INTEGER) AS {SIDE_R} FROM {WORKFORCE}"
+    )
+    return EM_WORKFORCE
+
+
+def one_way(rule: str) -> str:
+    """A training rule that pairs a person only with a record.
+
+    Splink's training sessions block the two tables stacked together, joined with
+    themselves, and drop the pairs from one table afterwards: on a date-of-birth block of
+    ten million records nearly all the pairs joined are two records (hundreds of millions),
+    and none is kept. The side columns (1 on a row's own side, NULL on the other, never
+    equal to NULL) make the join itself pair people with records only: the same pairs are
+    kept, in the same sample (which hashes the record ids alone), and the comparisons left
+    out of the session are still those reading the rule's own columns."""
+    return f'l."{SIDE_L}" = r."{SIDE_R}" AND {rule}'
 
 
 def em_sample_size(block: int, same_name: int) -> int:
