@@ -192,14 +192,30 @@ def build_features(
         alt_fn_keys = "coalesce(alt.fn_keys, CAST([] AS VARCHAR[]))"
         alt_sn_forms = "coalesce(alt.sn_forms, CAST([] AS VARCHAR[]))"
 
-    pc = _PC_COMPACT.format(col="s.postcode")
+    pc = _PC_COMPACT.format(col="postcode")
+    # Postcodes and addresses recur (10,000,000 records hold about 1,000,000 addresses):
+    # each distinct one is worked out once and joined back, like the names.
     sql = f"""
     CREATE OR REPLACE TABLE {target} AS
     WITH pcs AS (
-        SELECT s.*,
+        SELECT postcode,
                regexp_extract({pc}, '{_PC_RE}', 1) AS pc_out,
                regexp_extract({pc}, '{_PC_RE}', 2) AS pc_in
-        FROM {source} s
+        FROM (SELECT DISTINCT postcode FROM {source})
+    ),
+    addrs AS (
+        SELECT address, addr,
+               -- house number and the first word of the street: "12 mcmahon"
+               nullif(regexp_extract(addr, '([0-9]+[a-z]?) ([a-z]+)', 0), '') AS addr_key,
+               -- the address without house numbers: same street and town after a typo in
+               -- the number
+               nullif(trim(regexp_replace(addr, '\b[0-9]+[a-z]?\b', '', 'g')), '')
+                   AS addr_street,
+               -- the locality: last two words of the address (town, or suburb and state)
+               CASE WHEN len(string_split(addr, ' ')) >= 4
+                    THEN array_to_string(string_split(addr, ' ')[-2:], ' ') END AS addr_tail
+        FROM (SELECT address, {_address_sql("address")} AS addr
+              FROM (SELECT DISTINCT address FROM {source}))
     )
     SELECT
         CAST(s.{id_column} AS VARCHAR) AS unique_id,
@@ -224,19 +240,18 @@ def build_features(
         END AS dob_swap,
         (month(s.date_of_birth) = 1 AND day(s.date_of_birth) = 1) AS dob_jan1,
         upper(nullif(trim(s.gender), '')) AS gender,
-        CASE WHEN s.pc_out <> '' THEN s.pc_out || ' ' || s.pc_in END AS pc,
-        CASE WHEN s.pc_out <> '' THEN s.pc_out || ' ' || left(s.pc_in, 1) END AS pc_sector,
-        nullif(s.pc_out, '') AS pc_district,
-        nullif(regexp_extract(s.pc_out, '^[A-Z]+', 0), '') AS pc_area,
-        s.addr,
-        -- house number and the first word of the street: "12 mcmahon"
-        nullif(regexp_extract(s.addr, '([0-9]+[a-z]?) ([a-z]+)', 0), '') AS addr_key,
-        -- the address without house numbers: same street and town after a typo in the number
-        nullif(trim(regexp_replace(s.addr, '\b[0-9]+[a-z]?\b', '', 'g')), '') AS addr_street,
-        -- the locality: last two words of the address (town, or suburb and state)
-        CASE WHEN len(string_split(s.addr, ' ')) >= 4
-             THEN array_to_string(string_split(s.addr, ' ')[-2:], ' ') END AS addr_tail
-    FROM (SELECT *, {_address_sql("address")} AS addr FROM pcs) s
+        CASE WHEN pcs.pc_out <> '' THEN pcs.pc_out || ' ' || pcs.pc_in END AS pc,
+        CASE WHEN pcs.pc_out <> '' THEN pcs.pc_out || ' ' || left(pcs.pc_in, 1) END
+            AS pc_sector,
+        nullif(pcs.pc_out, '') AS pc_district,
+        nullif(regexp_extract(pcs.pc_out, '^[A-Z]+', 0), '') AS pc_area,
+        addrs.addr,
+        addrs.addr_key,
+        addrs.addr_street,
+        addrs.addr_tail
+    FROM {source} s
+    LEFT JOIN pcs ON pcs.postcode IS NOT DISTINCT FROM s.postcode
+    LEFT JOIN addrs ON addrs.address IS NOT DISTINCT FROM s.address
     LEFT JOIN {prefix}_fn fn ON fn.raw IS NOT DISTINCT FROM s.forenames
     LEFT JOIN {prefix}_sn sn ON sn.raw IS NOT DISTINCT FROM s.surname
     {alt_join}
