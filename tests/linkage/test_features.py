@@ -48,3 +48,27 @@ def test_aliases_and_previous_surnames_feed_the_name_evidence() -> None:
     assert fn1 == "bob"
     assert "robert" in keys_all
     assert {"brown", "smithjones", "smith", "jones", "green"} <= set(forms)
+
+
+def test_address_parts_for_the_comparisons() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE r (record_id VARCHAR, forenames VARCHAR, surname VARCHAR, aliases VARCHAR, "
+        "date_of_birth DATE, gender VARCHAR, address VARCHAR, postcode VARCHAR)"
+    )
+    addresses = ["12B High St, Leeds", "12 high street leeds", "Flat 3, 7 Mill Rd, Hull", None]
+    for i, a in enumerate(addresses):
+        con.execute(
+            "INSERT INTO r VALUES (?, 'Ann', 'Smith', NULL, NULL, NULL, ?, NULL)", [str(i), a]
+        )
+    build_features(con, source="r", target="f", id_column="record_id", kind="records")
+    rows = con.execute(
+        "SELECT addr, addr_key, addr_street, addr_tail FROM f ORDER BY CAST(unique_id AS INT)"
+    ).fetchall()
+    assert rows == [
+        ("12b high street leeds", "12b high", "high street leeds", "street leeds"),
+        ("12 high street leeds", "12 high", "high street leeds", "street leeds"),
+        # every house number out: flat and house numbers alike
+        ("flat 3 7 mill road hull", "7 mill", "flat mill road hull", "road hull"),
+        (None, None, None, None),
+    ]

@@ -209,7 +209,9 @@ def build_features(
                nullif(regexp_extract(addr, '([0-9]+[a-z]?) ([a-z]+)', 0), '') AS addr_key,
                -- the address without house numbers: same street and town after a typo in
                -- the number
-               nullif(trim(regexp_replace(addr, '\b[0-9]+[a-z]?\b', '', 'g')), '')
+               nullif(trim(regexp_replace(
+                   regexp_replace(addr, '\\b[0-9]+[a-z]?\\b', '', 'g'), '\\s+', ' ', 'g'
+               )), '')
                    AS addr_street,
                -- the locality: last two words of the address (town, or suburb and state)
                CASE WHEN len(string_split(addr, ' ')) >= 4
