@@ -213,3 +213,6 @@ def test_a_wash_without_marks_gives_the_first_operating_point_and_keeps_the_chos
         assert again["target_share"] == 0.9
         run2 = s.get(WashRun, second)
         assert run2 is not None and run2.settings["target_share_found"] == 0.9
+        # Where marks re-score the new run instead, the choice carries over just the same.
+        third = make_run(s, pairs, evidence=proof, model_json=json.dumps(m))
+        assert learning.rescore(s, SUP, settings, run_id=third).target_share == 0.9

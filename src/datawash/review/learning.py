@@ -89,6 +89,7 @@ def rescore(
     )
     if run is None or not run.model_json:
         raise NotFound("wash run", str(run_id) if run_id is not None else "latest")
+    _carry_chosen_share(session, run)
     model = json.loads(run.settings.get("unsupervised_model") or run.model_json)
     pairs = labelled_pairs(session)
     learnt = learning.learn(model, pairs)
@@ -193,18 +194,23 @@ def estimate_after_wash(session: Session, settings: Settings, *, run_id: int) ->
     run = session.get(WashRun, run_id)
     if run is None:
         raise NotFound("wash run", str(run_id))
-    earlier = session.scalars(
-        select(WashRun).where(WashRun.id < run_id).order_by(WashRun.id.desc()).limit(1)
-    ).first()
-    chosen = ((earlier.settings or {}) if earlier is not None else {}).get("target_share_found")
-    settings_now = dict(run.settings or {})
-    if chosen is not None and "target_share_found" not in settings_now:
-        settings_now["target_share_found"] = chosen
-    run.settings = settings_now
+    _carry_chosen_share(session, run)
     point = operating_point(session, run, target_share(run, settings))
-    run.settings = {**settings_now, "learning": point}
+    run.settings = {**(run.settings or {}), "learning": point}
     session.flush()
     return point
+
+
+def _carry_chosen_share(session: Session, run: WashRun) -> None:
+    """A run with no share of its own takes the one a supervisor chose for the run before."""
+    if "target_share_found" in (run.settings or {}):
+        return
+    earlier = session.scalars(
+        select(WashRun).where(WashRun.id < run.id).order_by(WashRun.id.desc()).limit(1)
+    ).first()
+    chosen = ((earlier.settings or {}) if earlier is not None else {}).get("target_share_found")
+    if chosen is not None:
+        run.settings = {**(run.settings or {}), "target_share_found": chosen}
 
 
 def target_share(run: WashRun, settings: Settings) -> float:
