@@ -907,3 +907,54 @@ def test_the_change_of_figures_withheld_between_two_answers_is_not_given_away() 
     # One part withheld now, shown before: its change is pinned, so its value would be.
     safe, changed = _published_again(progress(40, 18, 11, "withheld"), [first], 5)
     assert changed
+
+
+def test_what_the_rules_of_the_dates_forbid_is_in_no_atom_and_what_they_allow_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other direction of the oracle above: a reader knows what the importer refuses, so
+    the system must leave out every record breaking a rule (else a hidden count could be
+    narrowed further than the linear programmes think), and keep the records the rule allows.
+    Each case is a pair of cells that tells forbidden records apart from allowed ones (the
+    records no cell counts are left out of the system by design)."""
+    from datetime import timedelta
+
+    from datawash.foi import linked
+    from datawash.foi.linked import DIMENSIONS, NOT_RECORDED, UNIVERSE, Scope, _Cell, _system
+
+    monkeypatch.setattr(linked, "_today", lambda: TODAY)
+    out = DIMENSIONS.index("outcome")
+    real = frozenset(v for v in UNIVERSE["outcome"] if v != NOT_RECORDED)
+    ever = (date(1985, 1, 1), TODAY + timedelta(days=1))  # to the day the check runs
+
+    def cell(field: str, span: tuple[date, date], outcome: frozenset[str] | None = None) -> _Cell:
+        dims: list[frozenset[str] | None] = [None] * len(DIMENSIONS)
+        dims[out] = outcome
+        return _Cell(Scope("register:people", tuple(dims), span[0], span[1], field), 3, new=False)
+
+    y2010, y2011 = (date(2010, 1, 1), date(2011, 1, 1)), (date(2011, 1, 1), TODAY)
+    y2015 = (date(2015, 1, 1), date(2016, 1, 1))
+    cases = [
+        # an investigation never ends before it starts (NEVER_AFTER)
+        ([cell("investigation_ended", y2010), cell("investigation_started", y2011)],
+         [(1, 1)], [(1, 0), (0, 1)]),
+        # nor ends without having started (NEEDS_DATE)
+        ([cell("investigation_ended", y2010), cell("investigation_started", ever)],
+         [(1, 0)], [(1, 1), (0, 1)]),
+        # a closed case has its outcomes recorded (DATED_NEEDS)
+        ([cell("closed", y2015), cell("closed", y2015, frozenset({NOT_RECORDED}))],
+         [(1, 1)], [(1, 0)]),
+        # an outcome has its date, and the date its outcome (DATED_WITH), both ways
+        ([cell("recorded", ever, real), cell("outcome", ever)], [(1, 0), (0, 1)], [(1, 1)]),
+        ([cell("outcome", y2015, frozenset({NOT_RECORDED})), cell("recorded", ever)],
+         [(1, 1), (1, 0)], [(0, 1)]),
+        # nothing is recorded after it is closed, and no outcome comes before it is recorded
+        ([cell("closed", y2010), cell("recorded", y2011)], [(1, 1)], [(1, 0), (0, 1)]),
+        ([cell("outcome", y2010), cell("recorded", y2011)], [(1, 1)], [(1, 0), (0, 1)]),
+    ]  # fmt: skip
+    for cells, forbidden, allowed in cases:
+        _n, masks, _p = _system(cells)
+        atoms = {tuple(int(x) for x in col) for col in np.vstack(masks).T}
+        scopes_ = [(c.scope.field, c.scope.dims[out]) for c in cells]
+        assert not set(forbidden) & atoms, (scopes_, atoms)
+        assert set(allowed) <= atoms, (scopes_, atoms)
