@@ -171,7 +171,7 @@ def test_a_supervisor_moves_the_operating_point_and_sees_the_curve(settings: Set
         people = [curve[k]["people"] for k in sorted(curve)]
         assert people == sorted(people)  # more of the matched people need more people reviewed
         run = s.get(WashRun, run_id)
-        assert run is not None and run.settings["target_share_found"] == 0.8
+        assert run is not None and run.settings["target_share_chosen"] == 0.8
         # Rescoring again keeps the supervisor's choice for this run.
         assert learning.rescore(s, SUP, settings).target_share == 0.8
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == "review.target_set"))
@@ -212,7 +212,7 @@ def test_a_wash_without_marks_gives_the_first_operating_point_and_keeps_the_chos
         again = learning.estimate_after_wash(s, settings, run_id=second)
         assert again["target_share"] == 0.9
         run2 = s.get(WashRun, second)
-        assert run2 is not None and run2.settings["target_share_found"] == 0.9
+        assert run2 is not None and run2.settings["target_share_chosen"] == 0.9
         # Where marks re-score the new run instead, the choice carries over just the same.
         third = make_run(s, pairs, evidence=proof, model_json=json.dumps(m))
         assert learning.rescore(s, SUP, settings, run_id=third).target_share == 0.9

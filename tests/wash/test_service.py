@@ -100,6 +100,29 @@ def test_the_run_carries_its_first_operating_point(
     )
 
 
+def test_a_supervisors_share_carries_over_to_the_next_wash(
+    small_synth: Path, tmp_path: Path
+) -> None:
+    from datawash.review import learning
+    from tests.review.helpers import SUP, ensure_users
+
+    settings = Settings(data_dir=tmp_path / "d")
+    files = {"workforce": small_synth / "workforce.csv", "records": small_synth / "records.csv"}
+    first = run_wash(settings=settings, actor=SYSTEM, **files)
+    assert first.operating_point["target_share"] == settings.target_share_found == 0.97
+    with session_scope(settings) as s:
+        ensure_users(s)
+        learning.set_target_share(s, SUP, settings, run_id=first.run_id, share=0.9,
+                                  reason="the deadline")  # fmt: skip
+    second = run_wash(settings=settings, actor=SYSTEM, **files)
+    assert second.operating_point["target_share"] == 0.9
+    with session_scope(settings) as s:
+        run = s.get(WashRun, second.run_id)
+        assert run is not None
+        assert run.settings["target_share_chosen"] == 0.9
+        assert run.settings["target_share_found"] == 0.97  # what the wash ran with, kept
+
+
 def test_export_format(washed: tuple[Settings, WashSummary, Path]) -> None:
     _, _, export = washed
     with export.open() as fh:

@@ -201,22 +201,30 @@ def estimate_after_wash(session: Session, settings: Settings, *, run_id: int) ->
     return point
 
 
+# The run's settings keep what the wash ran with (target_share_found among them); a
+# supervisor's later choice is kept beside them under its own name.
+CHOSEN = "target_share_chosen"
+
+
 def _carry_chosen_share(session: Session, run: WashRun) -> None:
-    """A run with no share of its own takes the one a supervisor chose for the run before."""
-    if "target_share_found" in (run.settings or {}):
+    """A run with no share chosen for it takes the one a supervisor chose for the run
+    before."""
+    if CHOSEN in (run.settings or {}):
         return
     earlier = session.scalars(
         select(WashRun).where(WashRun.id < run.id).order_by(WashRun.id.desc()).limit(1)
     ).first()
-    chosen = ((earlier.settings or {}) if earlier is not None else {}).get("target_share_found")
+    chosen = ((earlier.settings or {}) if earlier is not None else {}).get(CHOSEN)
     if chosen is not None:
-        run.settings = {**(run.settings or {}), "target_share_found": chosen}
+        run.settings = {**(run.settings or {}), CHOSEN: chosen}
 
 
 def target_share(run: WashRun, settings: Settings) -> float:
     """The share of matched people the run's review should find: the supervisor's choice
-    for this run (set_target_share), else the setting (DATAWASH_TARGET_SHARE_FOUND)."""
-    chosen = (run.settings or {}).get("target_share_found")
+    for this run (set_target_share, or carried over from the run before), else the setting
+    the run was washed with, else the current one (DATAWASH_TARGET_SHARE_FOUND)."""
+    kept = run.settings or {}
+    chosen = kept.get(CHOSEN, kept.get("target_share_found"))
     return float(chosen) if chosen is not None else settings.target_share_found
 
 
@@ -288,7 +296,7 @@ def set_target_share(
     before = target_share(run, settings)
     learnt = dict((run.settings or {}).get("learning") or {})
     learnt.update(operating_point(session, run, share))
-    run.settings = {**(run.settings or {}), "target_share_found": share, "learning": learnt}
+    run.settings = {**(run.settings or {}), CHOSEN: share, "learning": learnt}
     audit.record(
         session, actor, ev.REVIEW_TARGET_SET, entity_id=run.id,
         before={"target_share": before}, after={"target_share": share, "reason": reason},
