@@ -927,10 +927,19 @@ def test_what_the_rules_of_the_dates_forbid_is_in_no_atom_and_what_they_allow_is
     real = frozenset(v for v in UNIVERSE["outcome"] if v != NOT_RECORDED)
     ever = (date(1985, 1, 1), TODAY + timedelta(days=1))  # to the day the check runs
 
-    def cell(field: str, span: tuple[date, date], outcome: frozenset[str] | None = None) -> _Cell:
+    def cell(field: str, span: tuple[date, date], outcome: frozenset[str] | None = None,
+             kind: str = "register:people", **more: frozenset[str]) -> _Cell:  # fmt: skip
         dims: list[frozenset[str] | None] = [None] * len(DIMENSIONS)
         dims[out] = outcome
-        return _Cell(Scope("register:people", tuple(dims), span[0], span[1], field), 3, new=False)
+        for dim, values in more.items():
+            dims[DIMENSIONS.index(dim)] = values
+        return _Cell(Scope(kind, tuple(dims), span[0], span[1], field), 3, new=False)
+
+    def known(dim: str) -> frozenset[str]:
+        return frozenset(v for v in UNIVERSE[dim] if v != NOT_RECORDED)
+
+    day = date(2020, 6, 30)
+    at_day = f"register:people@{day.isoformat()}"
 
     y2010, y2011 = (date(2010, 1, 1), date(2011, 1, 1)), (date(2011, 1, 1), TODAY)
     y2015 = (date(2015, 1, 1), date(2016, 1, 1))
@@ -951,6 +960,18 @@ def test_what_the_rules_of_the_dates_forbid_is_in_no_atom_and_what_they_allow_is
         # nothing is recorded after it is closed, and no outcome comes before it is recorded
         ([cell("closed", y2010), cell("recorded", y2011)], [(1, 1)], [(1, 0), (0, 1)]),
         ([cell("outcome", y2010), cell("recorded", y2011)], [(1, 1)], [(1, 0), (0, 1)]),
+        # a leaving date has its reason, and a reason its date (DATED_WITH)
+        ([cell("recorded", ever, leaving_reason=known("leaving_reason")), cell("left", ever)],
+         [(1, 0), (0, 1)], [(1, 1)]),
+        # a criminal outcome date has its proceedings recorded (DATED_NEEDS)
+        ([cell("criminal_outcome", y2015),
+          cell("criminal_outcome", y2015, criminal_proceedings=frozenset({NOT_RECORDED}))],
+         [(1, 1)], [(1, 0)]),
+        # a case live at a day was not closed by then, and a completed one was
+        ([cell("recorded", ever, kind=at_day, live=frozenset({"live"})),
+          cell("closed", (date(2000, 1, 1), day))], [(1, 1)], [(1, 0), (0, 1)]),
+        ([cell("recorded", ever, kind=at_day, live=frozenset({"completed"})),
+          cell("closed", ever)], [(1, 0)], [(1, 1), (0, 1)]),
     ]  # fmt: skip
     for cells, forbidden, allowed in cases:
         _n, masks, _p = _system(cells)
