@@ -8,17 +8,26 @@ from datawash.linkage.features import build_features
 POSTCODES = ["b11 1aa", "B111AA", "WS1  2ab", "cr2 6xh", "EC1A1BB", "nonsense", None, "B1"]
 
 
-def test_postcode_sql_matches_python() -> None:
+def _features_of(
+    addresses: list[str | None], postcodes: list[str | None]
+) -> duckdb.DuckDBPyConnection:
+    """Records of Ann Smith at these addresses and postcodes, ids 0, 1, ..., and their
+    features in table f."""
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE r (record_id VARCHAR, forenames VARCHAR, surname VARCHAR, aliases VARCHAR, "
         "date_of_birth DATE, gender VARCHAR, address VARCHAR, postcode VARCHAR)"
     )
-    for i, pc in enumerate(POSTCODES):
+    for i, (a, pc) in enumerate(zip(addresses, postcodes, strict=True)):
         con.execute(
-            "INSERT INTO r VALUES (?, 'Ann', 'Smith', NULL, NULL, NULL, NULL, ?)", [str(i), pc]
+            "INSERT INTO r VALUES (?, 'Ann', 'Smith', NULL, NULL, NULL, ?, ?)", [str(i), a, pc]
         )
     build_features(con, source="r", target="f", id_column="record_id", kind="records")
+    return con
+
+
+def test_postcode_sql_matches_python() -> None:
+    con = _features_of([None] * len(POSTCODES), POSTCODES)
     rows = con.execute(
         "SELECT unique_id, pc, pc_sector, pc_district, pc_area FROM f "
         "ORDER BY CAST(unique_id AS INT)"
@@ -51,17 +60,8 @@ def test_aliases_and_previous_surnames_feed_the_name_evidence() -> None:
 
 
 def test_address_parts_for_the_comparisons() -> None:
-    con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE r (record_id VARCHAR, forenames VARCHAR, surname VARCHAR, aliases VARCHAR, "
-        "date_of_birth DATE, gender VARCHAR, address VARCHAR, postcode VARCHAR)"
-    )
     addresses = ["12B High St, Leeds", "12 high street leeds", "Flat 3, 7 Mill Rd, Hull", None]
-    for i, a in enumerate(addresses):
-        con.execute(
-            "INSERT INTO r VALUES (?, 'Ann', 'Smith', NULL, NULL, NULL, ?, NULL)", [str(i), a]
-        )
-    build_features(con, source="r", target="f", id_column="record_id", kind="records")
+    con = _features_of(addresses, [None] * len(addresses))
     rows = con.execute(
         "SELECT addr, addr_key, addr_street, addr_tail FROM f ORDER BY CAST(unique_id AS INT)"
     ).fetchall()
