@@ -72,3 +72,18 @@ def test_address_parts_for_the_comparisons() -> None:
         ("flat 3 7 mill road hull", "7 mill", "flat mill road hull", "road hull"),
         (None, None, None, None),
     ]
+
+
+def test_day_and_month_of_birth_for_blocking() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE r AS SELECT * FROM (VALUES ('1', DATE '1977-12-31'), "
+        "('2', DATE '2001-01-05'), ('3', NULL)) t(record_id, date_of_birth)"
+    )
+    con.execute(
+        "CREATE TABLE s AS SELECT record_id, 'Ann' AS forenames, 'Smith' AS surname, "
+        "NULL AS aliases, date_of_birth, NULL AS gender, NULL AS address, NULL AS postcode FROM r"
+    )
+    build_features(con, source="s", target="f", id_column="record_id", kind="records")
+    rows = con.execute("SELECT dob_md FROM f ORDER BY unique_id").fetchall()
+    assert rows == [(1231,), (105,), (None,)]

@@ -50,6 +50,8 @@ class BlockingRule:
         """Whether the rule already fixes this column (dob fixes dob_year, pc fixes the
         district, so refining by them would change nothing)."""
         fixed = {c for pair in self.keys for c in pair}
+        if self.missing:  # a rule asking for a date missing fixes its year too
+            fixed.add(self.missing)
         fixed |= {implied for c in set(fixed) for implied in _IMPLIES.get(c, ())}
         return column in fixed
 
@@ -81,10 +83,19 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     ),
     # Maiden name (or another surname change) together with a date of birth keyed wrongly.
     BlockingRule("same forename and birth year", (("fn1", "fn1"), ("dob_year", "dob_year"))),
+    # A year keyed wrongly (1977 as 1970) with a name misspelt and the person moved: the
+    # rules above need the year, or the whole date, or the address.
+    BlockingRule(
+        "names sound the same, same day and month of birth",
+        (("fn_ph", "fn_ph"), ("sn_ph", "sn_ph"), ("dob_md", "dob_md")),
+    ),
+    # A record with no date of birth and an old address has only its name to go on.
+    BlockingRule("same surname, no date of birth", (("sn", "sn"),), missing="dob"),
+    BlockingRule("same forename, no date of birth", (("fn1", "fn1"),), missing="dob"),
 )
 
 _IMPLIES = {
-    "dob": ("dob_year",),
+    "dob": ("dob_year", "dob_md"),
     "dob_swap": ("dob_year",),
     "pc": ("pc_sector", "pc_district"),
     "pc_sector": ("pc_district",),
@@ -184,8 +195,10 @@ def plan(
                 continue
             # Refining by a column drops the pairs where it is missing on a side; they are
             # kept by a companion rule when that fits under the limit.
+            # A rule that already asks for a column missing has no companion (it would need
+            # two missing columns at once); its refinement keeps that condition.
             gap = candidate.where_missing(extra)
-            gap_count = _count(con, left, right, gap)
+            gap_count = 0 if candidate.missing else _count(con, left, right, gap)
             if 0 < gap_count <= max_comparisons:
                 companions.append(PlannedRule(gap, gap_count, replanned_from=rule.name))
             candidate = candidate.refined(extra)

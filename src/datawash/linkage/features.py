@@ -35,6 +35,7 @@ FEATURE_COLUMNS = [
     "dob",
     "dob_s",
     "dob_year",
+    "dob_md",
     "dob_swap",
     "dob_jan1",
     "gender",
@@ -237,6 +238,8 @@ def build_features(
         s.date_of_birth AS dob,
         strftime(s.date_of_birth, '%Y-%m-%d') AS dob_s,
         year(s.date_of_birth) AS dob_year,
+        -- day and month (1231 for 31 December): blocks a year keyed wrongly
+        CAST(month(s.date_of_birth) * 100 + day(s.date_of_birth) AS SMALLINT) AS dob_md,
         CASE WHEN day(s.date_of_birth) <= 12 AND day(s.date_of_birth) <> month(s.date_of_birth)
              THEN make_date(year(s.date_of_birth), day(s.date_of_birth), month(s.date_of_birth))
         END AS dob_swap,
