@@ -154,3 +154,28 @@ def test_small_counts_of_people_are_found_in_text_and_other_numbers_are_not() ->
     # The threshold decides what is small: at 10, seven and 9 are.
     assert small_counts_in_text("seven officers and 9 cases", 10) == ["seven officers", "9 cases"]
     assert small_counts_in_text("seven officers and 9 cases", 5) == []
+
+
+def test_counts_in_other_words_ranks_and_labels_are_found_too() -> None:
+    """The wordings the first reader missed (issue 12's note): "a single officer", "both
+    officers", "two sergeants", "officers dismissed: 2"; and what must still pass: dates and
+    percentages after a label, and words such as "both" before what is not a count."""
+    from datawash.foi.disclosure import small_counts_in_text
+
+    text = (
+        "A single officer was dismissed and both sergeants resigned; two PCSOs and a couple "
+        "of detective constables were suspended. Officers dismissed: 2. Number of "
+        "complainants = 3. The only female officer appealed."
+    )
+    assert small_counts_in_text(text, 5) == [
+        "A single officer", "both sergeants", "two PCSOs", "a couple of detective constables",
+        "Officers dismissed: 2", "complainants = 3", "The only female officer",
+    ]  # fmt: skip
+    ordinary = (
+        "Both tables cover the same officers. A single request may ask several questions. "
+        "Complaints: 1 April 2020 to 31 March 2021. Cases recorded: 3rd May. Officers: 3% "
+        "of the force. Officers dismissed: fewer than 5. Cases: 12."
+    )
+    assert small_counts_in_text(ordinary, 5) == []
+    # "both" is 2: at a threshold of 2 it is not small, a single one still is.
+    assert small_counts_in_text("both officers; a single officer", 2) == ["a single officer"]

@@ -273,18 +273,37 @@ _NUMBER_WORDS = (
 )
 # What a count in an FOI answer counts: people and their cases. Written here: no library
 # reads counts of people out of English text, and a small list of the register's own nouns
-# is what an FOI officer writes ("two officers were dismissed", "3 allegations").
+# is what an FOI officer writes ("two officers were dismissed", "3 allegations", "two
+# sergeants", "both men").
 _COUNTED = (
     r"(?:police\s+)?(?:officers?|constables?|members?\s+of\s+(?:police\s+)?staff|staff|"
     r"employees?|people|persons?|individuals?|specials?|special\s+constables?|volunteers?|"
+    r"(?:chief\s+)?(?:inspectors?|superintendents?)|sergeants?|detectives?|pcs|pcsos?|"
+    r"dcs|dss|probationers?|recruits?|trainees?|colleagues?|men|women|males?|females?|"
+    r"victims?|complainants?|"
     r"cases?|allegations?|complaints?|investigations?|referrals?|dismissals?)"
 )
+
+# Words that stand for a count: "a single officer", "both officers", "a couple of cases".
+_COUNT_WORDS = {
+    "a single": 1,
+    "single": 1,
+    "a sole": 1,
+    "sole": 1,
+    "a lone": 1,
+    "the only": 1,
+    "the sole": 1,
+    "both": 2,
+    "a couple of": 2,
+    "a pair of": 2,
+}
 
 
 # Words that may stand between a number and what it counts ("two serving police officers").
 _QUALIFIERS = (
     r"(?:serving|former|police|male|female|more|further|other|separate|different|new|"
-    r"uniformed|sworn|civilian|additional|individual|of|the|these|those|our|its|such)"
+    r"uniformed|sworn|civilian|additional|individual|of|the|these|those|our|its|such|"
+    r"detective|acting|temporary|student|trainee|probationary|senior|junior)"
 )
 
 
@@ -310,29 +329,45 @@ _NUMBERED = frozenset(
 )
 
 
+def _count_value(word: str) -> int:
+    value = " ".join(word.lower().split())
+    if value.isdigit():
+        return int(value)
+    if value in _COUNT_WORDS:
+        return _COUNT_WORDS[value]
+    return _NUMBER_WORDS.index(value) + 1
+
+
 def small_counts_in_text(text: str, threshold: int) -> list[str]:
     """The phrases of ``text`` that state a count from 1 to threshold-1 of people or cases
-    ("two officers", "3 allegations", "one member of staff"): what the tables would show as
-    "fewer than N" must not be written out beside them. Numbers that count anything else
-    (dates, sections, days) are not read."""
+    ("two officers", "3 allegations", "one member of staff", "both sergeants", "a single
+    officer", "officers dismissed: 2"): what the tables would show as "fewer than N" must
+    not be written out beside them. Numbers that count anything else (dates, sections,
+    days) are not read."""
     words = "|".join(_NUMBER_WORDS[: max(0, min(threshold - 1, len(_NUMBER_WORDS)))])
-    # Not part of a larger number (3,004; 0.3; 1-4).
-    number = (
-        rf"(?<![\d.,-])\b(\d+|{words})\b(?![.,-]?\d)"
-        if words
-        else r"(?<![\d.,-])\b(\d+)\b(?![.,-]?\d)"
+    phrases = "|".join(w.replace(" ", r"\s+") for w, n in _COUNT_WORDS.items() if n < threshold)
+    spelt = "|".join(x for x in (words, phrases) if x)
+    # Not part of a larger number (3,004; 0.3; 1-4), a date (1 April 2020; 3rd May), or a
+    # percentage.
+    digits = (
+        r"(?<![\d.,-])\b(\d+)\b(?![.,-]?\d)(?!\s*(?:%|st\b|nd\b|rd\b|th\b))"
+        r"(?!\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
     )
-    found = []
-    pattern = rf"{number}\s+(?:{_QUALIFIERS}\s+){{0,3}}{_COUNTED}\b"
-    for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+    number = rf"(?:{digits}|\b({spelt})\b)" if spelt else digits
+    found: list[tuple[int, str]] = []
+    before_noun = rf"{number}\s+(?:{_QUALIFIERS}\s+){{0,3}}{_COUNTED}\b"
+    for m in re.finditer(before_noun, text, flags=re.IGNORECASE):
         before = text[: m.start()].split()
         if before and before[-1].lower().strip("(") in _NUMBERED:
             continue  # "Schedule 3 complaints", "section 2 cases": a number of a part
-        value = m.group(1).lower()
-        n = int(value) if value.isdigit() else _NUMBER_WORDS.index(value) + 1
-        if 0 < n < threshold:
-            found.append(" ".join(m.group(0).split()))
-    return found
+        if 0 < _count_value(m.group(1) or m.group(2)) < threshold:
+            found.append((m.start(), " ".join(m.group(0).split())))
+    # A label and its figure: "Officers dismissed: 2", "Number of sergeants = 3".
+    labelled = rf"\b{_COUNTED}\b(?:\s+[\w-]+){{0,4}}\s*[:=]\s*{number}"
+    for m in re.finditer(labelled, text, flags=re.IGNORECASE):
+        if 0 < _count_value(m.group(1) or m.group(2)) < threshold:
+            found.append((m.start(), " ".join(m.group(0).split())))
+    return [phrase for _, phrase in sorted(found)]
 
 
 def disclose_count(value: int, threshold: int) -> str:
