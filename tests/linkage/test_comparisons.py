@@ -246,3 +246,130 @@ def test_one_edit_agrees_with_damerau_levenshtein_on_every_pair() -> None:
     ).fetchone() or (None, None)
     assert differ == 0
     assert agree is not None and 5_000 < agree < 19_000  # both answers occur often
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance at most 1, written out (the reference for the SQL)."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _dob_reference(dob_l: str, dob_r: str | None, same_name: bool) -> str:
+    """The date-of-birth level from its definition, the namesake zone for the same full name."""
+    from datetime import date
+
+    from datawash.linkage.comparisons import GENERATION_YEARS, NAMESAKE_ZONE
+
+    if dob_r is None:
+        return "missing"
+    a, b = date.fromisoformat(dob_l), date.fromisoformat(dob_r)
+    jan1 = b.month == 1 and b.day == 1
+    if a == b:
+        return "same, but 1 January (often a placeholder)" if jan1 else "same"
+    zone = NAMESAKE_ZONE if same_name else ""
+    swapped = a.day <= 12 and a.day != a.month and (a.year, a.day, a.month) == (
+        b.year, b.month, b.day
+    )  # fmt: skip
+    if swapped:
+        return "day and month swapped" + zone
+    if _one_edit(dob_l, dob_r):
+        return ("one digit off in day or month" if a.year == b.year else
+                "one digit off in the year") + zone  # fmt: skip
+    if jan1 and a.year == b.year:
+        return "1 January placeholder in the same year" + zone
+    if abs(a.year - b.year) >= GENERATION_YEARS:
+        return "a generation apart"
+    return "different"
+
+
+def test_the_date_of_birth_levels_are_their_definitions_for_every_kind_of_near_miss() -> None:
+    """The date-of-birth levels are written with cheap tests first (the year, or the day and
+    month, before an edit distance), which must not change a single pair's level: every
+    one-character change and swap of neighbours of a date, and some other dates, against
+    the definitions, for a namesake and for someone of another name."""
+    import random
+    from datetime import date, timedelta
+
+    rng = random.Random(7)
+    base = [date(1985, 3, 7), date(1990, 12, 1), date(1979, 1, 1), date(2001, 10, 31)]
+    pairs: set[tuple[str, str | None]] = set()
+    for d in base:
+        s = d.isoformat()
+        pairs.add((s, None))
+        for i, ch in enumerate(s):
+            if ch == "-":
+                continue
+            for digit in "0123456789":
+                pairs.add((s, s[:i] + digit + s[i + 1 :]))
+            if i + 1 < len(s) and s[i + 1] != "-":
+                pairs.add((s, s[:i] + s[i + 1] + s[i] + s[i + 2 :]))
+        pairs.add((s, d.replace(month=1, day=1).isoformat()))
+        pairs.add((s, d.replace(year=d.year - 30).isoformat()))
+        for _ in range(20):
+            pairs.add((s, (d + timedelta(days=rng.randint(-9000, 9000))).isoformat()))
+    valid = []
+    for a, b in pairs:
+        try:
+            valid.append((a, None if b is None else date.fromisoformat(b).isoformat()))
+        except ValueError:
+            continue  # not a date: no record holds it
+    comp = next(c for c in all_comparisons() if c["output_column_name"] == "date_of_birth")
+    case = " ".join(
+        f"ELSE '{lv['label_for_charts']}'" if lv["sql_condition"] == "ELSE"
+        else f"WHEN {lv['sql_condition']} THEN '{lv['label_for_charts']}'"
+        for lv in comp["comparison_levels"]
+    )  # fmt: skip
+    # One person per date and name, one record per date and name, built as a wash builds
+    # them, paired as listed.
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE w (person_id VARCHAR, forenames VARCHAR, surname VARCHAR, "
+        "previous_surnames VARCHAR, date_of_birth DATE, gender VARCHAR, address VARCHAR, "
+        "postcode VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE r (record_id VARCHAR, forenames VARCHAR, surname VARCHAR, aliases VARCHAR, "
+        "date_of_birth DATE, gender VARCHAR, address VARCHAR, postcode VARCHAR)"
+    )
+    people = sorted({a for a, _ in valid})
+    records = sorted({b for _, b in valid}, key=str)
+    con.executemany(
+        "INSERT INTO w VALUES (?, 'Ann', 'Smith', NULL, ?, NULL, NULL, NULL)",
+        [[f"P{i}", a] for i, a in enumerate(people)],
+    )
+    con.executemany(
+        "INSERT INTO r VALUES (?, ?, ?, NULL, ?, NULL, NULL, NULL)",
+        [[f"{n}{i}", fn, sn, b] for i, b in enumerate(records)
+         for n, fn, sn in (("S", "Ann", "Smith"), ("O", "Bea", "Jones"))],
+    )  # fmt: skip
+    build_features(con, source="w", target="wf", id_column="person_id", kind="workforce")
+    build_features(con, source="r", target="rf", id_column="record_id", kind="records")
+    con.execute("CREATE TABLE wanted (person VARCHAR, record VARCHAR)")
+    con.executemany(
+        "INSERT INTO wanted VALUES (?, ?)",
+        [[f"P{people.index(a)}", f"{n}{records.index(b)}"] for a, b in valid for n in "SO"],
+    )
+    pair_cols = ", ".join(f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in FEATURE_COLUMNS)
+    got = con.execute(
+        f"SELECT dob_s_l, dob_s_r, full_name_l = full_name_r, CASE {case} END FROM ("
+        f"SELECT {pair_cols} FROM wanted JOIN wf l ON l.unique_id = wanted.person "
+        "JOIN rf r ON r.unique_id = wanted.record)"
+    ).fetchall()
+    assert len(got) > 400
+    near = [g for g in got if "digit off" in g[3]]
+    assert {g[3] for g in near} >= {
+        "one digit off in the year", "one digit off in day or month",
+        "one digit off in the year (same full name)",
+    }  # fmt: skip
+    for a, b, same_name, level in got:
+        assert level == _dob_reference(a, b, same_name), (a, b, same_name)

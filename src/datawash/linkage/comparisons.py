@@ -168,12 +168,15 @@ DOB_ONE_EDIT = one_edit('"dob_s_l"', '"dob_s_r"')
 NEAR_MISSES = (
     ('"dob_swap_l" = "dob_r"', "day and month swapped"),
     (
-        f'{DOB_ONE_EDIT} AND "dob_year_l" = "dob_year_r"',
+        f'"dob_year_l" = "dob_year_r" AND {DOB_ONE_EDIT}',
         "one digit off in day or month",
     ),
     # Before the generation gap: "1985" keyed as "1965" is a typo, and a parent and child
-    # almost never share day, month and all but one digit of the year.
-    (DOB_ONE_EDIT, "one digit off in the year"),
+    # almost never share day, month and all but one digit of the year. One edit that changes
+    # the year leaves day and month as they were, so the cheap test goes first: DuckDB then
+    # computes the edit distance for those pairs only (the date-of-birth comparison took a
+    # quarter of predict's comparisons, most of it four edit distances for every pair).
+    (f'"dob_md_l" = "dob_md_r" AND {DOB_ONE_EDIT}', "one digit off in the year"),
     ('"dob_jan1_r" AND "dob_year_l" = "dob_year_r"', "1 January placeholder in the same year"),
 )
 
@@ -181,7 +184,7 @@ NEAR_MISSES = (
 def date_of_birth() -> dict[str, Any]:
     near: list[dict[str, Any]] = []
     for sql, label in NEAR_MISSES:
-        near.append(_level(f"({sql}) AND {SAME_FULL_NAME}", label + NAMESAKE_ZONE))
+        near.append(_level(f"{SAME_FULL_NAME} AND ({sql})", label + NAMESAKE_ZONE))
         near.append(_level(sql, label))
     return {
         "output_column_name": "date_of_birth",
