@@ -182,3 +182,38 @@ def test_a_person_keyed_with_a_wrong_year_and_a_moved_record_is_still_compared()
     assert len(old) == len(DEFAULT_RULES) - 3
     before = {row[0] for row in c.execute(candidate_records_sql("wf", "rf", old)).fetchall()}
     assert before == set()
+
+
+def test_a_name_and_the_birth_year_pair_only_when_the_month_the_day_or_a_placeholder_agree() -> (
+    None
+):
+    """The name-and-year rules pair a record keeping the month, the day or holding the 1
+    January placeholder of the person's year - and not one whose month and day both differ
+    (its date weighs against it in any case), nor another year."""
+    from datawash.linkage.blocking import DEFAULT_RULES, candidate_records_sql
+
+    c = _people_and_records(
+        [("W1", "Priya", "Okafor", "1983-09-18", "238 Farm Crescent, Birmingham")],
+        [
+            # the surname changed, day keyed wrongly: the forename, the year and the month
+            ("R1", "Priya", "Akhtar", "1983-09-28", "134 Park Avenue, Walsall"),
+            # the forename misspelt, the month keyed wrongly: the surname, the year and the day
+            ("R2", "Pryia", "Okafor", "1983-07-18", "9 Mill Lane, Dudley"),
+            # the 1 January placeholder for an unknown day and month
+            ("R3", "Priya", "Akhtar", "1983-01-01", "1 Court Road, Solihull"),
+            # same forename and year, month and day both different: not paired
+            ("R4", "Priya", "Akhtar", "1983-04-02", "5 High Street, Coventry"),
+            # the placeholder in another year: not paired
+            ("R5", "Priya", "Akhtar", "1984-01-01", "7 Low Road, Walsall"),
+        ],
+    )
+    year_rules = [
+        r for r in DEFAULT_RULES
+        if r.name.startswith(("same forename, ", "same surname, ")) and "birth year" in r.name
+    ]  # fmt: skip
+    assert len(year_rules) == 6
+    rules = [
+        p.rule for p in plan(c, "wf", "rf", max_comparisons=1_000_000, rules=tuple(year_rules))
+    ]
+    reached = {row[0] for row in c.execute(candidate_records_sql("wf", "rf", rules)).fetchall()}
+    assert reached == {"R1", "R2", "R3"}

@@ -36,6 +36,9 @@ FEATURE_COLUMNS = [
     "dob_s",
     "dob_year",
     "dob_md",
+    "dob_ym",
+    "dob_yd",
+    "dob_jan1_year",
     "dob_swap",
     "dob_jan1",
     "gender",
@@ -240,6 +243,10 @@ def build_features(
         year(s.date_of_birth) AS dob_year,
         -- day and month (1231 for 31 December): blocks a year keyed wrongly
         CAST(month(s.date_of_birth) * 100 + day(s.date_of_birth) AS SMALLINT) AS dob_md,
+        year(s.date_of_birth) * 100 + month(s.date_of_birth) AS dob_ym,
+        year(s.date_of_birth) * 100 + day(s.date_of_birth) AS dob_yd,
+        CASE WHEN month(s.date_of_birth) = 1 AND day(s.date_of_birth) = 1
+             THEN year(s.date_of_birth) END AS dob_jan1_year,
         CASE WHEN day(s.date_of_birth) <= 12 AND day(s.date_of_birth) <> month(s.date_of_birth)
              THEN make_date(year(s.date_of_birth), day(s.date_of_birth), month(s.date_of_birth))
         END AS dob_swap,
