@@ -178,8 +178,8 @@ def test_a_person_keyed_with_a_wrong_year_and_a_moved_record_is_still_compared()
         "same surname, no date of birth",
         "same forename, no date of birth",
     }
-    old = [r for r in DEFAULT_RULES if r.name not in new]
-    assert len(old) == len(DEFAULT_RULES) - 3
+    old = [r for r in DEFAULT_RULES if r.name not in new | {"same address"}]
+    assert len(old) == len(DEFAULT_RULES) - 4
     before = {row[0] for row in c.execute(candidate_records_sql("wf", "rf", old)).fetchall()}
     assert before == set()
 
@@ -217,3 +217,27 @@ def test_a_name_and_the_birth_year_pair_only_when_the_month_the_day_or_a_placeho
     ]
     reached = {row[0] for row in c.execute(candidate_records_sql("wf", "rf", rules)).fetchall()}
     assert reached == {"R1", "R2", "R3"}
+
+
+def test_a_record_at_the_persons_very_address_is_compared_whatever_its_names() -> None:
+    """FEBRL4 keys some records with the names swapped and misspelt and no date of birth:
+    only the address is intact. The same address pairs them; the same street elsewhere, or
+    the same house number in another street, does not."""
+    from datawash.linkage.blocking import DEFAULT_RULES, candidate_records_sql
+
+    c = _people_and_records(
+        [("W1", "Zachary", "Rees", "1976-03-22", "69 Ainslie Avenue, Rainbow End, Maryborough")],
+        [
+            ("R1", "Ree", "Zachakry", None, "69 Ainslie Avenue, Rainbow End, Maryborough"),
+            ("R2", "Tom", "Hardy", None, "70 Ainslie Avenue, Rainbow End, Maryborough"),
+            ("R3", "Ann", "Lee", None, "69 Main Street, Rainbow End, Maryborough"),
+        ],
+    )
+    rule = next(r for r in DEFAULT_RULES if r.name == "same address")
+    reached = {row[0] for row in c.execute(candidate_records_sql("wf", "rf", [rule])).fetchall()}
+    assert reached == {"R1"}
+    others = [r for r in DEFAULT_RULES if r.name != "same address"]
+    rules = [p.rule for p in plan(c, "wf", "rf", max_comparisons=1_000_000, rules=tuple(others))]
+    assert "R1" not in {
+        row[0] for row in c.execute(candidate_records_sql("wf", "rf", rules)).fetchall()
+    }
