@@ -78,12 +78,20 @@ def test_day_and_month_of_birth_for_blocking() -> None:
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE r AS SELECT * FROM (VALUES ('1', DATE '1977-12-31'), "
-        "('2', DATE '2001-01-05'), ('3', NULL)) t(record_id, date_of_birth)"
+        "('2', DATE '2001-01-05'), ('3', NULL), ('4', DATE '1983-01-01')) "
+        "t(record_id, date_of_birth)"
     )
     con.execute(
         "CREATE TABLE s AS SELECT record_id, 'Ann' AS forenames, 'Smith' AS surname, "
         "NULL AS aliases, date_of_birth, NULL AS gender, NULL AS address, NULL AS postcode FROM r"
     )
     build_features(con, source="s", target="f", id_column="record_id", kind="records")
-    rows = con.execute("SELECT dob_md FROM f ORDER BY unique_id").fetchall()
-    assert rows == [(1231,), (105,), (None,)]
+    rows = con.execute(
+        "SELECT dob_md, dob_ym, dob_yd, dob_jan1_year FROM f ORDER BY unique_id"
+    ).fetchall()
+    assert rows == [
+        (1231, 197712, 197731, None),
+        (105, 200101, 200105, None),
+        (None, None, None, None),
+        (101, 198301, 198301, 1983),
+    ]

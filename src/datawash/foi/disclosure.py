@@ -285,11 +285,10 @@ _COUNTED = (
 )
 
 # Words that stand for a count: "a single officer", "both officers", "a couple of cases".
+# Not "single" or "sole" alone ("single women" is not a count).
 _COUNT_WORDS = {
     "a single": 1,
-    "single": 1,
     "a sole": 1,
-    "sole": 1,
     "a lone": 1,
     "the only": 1,
     "the sole": 1,
@@ -297,6 +296,9 @@ _COUNT_WORDS = {
     "a couple of": 2,
     "a pair of": 2,
 }
+# Nouns of several people: after a word meaning one ("the only officers dismissed were...")
+# they are not a count of one.
+_PLURAL = re.compile(r"(?:[^s]s|people|men|women|staff)$", re.IGNORECASE)
 
 
 # Words that may stand between a number and what it counts ("two serving police officers").
@@ -342,32 +344,50 @@ def small_counts_in_text(text: str, threshold: int) -> list[str]:
     """The phrases of ``text`` that state a count from 1 to threshold-1 of people or cases
     ("two officers", "3 allegations", "one member of staff", "both sergeants", "a single
     officer", "officers dismissed: 2"): what the tables would show as "fewer than N" must
-    not be written out beside them. Numbers that count anything else (dates, sections,
-    days) are not read."""
+    not be written out beside them. Numbers that count anything else (dates, times,
+    sections, days, proportions) are not read."""
     words = "|".join(_NUMBER_WORDS[: max(0, min(threshold - 1, len(_NUMBER_WORDS)))])
     phrases = "|".join(w.replace(" ", r"\s+") for w, n in _COUNT_WORDS.items() if n < threshold)
-    spelt = "|".join(x for x in (words, phrases) if x)
-    # Not part of a larger number (3,004; 0.3; 1-4), a date (1 April 2020; 3rd May), or a
-    # percentage.
+    # Not part of a larger number (3,004; 0.3; 1-4; 01/04/2020; 10:04), a date (1 April
+    # 2020; 3rd May), a percentage (3%, 3 per cent) or a proportion (1 in 5).
     digits = (
-        r"(?<![\d.,-])\b(\d+)\b(?![.,-]?\d)(?!\s*(?:%|st\b|nd\b|rd\b|th\b))"
-        r"(?!\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+        r"(?<![\d.,:/-])\b(\d+)\b(?![.,:/-]?\d)"
+        r"(?!\s*(?:%|st\b|nd\b|rd\b|th\b|per\s*cent\b|percent\b|in\s+\d|out\s+of\b))"
+        r"(?!\s+(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+        r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b)"
     )
+    spelt = "|".join(x for x in (words, phrases) if x)
     number = rf"(?:{digits}|\b({spelt})\b)" if spelt else digits
-    found: list[tuple[int, str]] = []
-    before_noun = rf"{number}\s+(?:{_QUALIFIERS}\s+){{0,3}}{_COUNTED}\b"
+    found: list[tuple[int, int, str]] = []
+    before_noun = rf"{number}\s+(?:{_QUALIFIERS}\s+){{0,3}}({_COUNTED})\b"
     for m in re.finditer(before_noun, text, flags=re.IGNORECASE):
         before = text[: m.start()].split()
         if before and before[-1].lower().strip("(") in _NUMBERED:
             continue  # "Schedule 3 complaints", "section 2 cases": a number of a part
-        if 0 < _count_value(m.group(1) or m.group(2)) < threshold:
-            found.append((m.start(), " ".join(m.group(0).split())))
-    # A label and its figure: "Officers dismissed: 2", "Number of sergeants = 3".
-    labelled = rf"\b{_COUNTED}\b(?:\s+[\w-]+){{0,4}}\s*[:=]\s*{number}"
+        said = m.group(1) or m.group(2)
+        value = _count_value(said)
+        if m.group(2) and " ".join(said.lower().split()) in _COUNT_WORDS:
+            noun = m.group(3)
+            if value == 1 and _PLURAL.search(noun) and "member" not in noun.lower():
+                continue  # "the only officers dismissed were ...": not one
+            if value == 2 and re.match(r"\s+(?:and|or)\b", text[m.end() :], re.IGNORECASE):
+                continue  # "both officers and staff": the two kinds, not two people
+        if 0 < value < threshold:
+            found.append((m.start(), m.end(), " ".join(m.group(0).split())))
+    # A label and its figure: "Officers dismissed: 2", "Number of sergeants = 3"; the label
+    # in words, the figure in digits or number words.
+    figure = rf"(?:{digits}|\b({words})\b)" if words else digits
+    labelled = rf"\b{_COUNTED}\b(?:\s+[A-Za-z'-]+){{0,4}}\s*(?<!\d)[:=]\s*{figure}"
     for m in re.finditer(labelled, text, flags=re.IGNORECASE):
         if 0 < _count_value(m.group(1) or m.group(2)) < threshold:
-            found.append((m.start(), " ".join(m.group(0).split())))
-    return [phrase for _, phrase in sorted(found)]
+            found.append((m.start(), m.end(), " ".join(m.group(0).split())))
+    # Each stretch of text once ("Officers: 2 officers" is one statement).
+    kept: list[tuple[int, int, str]] = []
+    for start, end, phrase in sorted(found):
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end, phrase))
+    return [phrase for _, _, phrase in kept]
 
 
 def disclose_count(value: int, threshold: int) -> str:

@@ -1,9 +1,10 @@
 """Blocking: which (person, record) pairs are compared at all, guarded against explosions.
 
 Every rule is an equality of precomputed feature columns. Before anything is scored the
-number of comparisons of each rule is counted exactly from key frequencies (a GROUP BY on
-each side, no pairs materialised), so a rule that would explode (the "John Smith" problem,
-Splink #1946) is re-planned by adding a refining key, or refused.
+number of comparisons of each rule is counted exactly from key frequencies (the workforce
+grouped by key, each record looked up in it, no pairs materialised), so a rule that would
+explode (the "John Smith" problem, Splink #1946) is re-planned by adding a refining key, or
+refused.
 """
 
 from __future__ import annotations
@@ -120,6 +121,9 @@ _IMPLIES = {
     "dob_ym": ("dob_year",),
     "dob_yd": ("dob_year",),
     "dob_swap": ("dob_year",),
+    # Refining a day-and-month rule by the year would make it the date-of-birth rule and
+    # lose the wrong years it is there for.
+    "dob_md": ("dob_year",),
     "pc": ("pc_sector", "pc_district"),
     "pc_sector": ("pc_district",),
 }
