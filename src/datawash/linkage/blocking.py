@@ -57,6 +57,20 @@ class BlockingRule:
         return column in fixed
 
 
+def _name_and_birth_year(name: str, column: str) -> tuple[BlockingRule, ...]:
+    """A name with the birth year and month, the birth year and day, or the 1 January
+    placeholder in the birth year (see DEFAULT_RULES)."""
+    key = (column, column)
+    return (
+        BlockingRule(f"same {name}, birth year and month", (key, ("dob_ym", "dob_ym"))),
+        BlockingRule(f"same {name}, birth year and day", (key, ("dob_yd", "dob_yd"))),
+        BlockingRule(
+            f"same {name}, 1 January placeholder in the birth year",
+            (key, ("dob_year", "dob_jan1_year")),
+        ),
+    )
+
+
 DEFAULT_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("same date of birth", (("dob", "dob"),)),
     BlockingRule("same forename and surname", (("fn1", "fn1"), ("sn", "sn"))),
@@ -67,12 +81,7 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
     # year keeps its month or its day unless both were keyed wrongly (then the date weighs
     # against it and it is not found anyway), or it holds the 1 January placeholder: those
     # three rules keep the same pairs in the review band at a tenth of the comparisons.
-    BlockingRule("same surname, birth year and month", (("sn", "sn"), ("dob_ym", "dob_ym"))),
-    BlockingRule("same surname, birth year and day", (("sn", "sn"), ("dob_yd", "dob_yd"))),
-    BlockingRule(
-        "same surname, 1 January placeholder in the birth year",
-        (("sn", "sn"), ("dob_year", "dob_jan1_year")),
-    ),
+    *_name_and_birth_year("surname", "sn"),
     BlockingRule(
         "names sound the same, same birth year",
         (("fn_ph", "fn_ph"), ("sn_ph", "sn_ph"), ("dob_year", "dob_year")),
@@ -98,12 +107,7 @@ DEFAULT_RULES: tuple[BlockingRule, ...] = (
         "surname sounds the same, same locality", (("sn_ph", "sn_ph"), ("addr_tail", "addr_tail"))
     ),
     # Maiden name (or another surname change) together with a date of birth keyed wrongly.
-    BlockingRule("same forename, birth year and month", (("fn1", "fn1"), ("dob_ym", "dob_ym"))),
-    BlockingRule("same forename, birth year and day", (("fn1", "fn1"), ("dob_yd", "dob_yd"))),
-    BlockingRule(
-        "same forename, 1 January placeholder in the birth year",
-        (("fn1", "fn1"), ("dob_year", "dob_jan1_year")),
-    ),
+    *_name_and_birth_year("forename", "fn1"),
     # A year keyed wrongly (1977 as 1970) with a name misspelt and the person moved: the
     # rules above need the year, or the whole date, or the address.
     BlockingRule(
