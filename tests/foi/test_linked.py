@@ -979,3 +979,52 @@ def test_what_the_rules_of_the_dates_forbid_is_in_no_atom_and_what_they_allow_is
         scopes_ = [(c.scope.field, c.scope.dims[out]) for c in cells]
         assert not set(forbidden) & atoms, (scopes_, atoms)
         assert set(allowed) <= atoms, (scopes_, atoms)
+
+
+def test_a_figure_withheld_later_does_not_erase_the_one_published_before(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The log publishes sexual-offence dismissals as 5. A later breakdown by category
+    withholds that cell (beside its total it would pin the two small ones), but the 5 is
+    still public: the plain total answered next (8) gives 8 - 5 = 3 for the two "fewer than
+    5" cells, so it must be withheld too, whatever order the tables come in."""
+    people = [("sexual", f"S{i}") for i in range(5)] + [("dishonesty", "H0")] + [
+        ("other", f"O{i}") for i in range(2)]  # fmt: skip
+    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
+    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
+    for n, (cat, pid) in enumerate(people):
+        c_lines.append(f"K{n},2019-01-01,complaint,gross_misconduct,2020-06-10")
+        a_lines.append(f"A{n},K{n},{pid},officer,{cat},closed,dismissed,2020-06-10")
+    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    cats = ["sexual", "dishonesty", "other"]
+    with session_scope(settings) as s:
+        ensure_users(s)
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+        first = _request(s)
+        assert _answer(s, first, 1, categories=["sexual"], roles=["officer"], by=["none"])[1] == [
+            "2020/21", 5]  # fmt: skip
+        for q in (2, 3):
+            service.answer_question(s, FOI, reference=first, number=q, text="See 1.")
+        service.send_response(s, FOI, reference=first, on=TODAY, today=TODAY)
+        second = _request(s)
+        answer = service.answer_question(
+            s, FOI, reference=second, number=1, today=TODAY,
+            statistics=[
+                service.StatisticAnswer("register_count", {
+                    **SPAN, "categories": cats, "roles": ["officer"], "by": ["category"],
+                    "date_field": "outcome"}),
+                service.StatisticAnswer("outcomes_by_year", {
+                    **SPAN, "categories": cats, "roles": ["officer"], "by": ["none"]}),
+            ],
+        )  # fmt: skip
+        split = {r[1]: r[2] for r in answer.blocks[0]["table"]["rows"] if r[0] == "2020/21"}
+        total = [list(r) for r in answer.blocks[1]["table"]["rows"]]
+        for q in (2, 3):
+            service.answer_question(s, FOI, reference=second, number=q, text="See 1.")
+        # What was answered is what can be sent: nothing more to withhold at send time.
+        service.send_response(s, FOI, reference=second, on=TODAY, today=TODAY)
+    assert split["dishonesty"] == "fewer than 5" and split["other"] == "fewer than 5"
+    assert split["sexual"] in (5, "withheld")
+    assert ["2020/21", 8] not in total  # 8 - 5 would leave 3 for the two small cells

@@ -540,6 +540,17 @@ def test_an_estimate_must_be_a_real_number_of_hours(settings: Settings, hours: f
         ("Ann Durham", "Officers in Durham Constabulary and County Durham.\nMrs A Durham",
          "Officers in Durham Constabulary and County Durham.\n[name removed]"),
         ("Ann Durham", "Regards\nANN DURHAM", "Regards\n[name removed]"),
+        # An article is not an initial; a sign-off word before a place is not a signature.
+        ("Amy West", "Is a West Midlands force included? A West Midlands one?",
+         "Is a West Midlands force included? A West Midlands one?"),
+        ("Ann Durham", "Was a Durham officer dismissed?", "Was a Durham officer dismissed?"),
+        ("Tom Kent", "Many thanks Kent Police for your help.",
+         "Many thanks Kent Police for your help."),
+        ("Sarah West", "Thanks\nWest Yorkshire Police", "Thanks\nWest Yorkshire Police"),
+        ("Ann Durham", "My name is Ann and I work in Durham.",
+         "My name is [name removed] and I work in Durham."),
+        ("Sarah West", "Thanks, Sarah.\nMrs S J West", "Thanks, [name removed].\n[name removed]"),
+        ("Amy West", "Best wishes\nA. West", "Best wishes\n[name removed]"),
     ],
 )  # fmt: skip
 def test_the_requester_is_removed_as_a_name_never_as_a_word_or_a_place(
@@ -569,10 +580,33 @@ def test_s12_refuses_the_whole_request_or_nothing_is_sent(settings: Settings) ->
         service.answer_question(s, FOI, reference=ref, number=1, exemptions=["12"])
         with pytest.raises(InputError, match=r"refuse question\(s\) 2"):
             service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
+        # The letter agrees with send: no draft refuses one question on cost and answers
+        # the others.
+        with pytest.raises(InputError, match=r"refuse question\(s\) 2.*no letter is written"):
+            build_letter(s, FOI, ref, authority="Test Police", letter_date=TODAY)
         for q in range(2, n + 1):
+            service.answer_question(s, FOI, reference=ref, number=q, exemptions=["12"])
+        assert "30 hours" in build_letter(s, FOI, ref, authority="Test Police").questions[0].blocks[
+            0].text  # fmt: skip
+        # A revised estimate: the refusals quoting 30 hours are stale, and within the limit
+        # s12 no longer applies at all.
+        service.set_hours_estimate(s, FOI, reference=ref, hours=40)
+        for attempt in (
+            lambda: service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY),
+            lambda: build_letter(s, FOI, ref, authority="Test Police"),
+        ):
+            with pytest.raises(InputError, match="revised to 40 hours"):
+                attempt()
+        service.set_hours_estimate(s, FOI, reference=ref, hours=10)
+        with pytest.raises(InputError, match="now within the cost limit: answer them again"):
+            service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
+        service.set_hours_estimate(s, FOI, reference=ref, hours=40)
+        for q in range(1, n + 1):
             service.answer_question(s, FOI, reference=ref, number=q, exemptions=["12"])
         sent = service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
         assert sent.status == "sent"
+        assert "40 hours" in build_letter(s, FOI, ref, authority="Test Police").questions[
+            0].blocks[0].text  # fmt: skip
 
 
 def test_people_with_nothing_to_review_is_a_declared_sum_not_free_arithmetic(

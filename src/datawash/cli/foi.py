@@ -316,8 +316,10 @@ def letter_cmd(
     settings = settings_from(ctx)
     with handled_errors(), db.session_scope(settings) as s:
         letter = letters.build_letter(
-            s, actor_from(ctx, s), reference, authority=settings.authority_name, addressed=addressed
-        )
+            s, actor_from(ctx, s), reference, authority=settings.authority_name,
+            addressed=addressed, s12_limit=settings.s12_limit_pounds,
+            s12_rate=settings.s12_hourly_rate,
+        )  # fmt: skip
         for path in letters.write_letter(
             letter, out, [f.strip() for f in fmt.split(",") if f.strip()]
         ):

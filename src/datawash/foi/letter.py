@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from datawash import clock
 from datawash.actor import Actor
+from datawash.errors import InputError
 from datawash.foi.catalogue import Citation, cite
 from datawash.foi.charts import bars_by_year, burn_down
 from datawash.foi.models import FoiAnswer, FoiRequest
-from datawash.foi.service import get_request, get_requester, requester_redactor
+from datawash.foi.service import get_request, get_requester, requester_redactor, s12_problem
 from datawash.outputs import write_private
 from datawash.permissions import require
 from datawash.stats.tables import StatTable
@@ -177,11 +178,19 @@ def build_letter(
     authority: str,
     letter_date: date | None = None,
     addressed: bool = False,
+    s12_limit: float = 450.0,
+    s12_rate: float = 25.0,
 ) -> Letter:
     """The letter for ``reference``. ``addressed`` names the requester (the copy sent);
-    without it the letter says "Dear Requester" (the copy for the disclosure log)."""
+    without it the letter says "Dear Requester" (the copy for the disclosure log).
+    A draft that send would refuse under s12 (part of the request refused on cost, or a
+    refusal quoting an estimate since revised) is refused here too, for the same reason."""
     require(actor, "foi.view")
     req: FoiRequest = get_request(session, actor, reference)
+    if req.sent_on is None:
+        problem = s12_problem(req, s12_limit=s12_limit, s12_rate=s12_rate)
+        if problem:
+            raise InputError(f"{problem}; no letter is written until it can be sent")
     salutation = "Dear Requester"
     # The copy for the disclosure log carries nothing of the requester, even where the
     # request quoted their name or address back.

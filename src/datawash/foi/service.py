@@ -219,18 +219,25 @@ def redact_requester(
         full = gap.join(re.escape(p) for p in parts)
         out = re.sub(rf"\b(?:{_TITLES}\s+)?{full}\b", NAME_REMOVED, out, flags=re.I)
         # A part after a title, or after another part or an initial of the requester's.
-        initials = "|".join(sorted({p[0] for p in parts}))
-        before = rf"(?:{_TITLES}|(?:{word})|(?:[{initials}]\.?))"
+        # Initials are capitals ("a West Midlands force" is an article), and "A" or "I"
+        # starts a name only with its full stop ("A West Midlands force?" is a sentence).
+        caps = "".join(sorted({p[0].upper() for p in parts}))
+        plain = "".join(c for c in caps if c not in "AI")
+        lead = rf"[{caps}]\." + (rf"|[{plain}]" if plain else "")
+        before = rf"(?:{_TITLES}|{word}|(?-i:{lead}))"
+        initial = r"(?-i:[A-Z]\.?)"  # a middle initial may be any
         out = re.sub(
-            rf"\b{before}(?:\s+(?:{word}|[{initials}]\.?))*\s+(?:{word})\b",
+            rf"\b{before}(?:\s+(?:{word}|{initial}))*\s+(?:{word})\b",
             NAME_REMOVED, out, flags=re.I,
         )  # fmt: skip
-        # A part alone on a line, or after a sign-off: how requests are signed.
+        # A part alone on a line, or after a sign-off and ending it ("Thanks, Tom"; not
+        # "Many thanks Kent Police"), or after "my name is": how requests are signed.
         out = re.sub(rf"(?im)^(\s*)(?:{word})(\s*)$", rf"\1{NAME_REMOVED}\2", out)
         out = re.sub(
-            rf"(?i)\b({_SIGN_OFF_WORDS})([,.!]?\s*\n?\s*)(?:{word})\b",
+            rf"(?im)\b({_SIGN_OFF_WORDS})([,.!]?[ \t]*\n?[ \t]*)(?:{word})(?=[ \t]*[,.!]?[ \t]*$)",
             rf"\1\2{NAME_REMOVED}", out,
         )  # fmt: skip
+        out = re.sub(rf"(?i)\b(my name is\s+)(?:{word})\b", rf"\1{NAME_REMOVED}", out)
     for key, phrase in shields.items():
         out = out.replace(key, phrase)
     return out
@@ -569,6 +576,8 @@ def answer_question(
             {
                 "kind": "exemption",
                 "text": _refusal_sentence(req, citations, s12_limit=s12_limit, s12_rate=s12_rate),
+                # The estimate the sentence quotes: a revised estimate makes it stale (s12_problem).
+                "hours_estimate": req.hours_estimate,
             }
         )
     if text and text.strip():
@@ -693,8 +702,8 @@ def _still_safe_together(session: Session, req: FoiRequest) -> None:
             if more:
                 raise InputError(
                     f"{req.reference}: question {q.number} must be answered again before it "
-                    "is sent: read beside responses sent since, its table would give away a "
-                    "count withheld"
+                    "is sent: read beside the response's other answers and the responses "
+                    "already sent, its table would give away a count withheld"
                 )
 
 
@@ -739,6 +748,50 @@ def _controlled(
     return safe, decision
 
 
+def s12_problem(req: FoiRequest, *, s12_limit: float = 450.0, s12_rate: float = 25.0) -> str | None:
+    """Why the response cannot go out as it stands under s12, or None. Section 12 is about
+    the whole request: when the recorded estimate is over the limit, or any question is
+    refused under s12, every question must be refused under s12; a refusal must quote the
+    estimate as it now is, and an estimate revised to within the limit takes the refusal
+    back. The letter and send both ask this, so a letter that could not be sent is never
+    written (foi/letter.py)."""
+    on_cost = [q for q in req.questions if q.answer and "12" in (q.answer.exemptions or [])]
+    numbers = ", ".join(str(q.number) for q in on_cost)
+    over = (
+        req.hours_estimate is not None
+        and s12_estimate(req.hours_estimate, limit=s12_limit, rate=s12_rate).exceeds
+    )
+    if on_cost and not over:
+        return (
+            f"{req.reference}: question(s) {numbers} are refused under s12, but the estimate "
+            f"({req.hours_estimate or 0:g} hours) is now within the cost limit: answer them again"
+        )
+    if (over or on_cost) and len(on_cost) != len(req.questions):
+        others = [q.number for q in req.questions if q not in on_cost]
+        why = (
+            f"the estimate ({req.hours_estimate:g} hours) is over the s12 cost limit"
+            if over
+            else f"question(s) {numbers} are refused under s12"
+        )
+        return (
+            f"{req.reference}: {why}, and s12 refuses the whole request: refuse question(s) "
+            f"{', '.join(map(str, others))} under s12 too, or revise the estimate"
+        )
+    stale = [
+        q.number
+        for q in on_cost
+        for block in q.answer.blocks or []  # type: ignore[union-attr]
+        if block.get("kind") == "exemption" and block.get("hours_estimate") != req.hours_estimate
+    ]
+    if stale:
+        return (
+            f"{req.reference}: the estimate was revised to {req.hours_estimate:g} hours after "
+            f"question(s) {', '.join(map(str, stale))} were refused under s12: answer them again "
+            "so the letter quotes it"
+        )
+    return None
+
+
 def send_response(
     session: Session,
     actor: Actor,
@@ -750,10 +803,7 @@ def send_response(
     s12_rate: float = 25.0,
 ) -> FoiRequest:
     """Mark the response sent (every question answered); it then appears in the log.
-
-    Section 12 is about the whole request: when the recorded estimate is over the limit,
-    or any question is refused under s12, every question must be refused under s12 (the
-    letter and the log then agree), or the estimate revised."""
+    Section 12 refuses the whole request or nothing (s12_problem)."""
     require(actor, "foi.publish")
     req = _get(session, reference)
     check_transition(Status(req.status), Status.SENT)
@@ -761,22 +811,9 @@ def send_response(
     if missing:
         raise InputError(f"{reference}: question(s) {', '.join(map(str, missing))} not answered")
     _still_safe_together(session, req)
-    on_cost = [q.number for q in req.questions if q.answer and "12" in (q.answer.exemptions or [])]
-    over = (
-        req.hours_estimate is not None
-        and s12_estimate(req.hours_estimate, limit=s12_limit, rate=s12_rate).exceeds
-    )
-    if (over or on_cost) and len(on_cost) != len(req.questions):
-        others = [q.number for q in req.questions if q.number not in on_cost]
-        why = (
-            f"the estimate ({req.hours_estimate:g} hours) is over the s12 cost limit"
-            if over
-            else f"question(s) {', '.join(map(str, on_cost))} are refused under s12"
-        )
-        raise InputError(
-            f"{reference}: {why}, and s12 refuses the whole request: refuse question(s) "
-            f"{', '.join(map(str, others))} under s12 too, or revise the estimate"
-        )
+    problem = s12_problem(req, s12_limit=s12_limit, s12_rate=s12_rate)
+    if problem:
+        raise InputError(problem)
     if on < req.received_on:
         raise InputError(f"{on} is before the request was received ({req.received_on})")
     _not_future(on, today)
