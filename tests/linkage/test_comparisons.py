@@ -75,6 +75,14 @@ def _level(
         ({"forenames": "James"}, None, "another forename or alias matches (middle name used)"),
         ({"forenames": "Raymond"}, None, "same initial only"),
         ({"forenames": "Kevin"}, None, "different"),
+        # Only the forename moved (into the surname field), the forename field holds another.
+        ({"forenames": "Khan", "surname": "Robert"}, None, "keyed in the surname field"),
+        # A surname that is also one of the person's forenames has not moved.
+        (
+            {"forenames": "Kevin", "surname": "Owen"},
+            {"forenames": "Owen", "surname": "Owen"},
+            "different",
+        ),
         (
             {"forenames": "Mohammed"},
             {"forenames": "Muhammad"},
@@ -128,6 +136,11 @@ def test_surname_swap_is_counted_once_on_forename() -> None:
             {"surname": "Patel", "aliases": "Bob Brown"},
             "previous surname, alias, part of a double-barrelled name or spelling form",
         ),
+        # Only the surname moved (typed into the forename field), the surname field holds
+        # something else; with both names moved it is the swap, counted on the forename.
+        ({"forenames": "Smith-Jones", "surname": "Patel"}, "keyed in the forename field"),
+        ({"forenames": "Brown", "surname": "Patel"}, "keyed in the forename field"),
+        ({"forenames": "Kevin", "surname": "Patel"}, "different"),
     ],
 )
 def test_surname_levels(changes: dict[str, Any], expected: str) -> None:
@@ -185,6 +198,9 @@ def test_gender_levels(changes: dict[str, Any], expected: str) -> None:
         ({"address": None, "postcode": None}, "missing"),
         ({"address": "Flat 3, 40 Park Road, Walsall"}, "same postcode"),
         ({"postcode": None}, "same house number and street"),
+        ({"postcode": "WS1 9ZZ"}, "same house number and street"),  # a postcode typo
+        # "12 High" is in every town: in another postcode district it is another street.
+        ({"address": "12 High Street, Leeds", "postcode": "LS1 1AA"}, "address similar"),
         ({"address": "14 High Street, Walsall", "postcode": "WS9 9ZZ"}, "address nearly the same"),
         (
             {"address": "98 High Street, Walsall", "postcode": "WS9 9ZZ"},

@@ -92,6 +92,21 @@ SWAPPED = (
     'AND NOT ("fn1_l" = "fn1_r" AND "sn_l" = "sn_r")'
 )
 
+# Only one name keyed in the other's field (the other field holding something else: the
+# surname typed first, a forename lost): the evidence the swap rule needs both names for.
+# Each is a level of the comparison whose name moved, below every way the name itself can
+# agree; EM learns how often true records carry it (where none do, it weighs little).
+# A name that is both a forename and a form of the surname of the person (Owen Owen) has not
+# moved: it is left to the comparisons of its own field.
+FORENAME_AS_SURNAME = (
+    '(list_contains(fn_all_l, "sn_r") OR list_contains(fn_keys_all_l, "sn_r")) '
+    'AND NOT list_contains(sn_forms_l, "sn_r")'
+)
+SURNAME_AS_FORENAME = (
+    'list_contains(sn_forms_l, "fn1_r") '
+    'AND NOT (list_contains(fn_all_l, "fn1_r") OR list_contains(fn_keys_all_l, "fn1_r"))'
+)
+
 
 def forename() -> dict[str, Any]:
     return {
@@ -115,6 +130,7 @@ def forename() -> dict[str, Any]:
                 "another forename or alias matches (middle name used)",
             ),
             _level('"fn_ph_l" = "fn_ph_r"', "sounds the same"),
+            _level(FORENAME_AS_SURNAME, "keyed in the surname field"),
             _level('left("fn1_l", 1) = left("fn1_r", 1)', "same initial only"),
             _else(),
         ],
@@ -152,6 +168,7 @@ def surname() -> dict[str, Any]:
                 "spelling differs slightly",
             ),
             _level('"sn_ph_l" = "sn_ph_r"', "sounds the same"),
+            _level(SURNAME_AS_FORENAME, "keyed in the forename field"),
             _else(),
         ],
     }
@@ -227,7 +244,13 @@ def address() -> dict[str, Any]:
             _missing_level("address"),
             _level('"pc_l" = "pc_r" AND "addr_key_l" = "addr_key_r"', "same postcode and house"),
             _level('"pc_l" = "pc_r"', "same postcode", tf="pc"),
-            _level('"addr_key_l" = "addr_key_r"', "same house number and street"),
+            # Not where both postcodes are known and in different districts: "12 high" is
+            # in every town.
+            _level(
+                '"addr_key_l" = "addr_key_r" '
+                'AND NOT coalesce("pc_district_l" <> "pc_district_r", false)',
+                "same house number and street",
+            ),
             _level(
                 'jaro_winkler_similarity("addr_l", "addr_r") >= 0.95', "address nearly the same"
             ),
