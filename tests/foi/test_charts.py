@@ -42,3 +42,44 @@ def test_withheld_counts_have_no_height_and_their_own_legend() -> None:
 
 def test_the_chart_renders_as_png() -> None:
     assert bars_by_year(TABLE, threshold=5)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_count_withheld_to_protect_another_is_not_drawn_as_a_small_one() -> None:
+    """A secondary suppression may hide a count of any size: it is not marked "<5"."""
+    rows: list[list[object]] = [["2019/20", 12, "fewer than 5"], ["2020/21", "withheld", 7]]
+    table = StatTable(name="d", title="t", columns=["year", "officers", "staff"], rows=rows)
+    fig, ax = bars_by_year_figure(table, threshold=5)
+    try:
+        hatches = sorted(p.get_hatch() for p in ax.patches if p.get_gid() == "withheld")
+        assert hatches == ["..", "//"]
+        marks = sorted(t.get_text() for t in ax.texts)
+        assert marks == ["12", "7", "<5", "withheld"]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels[2:] == [
+            "fewer than 5: withheld (no height)",
+            "withheld to protect another count (no height; any size)",
+        ]
+    finally:
+        plt.close(fig)
+
+
+def test_the_burn_down_draws_no_height_for_a_day_not_shown() -> None:
+    from datetime import date
+
+    from datawash.foi.charts import burn_down_figure
+
+    table = StatTable(name="wash_burn_down", title="t", columns=["day", "remaining"],
+                      rows=[["2023-05-01", 40], ["2023-05-02", "withheld"],
+                            ["2023-05-03", "fewer than 5"]])  # fmt: skip
+    fig, ax = burn_down_figure(table, date(2023, 5, 10), threshold=5)
+    try:
+        line = ax.get_lines()[0]
+        ys = list(line.get_ydata())
+        assert ys[0] == 40 and all(y != y for y in ys[1:])  # no point at any height
+        spans = [p for p in ax.patches if p.get_gid() == "withheld"]
+        assert sorted(p.get_hatch() for p in spans) == ["..", "//"]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "fewer than 5: withheld (no height)" in labels
+        assert "withheld to protect another count (no height; any size)" in labels
+    finally:
+        plt.close(fig)

@@ -1,6 +1,7 @@
 """Charts for letters, as PNG bytes (matplotlib, no display): counts by year drawn from
-the disclosure-controlled table (a suppressed count is a hatched bar marked "<N", never
-its true height), and the data wash burn-down against its deadline."""
+the disclosure-controlled table (a suppressed count is a hatched column marked "<N", or
+"withheld" where it was withheld to protect another count, never its true height), and the
+data wash burn-down against its deadline."""
 
 from __future__ import annotations
 
@@ -34,11 +35,22 @@ def bars_by_year(table: StatTable, threshold: int) -> bytes:
 WITHHELD_EDGE = "0.55"
 
 
+# How a count that is not shown is drawn: (hatch, mark on the column, legend). A small
+# count ("fewer than N") and a count withheld only so that another cannot be worked out
+# (which may be any size) are told apart: marking both "<N" would tell the reader the
+# second is small.
+def _not_shown(value: object, threshold: int) -> tuple[str, str, str]:
+    if isinstance(value, str) and value.startswith("fewer than"):
+        return "//", f"<{threshold}", f"fewer than {threshold}: withheld (no height)"
+    return "..", "withheld", "withheld to protect another count (no height; any size)"
+
+
 def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
-    """The bars of a disclosure-controlled table. A withheld count ("fewer than N") has no
-    bar of any height that could be read as a value: its place is a grey hatched column the
-    full height of the chart, marked "<N", and the legend (below the chart, never over the
-    bars) says so beside one colour per column."""
+    """The bars of a disclosure-controlled table. A count not shown has no bar of any
+    height that could be read as a value: its place is a grey hatched column the full
+    height of the chart, marked "<N" where it is a small count and "withheld" where it is
+    withheld to protect another (a different hatch), and the legend (below the chart, never
+    over the bars) says so beside one colour per column."""
     from matplotlib.patches import Patch
 
     years = [str(r[0]) for r in table.rows]
@@ -47,7 +59,7 @@ def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
     width = 0.8 / max(len(series), 1)
     shown = [v for r in table.rows for v in r[1:] if isinstance(v, int)]
     top = max([*shown, threshold, 1]) * 1.18
-    withheld = False
+    styles: dict[str, str] = {}  # hatch -> legend, in the order first drawn
     for k, _name in enumerate(series):
         for i, row in enumerate(table.rows):
             value = row[k + 1]
@@ -56,10 +68,11 @@ def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
                 ax.bar(x, value, width, color=f"C{k}")
                 ax.annotate(str(value), (x, value), ha="center", va="bottom", fontsize=8)
             else:
-                withheld = True
-                ax.bar(x, top, width, fill=False, hatch="//", edgecolor=WITHHELD_EDGE,
+                hatch, mark, legend = _not_shown(value, threshold)
+                styles.setdefault(hatch, legend)
+                ax.bar(x, top, width, fill=False, hatch=hatch, edgecolor=WITHHELD_EDGE,
                        linewidth=0, gid="withheld")  # fmt: skip
-                ax.annotate(f"<{threshold}", (x, top / 2), ha="center", va="center",
+                ax.annotate(mark, (x, top / 2), ha="center", va="center",
                             fontsize=8, rotation=90,
                             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
     ax.set_ylim(0, top)
@@ -68,41 +81,49 @@ def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
     ax.set_title(table.title, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     handles = [Patch(color=f"C{k}", label=name) for k, name in enumerate(series)]
-    if withheld:
-        handles.append(Patch(fill=False, hatch="//", edgecolor=WITHHELD_EDGE,
-                             label=f"fewer than {threshold}: withheld (no height)"))  # fmt: skip
+    handles += [Patch(fill=False, hatch=hatch, edgecolor=WITHHELD_EDGE, label=legend)
+                for hatch, legend in sorted(styles.items(), reverse=True)]  # fmt: skip
     ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper center",
               bbox_to_anchor=(0.5, -0.14), ncol=min(len(handles), 3))  # fmt: skip
     return fig, ax
 
 
 def burn_down(table: StatTable, due_on: date | None, threshold: int = 5) -> bytes:
-    """Reviews remaining by day, with the straight line to zero at the deadline. A day
-    withheld by disclosure control is drawn at N as a hollow marker ("fewer than N")."""
+    """Reviews remaining by day, with the straight line to zero at the deadline (see
+    burn_down_figure)."""
+    fig, _ax = burn_down_figure(table, due_on, threshold)
+    return _png(fig)
+
+
+def burn_down_figure(table: StatTable, due_on: date | None, threshold: int = 5) -> tuple[Any, Any]:
+    """A day whose count is not shown has no point at any height: the line breaks there and
+    the day is a hatched column the full height of the chart, styled as in the bars."""
     days = [date.fromisoformat(str(r[0])) for r in table.rows]
-    remaining = [int(r[1]) if isinstance(r[1], int) else threshold for r in table.rows]
-    withheld = [k for k, r in enumerate(table.rows) if not isinstance(r[1], int)]
+    remaining = [float(r[1]) if isinstance(r[1], int) else float("nan") for r in table.rows]
     first = days[0] if days else clock.today()
     x = [(d - first).days for d in days]
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
     # Markers while there are few days, so a wash reviewed for one day still shows a point.
     marker = "o" if len(x) <= 31 else None
     ax.plot(x, remaining, color="C0", marker=marker, label="reviews remaining")
-    if withheld:
-        ax.plot(
-            [x[k] for k in withheld],
-            [threshold] * len(withheld),
-            "o",
-            mfc="white",
-            color="C0",
-            label=f"fewer than {threshold} (not drawn to scale)",
-        )
+    labelled: set[str] = set()
+    for k, row in enumerate(table.rows):
+        if isinstance(row[1], int):
+            continue
+        hatch, _mark, legend = _not_shown(row[1], threshold)
+        ax.axvspan(x[k] - 0.4, x[k] + 0.4, fill=False, hatch=hatch, edgecolor=WITHHELD_EDGE,
+                   linewidth=0, gid="withheld",
+                   label=None if legend in labelled else legend)  # fmt: skip
+        labelled.add(legend)
+    # The needed pace runs from the first day shown (a withheld first day is not a start).
+    shown = [(x[k], v) for k, v in enumerate(remaining) if v == v]
+    start_x, start = shown[0] if shown else (0, float(threshold))
     last = x[-1] if x else 0
     if due_on is not None and days:
         due = (due_on - first).days
-        ax.plot([0, due], [remaining[0], 0], "--", color="C3", label="needed pace")
+        ax.plot([start_x, due], [start, 0], "--", color="C3", label="needed pace")
         ax.axvline(due, color="C3", linewidth=0.8)
-        ax.annotate(f"deadline {due_on:%d/%m/%Y}", (due, remaining[0]), fontsize=8, ha="right")
+        ax.annotate(f"deadline {due_on:%d/%m/%Y}", (due, start), fontsize=8, ha="right")
         last = max(last, due)
     ticks = sorted({0, last, *x[:: max(len(x) // 5, 1)]})
     ax.set_xticks(ticks, [f"{first + timedelta(days=t):%d/%m/%y}" for t in ticks], fontsize=8)
@@ -111,4 +132,4 @@ def burn_down(table: StatTable, due_on: date | None, threshold: int = 5) -> byte
     ax.set_title(table.title, fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=8, frameon=False)
-    return _png(fig)
+    return fig, ax
