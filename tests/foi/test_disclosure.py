@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from datawash.foi.disclosure import WITHHELD, apply_disclosure_control, disclose_count
 from datawash.stats.tables import Cell, StatTable
 
@@ -188,3 +190,30 @@ def test_counts_in_other_words_ranks_and_labels_are_found_too() -> None:
     ]  # fmt: skip
     # "both" is 2: at a threshold of 2 it is not small, a single one still is.
     assert small_counts_in_text("both officers; a single officer", 2) == ["a single officer"]
+
+
+def test_a_hidden_cell_is_never_capped_by_every_cell_of_its_bound() -> None:
+    """finished 41 = no further action 25 + not the person (fewer than 5) + referred; the
+    items referred are at most the referral decisions. With referred withheld and every
+    referral shown (13), the small count would be 3 or 4: a referral is withheld too."""
+    t = StatTable(
+        name="wash_progress",
+        title="w",
+        columns=["measure", "number"],
+        rows=[["finished", 41], ["no further action", 25], ["not the person", 3],
+              ["referred", 13], ["referred: misconduct", 7], ["referred: vetting", 6]],
+        lines=[[(0, 1), (1, 1), (2, 1), (3, 1)]],
+        bounds=[[(3, 1), (4, 1), (5, 1)]],
+    )  # fmt: skip
+    safe, decision = apply_disclosure_control(t, 5)
+    shown = {r[0]: r[1] for r in safe.rows}
+    assert shown["not the person"] == "fewer than 5" and shown["referred"] == WITHHELD
+    assert WITHHELD in (shown["referred: misconduct"], shown["referred: vetting"])
+    assert decision.secondary[-1] in ("referred: misconduct: number", "referred: vetting: number")
+    # Without the bound the referrals would all be shown.
+    plain, _ = apply_disclosure_control(replace(t, bounds=[]), 5)
+    assert plain.rows[4][1] == 7 and plain.rows[5][1] == 6
+    # A referral shown as "fewer than 5" still caps it (at most 4): the other is withheld.
+    small = replace(t, rows=[*t.rows[:4], ["referred: misconduct", 11], ["referred: vetting", 2]])
+    safe, _ = apply_disclosure_control(small, 5)
+    assert [r[1] for r in safe.rows[4:]] == [WITHHELD, "fewer than 5"]

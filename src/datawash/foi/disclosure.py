@@ -199,14 +199,30 @@ def _withhold_until_safe(
                 and not _pinned(hidden_parts, hidden, remainder, threshold, suppress_zero)
             ):
                 continue
-            target = (
-                min(visible, key=lambda p: (int(values[p[0]][p[1]] or 0) == 0, values[p[0]][p[1]]))
-                if visible
-                else total
-            )
+            target = _smallest(visible, values) if visible else total
             hidden[target] = "secondary"
             decision.secondary.append(name(target))
             changed = True
+        for capped, *bounding in table.bounds:
+            # A hidden cell with every cell of its bound shown is capped by their sum, which
+            # with a line through it can narrow a small count (finished 41 = 25 + fewer
+            # than 5 + referred, referred at most 13: the small one is 3 or 4).
+            # A bounding cell withheld (of any size) leaves the cap unknown; one shown as
+            # "fewer than N" does not (it is at most N-1), so a shown one is withheld.
+            if capped not in hidden or any(hidden.get(b) == "secondary" for b in bounding):
+                continue
+            shown = [b for b in bounding if b not in hidden and _is_count(values[b[0]][b[1]])]
+            if not shown:
+                continue
+            target = _smallest(shown, values)
+            hidden[target] = "secondary"
+            decision.secondary.append(name(target))
+            changed = True
+
+
+def _smallest(cells: list[tuple[int, int]], values: list[list[Cell]]) -> tuple[int, int]:
+    """The cell to withhold next: the smallest count, zeros last (a zero hides nothing)."""
+    return min(cells, key=lambda p: (int(values[p[0]][p[1]] or 0) == 0, values[p[0]][p[1]]))
 
 
 def _published(
@@ -242,6 +258,7 @@ def _published(
         parameters=dict(table.parameters),
         notes=notes,
         lines=[list(line) for line in table.lines],
+        bounds=[list(b) for b in table.bounds],
         headings=list(table.headings),
         # Shown after the notes while nothing is withheld (withhold_more drops them later).
         count_notes=[] if hidden else list(table.count_notes),

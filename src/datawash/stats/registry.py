@@ -34,6 +34,7 @@ from datawash.review.workflow import DONE
 from datawash.stats import query
 from datawash.stats.periods import Period, PeriodKind, parse_period, periods_between, recent_periods
 from datawash.stats.tables import Cell, StatTable
+from datawash.vocabulary import ReviewState
 from datawash.wash.models import WashRun
 
 log = logging.getLogger(__name__)
@@ -453,6 +454,7 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
         ["awaiting countersignature", prog.awaiting_countersignature],
     ]
     rows += [[f"state: {k.replace('_', ' ')}", v] for k, v in prog.by_state.items()]
+    referral_rows = [(len(rows) + n, 1) for n in range(len(prog.by_referral))]
     rows += [[f"referred: {k.replace('_', ' ')}", v] for k, v in prog.by_referral.items()]
     count_notes = []
     if prog.due_on is not None:
@@ -473,6 +475,7 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
     params["due_on"] = prog.due_on.isoformat() if prog.due_on else None
     state_row = {k: 6 + n for n, k in enumerate(prog.by_state)}
     done_states = {s.value for s in DONE}
+    referred = ReviewState.REFERRED.value
     finished = [(r, 1) for k, r in state_row.items() if k in done_states]
     unfinished = [(r, 1) for k, r in state_row.items() if k not in done_states]
     derived = [(0, 1), (1, 1), (2, 1)]
@@ -501,6 +504,9 @@ def wash_progress(session: Session, p: StatParams) -> StatTable:
             [(3, 1), *finished],
             [(4, 1), *unfinished],
         ],
+        # Every item in the referred state was referred at least once: at most the sum of
+        # the referral decisions.
+        bounds=[[(state_row[referred], 1), *referral_rows]] if referred in state_row else [],
     )
 
 

@@ -27,6 +27,10 @@ class StatTable:
     # Additive relations beyond a total row, for disclosure control: each line is
     # [total cell, part cell, ...] as (row, column) pairs, e.g. finished + remaining = all.
     lines: list[list[tuple[int, int]]] = field(default_factory=list)
+    # Relations "at most the sum of": each is [cell, bounding cell, ...], e.g. the items in
+    # the referred state are at most the referral decisions. Disclosure control never lets
+    # every bounding cell of a hidden cell be shown (they would cap it).
+    bounds: list[list[tuple[int, int]]] = field(default_factory=list)
     # What a reader sees above each column (letters, Markdown, charts); ``columns`` stay
     # the machine names (CSV, JSON keys). Empty: the column names themselves.
     headings: list[str] = field(default_factory=list)
@@ -66,6 +70,7 @@ class StatTable:
             "parameters": self.parameters,
             "notes": self.notes,
             "lines": [[list(cell) for cell in line] for line in self.lines],
+            "bounds": [[list(cell) for cell in bound] for bound in self.bounds],
             "headings": self.headings,
             "count_notes": self.count_notes,
         }
@@ -82,6 +87,7 @@ class StatTable:
             parameters=dict(data.get("parameters", {})),
             notes=list(data.get("notes", [])),
             lines=[[(int(r), int(c)) for r, c in line] for line in data.get("lines", [])],
+            bounds=[[(int(r), int(c)) for r, c in b] for b in data.get("bounds", [])],
             headings=list(data.get("headings", [])),
             count_notes=list(data.get("count_notes", [])),
         )
