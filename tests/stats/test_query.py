@@ -138,7 +138,16 @@ def test_filters_severity_and_live_cases(register: Any) -> None:
             and (c["closed_on"] is None or c["closed_on"] > AS_OF),
         )  # fmt: skip
         assert row[-1] == want
-    assert "gross misconduct" in _title(settings) and "live cases" in _title(settings)
+    title = _title(settings)
+    assert "gross misconduct" in title and "live cases" in title
+    assert " in the misconduct register by financial year of the outcome (" in title
+
+
+def test_every_date_reads_as_words_in_a_title() -> None:
+    from datawash.stats.query import DATE_WORDS, DATES
+
+    assert set(DATE_WORDS) == set(DATES)
+    assert not any("_" in w for w in DATE_WORDS.values())
 
 
 def _title(settings: Settings) -> str:

@@ -33,6 +33,21 @@ from datawash.ingest.schema import (
 from datawash.stats.periods import Period
 from datawash.stats.tables import Cell, StatTable
 
+# How each date reads in a title: "by financial year of the date recorded".
+DATE_WORDS = {
+    "recorded": "the date recorded",
+    "closed": "the date the case closed",
+    "assessed": "the severity assessment",
+    "investigation_started": "the start of the investigation",
+    "investigation_ended": "the end of the investigation",
+    "hearing": "the misconduct meeting or hearing",
+    "appeal": "the appeal",
+    "outcome": "the outcome",
+    "suspended": "suspension",
+    "restricted": "restriction of duties",
+    "left": "leaving the force",
+    "criminal_outcome": "the outcome of criminal proceedings",
+}
 DATES: dict[str, Any] = {
     "recorded": Case.recorded_on,
     "closed": Case.closed_on,
@@ -220,7 +235,7 @@ def register_count(
     )
     return StatTable(
         name="register_count",
-        title=f"{what} in the misconduct register by {span} of {p.date_field.replace('_', ' ')}"
+        title=f"{what} in the misconduct register by {span} of {DATE_WORDS[p.date_field]}"
         + (f" and {' and '.join(b.replace('_', ' ') for b in by)}" if by else "")
         + f" ({scope_words(p, scope)})",
         columns=["period", *by, p.count],
