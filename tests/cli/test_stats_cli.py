@@ -268,3 +268,24 @@ def test_roles_without_stats_run_are_refused(base: list[str], user: str | None) 
 def test_roles_with_stats_run_are_allowed(base: list[str], user: str) -> None:
     out = stats(base, "outcomes_by_year", *FIVE_YEARS, "--format", "csv", user=user)
     assert ok(out) == OUTCOMES_CSV
+
+
+def test_stats_query_is_the_general_count_with_named_options(base: list[str]) -> None:
+    # The same dismissals as outcomes_by_year, by the general count and its own options.
+    query = ok(stats(base, "query", *FIVE_YEARS, "--date-field", "outcome", "--category",
+                     "sexual", "--format", "csv"))  # fmt: skip
+    same = ok(stats(base, "register_count", *FIVE_YEARS, "--param", "date_field=outcome",
+                    "--category", "sexual", "--format", "csv"))  # fmt: skip
+    assert query == same
+    rows = {line.split(",")[0]: line.split(",")[-1] for line in query.splitlines()[1:]}
+    assert rows == {"2018/19": "1", "2019/20": "1", "2020/21": "1", "2021/22": "0",
+                    "2022/23": "1"}  # fmt: skip
+    # One span of dates across a financial-year boundary (31/03/2019 and 01/04/2019).
+    span = ok(stats(base, "query", "--as-of", "2023-02-20", "--date-field", "outcome",
+                    "--span-from", "2019-03-01", "--span-to", "2019-04-30", "--category",
+                    "sexual", "--format", "csv"))  # fmt: skip
+    assert span.splitlines()[1].endswith(",2")
+    bad = stats(base, "query", "--severity", "grave")
+    assert bad.exit_code == InputError.exit_code and "grave" in bad.stderr
+    bad_span = stats(base, "query", "--span-from", "2019-03-01")
+    assert bad_span.exit_code == InputError.exit_code and "span_to" in bad_span.stderr

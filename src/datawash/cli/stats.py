@@ -42,6 +42,13 @@ FLAGS = {
     "roles": "--role",
     "outcomes": "--outcome",
     "param": "--param",
+    "date_field": "--date-field",
+    "span_from": "--span-from",
+    "span_to": "--span-to",
+    "live": "--live",
+    "severities": "--severity",
+    "sources": "--source",
+    "stages": "--stage",
 }
 
 
@@ -105,9 +112,34 @@ def stats_cmd(
         list[str] | None,
         typer.Option(help="another parameter, key=value (date_field=recorded, span_from=…)"),
     ] = None,
+    date_field: Annotated[
+        str | None,
+        typer.Option(help="the date that places a record: recorded, outcome, suspended, left …"),
+    ] = None,
+    span_from: Annotated[
+        str | None, typer.Option(help="one span of dates instead of years: first day")
+    ] = None,
+    span_to: Annotated[str | None, typer.Option(help="… and last day (YYYY-MM-DD)")] = None,
+    severity: Annotated[list[str] | None, typer.Option(help="severities in scope")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="sources in scope")] = None,
+    stage: Annotated[list[str] | None, typer.Option(help="stages in scope")] = None,
+    live: Annotated[
+        str | None, typer.Option(help="live or completed cases only (at --as-of)")
+    ] = None,
 ) -> None:
-    """Named statistics (`datawash stats list` describes them)."""
+    """Named statistics (`datawash stats list` describes them); `datawash stats query` is
+    the general count of the register (register_count), with each of its parameters as an
+    option."""
     settings = settings_from(ctx)
+    # The general count's parameters by name; the service checks them like --param.
+    named = {"date_field": date_field, "span_from": span_from, "span_to": span_to,
+             "live": live, "severities": severity, "sources": source, "stages": stage}  # fmt: skip
+    extra = [*(param or [])]
+    for key, value in named.items():
+        if value:
+            extra.append(f"{key}={value if isinstance(value, str) else ','.join(value)}")
+    if name == "query":
+        name = "register_count"
     with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if name == "list":
@@ -132,7 +164,7 @@ def stats_cmd(
             count=count,
             as_of=as_of,
             run=run,
-            extra=param or [],
+            extra=extra,
         )
         table = service.run_statistic(s, actor, name, params)
         if disclosure_control:
