@@ -40,11 +40,14 @@ def _financial_year(day: date) -> str:
 
 
 def _expected_dismissals(allegations: Path) -> dict[str, dict[str, int]]:
-    """Distinct people dismissed (or who would have been) per category and financial year."""
+    """Distinct officers and staff dismissed (or who would have been) per category and
+    financial year."""
     people: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     with allegations.open(newline="") as fh:
         for row in csv.DictReader(fh):
             if row["outcome"] not in ("dismissed", "would_have_been_dismissed"):
+                continue
+            if row["role_at_time"] not in ("officer", "staff"):  # "officers and police staff"
                 continue
             year = _financial_year(date.fromisoformat(row["outcome_on"]))
             people[row["category"]][year].add(row["person_id"])
@@ -115,6 +118,8 @@ def test_question_3_is_two_tables_of_dismissals_by_financial_year(
         assert [r[1] for r in table.rows] == [_published(expected[category][y]) for y in YEARS]
         assert table.parameters["from_period"] == FIRST_YEAR
         assert table.parameters["to_period"] == LAST_YEAR
+        assert table.parameters["roles"] == ["officer", "staff"]
+        assert "officer" in table.title and "staff" in table.title
     decisions = [b["disclosure"] for b in blocks if b["kind"] == "statistic"]
     for decision, category in zip(decisions, ("domestic_abuse", "sexual"), strict=True):
         small = sum(1 for y in YEARS if 0 < expected[category][y] < THRESHOLD)

@@ -202,6 +202,8 @@ def build_seed_response(
                 "from_period": FIRST_YEAR,
                 "to_period": LAST_YEAR,
                 "categories": [category],
+                # "police officers and police staff": not specials or volunteers.
+                "roles": ["officer", "staff"],
                 "by": ["category"],
                 "as_of": as_of.isoformat(),
             },
