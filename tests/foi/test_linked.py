@@ -1041,18 +1041,22 @@ def _reader_range(
 
     variables = sorted({v for scope, _ in cells for v in scope})
     index = {v: i for i, v in enumerate(variables)}
-    rows, low, high = [], [], []
+    rows: list[np.ndarray] = []
+    low: list[float] = []
+    high: list[float] = []
     for scope, value in cells:
         row = np.zeros(len(variables))
         for v in scope:
             row[index[v]] = 1
         rows.append(row)
         if isinstance(value, int):
-            low.append(value), high.append(value)
+            bounds = (float(value), float(value))
         elif str(value).startswith("fewer than"):
-            low.append(1), high.append(4)
+            bounds = (1.0, 4.0)
         else:
-            low.append(0), high.append(np.inf)
+            bounds = (0.0, np.inf)
+        low.append(bounds[0])
+        high.append(bounds[1])
     constraint = LinearConstraint(np.array(rows), low, high)
     out = []
     for sign in (1, -1):
