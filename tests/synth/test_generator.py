@@ -134,3 +134,37 @@ def test_synth_never_writes_over_real_files_or_through_links(tmp_path: Path) -> 
     (out / "truth.csv").symlink_to(victim)
     generate(out, workforce=5, records=20, seed=1)  # a synth folder may be made again
     assert victim.read_text() == "precious\n" and not (out / "truth.csv").is_symlink()
+
+
+def test_the_register_has_a_history_that_imports(
+    medium: tuple[Path, object], tmp_path: Path
+) -> None:
+    """Suspensions, restrictions, leaving (under investigation or dismissed), stage dates,
+    criminal proceedings and offence codes, so the statistics over them count something;
+    and the importer, which checks every date against the others, takes it all."""
+    from datawash.cases import service as cases
+    from datawash.config import Settings
+    from datawash.db import get_engine, session_scope, upgrade
+    from tests.review.helpers import ensure_users
+    from tests.stats.test_registry import PSD
+
+    out, _ = medium
+    allegations = _rows(out / "allegations.csv")
+    filled = {c: sum(1 for a in allegations if a[c]) for c in allegations[0]}
+    for column in ("suspended_on", "restricted_on", "left_force_on", "criminal_proceedings",
+                   "offence_code", "investigation_started_on", "hearing_held_on"):  # fmt: skip
+        assert filled[column] > 5, column
+    reasons = {a["leaving_reason"] for a in allegations if a["leaving_reason"]}
+    assert {"dismissed", "resigned"} <= reasons
+    # Some left while under investigation: before the outcome, or with none yet.
+    assert any(
+        a["left_force_on"] and (not a["outcome_on"] or a["left_force_on"] < a["outcome_on"])
+        for a in allegations
+    )
+    settings = Settings(data_dir=tmp_path)
+    upgrade(get_engine(settings))
+    with session_scope(settings) as s:
+        ensure_users(s)
+        summary = cases.import_register(s, PSD, cases_path=out / "cases.csv",
+                                        allegations_path=out / "allegations.csv")  # fmt: skip
+    assert summary is not None

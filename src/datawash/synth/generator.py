@@ -863,10 +863,102 @@ COMPLETED_OUTCOMES = {
 }
 
 
+HISTORY_COLUMNS = [
+    "offence_code",
+    "criminal_proceedings",
+    "criminal_outcome_on",
+    "severity_assessed_on",
+    "investigation_started_on",
+    "investigation_ended_on",
+    "hearing_held_on",
+    "suspended_on",
+    "suspension_ended_on",
+    "restricted_on",
+    "restriction_ended_on",
+    "left_force_on",
+    "leaving_reason",
+]
+# Home Office offence codes of the conduct alleged, where it would be an offence.
+OFFENCE_CODES = {
+    "sexual": ["17A", "17B", "19C", "20A", "22B", "88E"],
+    "domestic_abuse": ["8N", "105A", "8L", "8Q"],
+    "violence": ["8N", "105A", "5D"],
+    "drugs": ["92A", "92D"],
+    "dishonesty": ["44", "53H"],
+}
+DISMISSED = ("dismissed", "would_have_been_dismissed")
+
+
+def _case_history(
+    rng: np.random.Generator,
+    row: dict[str, Any],
+    recorded: date,
+    severity: str,
+    outcome_on: date | None,
+) -> dict[str, Any]:
+    """One allegation's history in the register (docs/formats.md): every date after the case
+    was recorded and not after TODAY, each spell's end after its start and by the outcome,
+    leaving with its reason, criminal proceedings with their date."""
+
+    def day(after: date, most: int, by: date | None = None) -> date:
+        d = after + timedelta(days=int(rng.integers(1, most)))
+        return min(d, by or TODAY, TODAY)
+
+    out: dict[str, Any] = {}
+    category, outcome = str(row["category"]), row["outcome"]
+    end = outcome_on or TODAY
+    assessed = day(recorded, 30, end)
+    out["severity_assessed_on"] = assessed
+    if row["stage"] != "assessment":
+        started = day(assessed, 30, end)
+        out["investigation_started_on"] = started
+        if outcome_on is not None:
+            out["investigation_ended_on"] = day(started, 300, outcome_on)
+    if outcome_on is not None and severity == "gross_misconduct" and rng.random() < 0.8:
+        out["hearing_held_on"] = outcome_on  # the outcome given at the hearing
+    serious = category in ("sexual", "domestic_abuse") and severity == "gross_misconduct"
+    if serious and rng.random() < 0.35:
+        out["suspended_on"] = day(recorded, 20, end)
+        if outcome_on is not None:
+            out["suspension_ended_on"] = outcome_on
+    elif rng.random() < 0.25:
+        out["restricted_on"] = day(recorded, 30, end)
+        if outcome_on is not None:
+            out["restriction_ended_on"] = outcome_on
+    if outcome in DISMISSED or outcome == "resigned_or_retired":
+        # Dismissed on the day; "would have been dismissed" and "resigned or retired" had
+        # left while under investigation.
+        if outcome == "dismissed":
+            out["left_force_on"], out["leaving_reason"] = outcome_on, "dismissed"
+        else:
+            out["left_force_on"] = day(recorded, 120, end)
+            out["leaving_reason"] = str(rng.choice(["resigned", "retired"], p=[0.7, 0.3]))
+    elif outcome_on is None and rng.random() < 0.06:
+        out["left_force_on"] = day(recorded, 200)
+        out["leaving_reason"] = str(rng.choice(["resigned", "retired"], p=[0.7, 0.3]))
+    codes = OFFENCE_CODES.get(category)
+    if codes and rng.random() < 0.6:
+        out["offence_code"] = str(rng.choice(codes))
+        if rng.random() < 0.5:
+            done = outcome_on is not None
+            out["criminal_proceedings"] = str(
+                rng.choice(["no_further_action", "charged", "convicted", "acquitted"],
+                           p=[0.5, 0.15, 0.25, 0.1])
+                if done
+                else rng.choice(["under_investigation", "charged"], p=[0.8, 0.2])
+            )  # fmt: skip
+            if out["criminal_proceedings"] != "under_investigation":
+                out["criminal_outcome_on"] = day(recorded, 400)
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
+
+
 def _register(
     out_dir: Path, rng: np.random.Generator, person_ids: list[str], roles: np.ndarray
 ) -> tuple[int, int]:
     role_of = dict(zip(person_ids, roles, strict=True))
+    # The register's history (stages, suspension, leaving, criminal proceedings, offence
+    # codes) from a stream of its own, so the cases and outcomes stay as they were.
+    extra = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
     former = [f"F{900000 + i}" for i in range(60)]
     cases: list[dict[str, Any]] = []
     allegations: list[dict[str, Any]] = []
@@ -921,20 +1013,20 @@ def _register(
                     outcome_on = TODAY
                 stage = "closed"
                 closed_on = max(closed_on or outcome_on, outcome_on)
-            allegations.append(
-                {
-                    "allegation_id": f"{case_id}-A{k + 1}",
-                    "case_id": case_id,
-                    "person_id": pid,
-                    "role_at_time": role,
-                    "category": category
-                    if k == 0 or rng.random() < 0.7
-                    else str(rng.choice(cats, p=cat_p)),
-                    "stage": stage,
-                    "outcome": outcome,
-                    "outcome_on": outcome_on.isoformat() if outcome_on else None,
-                }
-            )
+            row = {
+                "allegation_id": f"{case_id}-A{k + 1}",
+                "case_id": case_id,
+                "person_id": pid,
+                "role_at_time": role,
+                "category": category
+                if k == 0 or rng.random() < 0.7
+                else str(rng.choice(cats, p=cat_p)),
+                "stage": stage,
+                "outcome": outcome,
+                "outcome_on": outcome_on.isoformat() if outcome_on else None,
+            }
+            row.update(_case_history(extra, row, recorded, severity, outcome_on))
+            allegations.append(row)
         cases.append(
             {
                 "case_id": case_id,
@@ -961,6 +1053,7 @@ def _register(
                 "stage",
                 "outcome",
                 "outcome_on",
+                *HISTORY_COLUMNS,
             ],
         ),
         out_dir / "allegations.csv",
