@@ -342,3 +342,41 @@ def test_em_samples_enough_of_a_large_block_to_hold_its_matches() -> None:
     assert engine.em_sample_size(5_000_000, 10) == 5_000_000  # never more than the block
     assert engine.em_sample_size(90_000_000, 10) == engine.EM_MAX_SAMPLE  # nor the ceiling
     assert engine.em_sample_size(5_000_000, 0) == engine.EM_MAX_PAIRS
+
+
+def test_the_prior_counted_from_the_rules_is_splinks_to_the_bit(small_synth: Path) -> None:
+    """The prior is counted from the deterministic rules' key equalities instead of by
+    Splink's estimate (which materialises every pair of each rule): the same float, NULLs
+    (missing postcodes and dates) and pairs admitted by both rules included."""
+    from splink import DuckDBAPI, Linker
+
+    con = duckdb.connect()
+    for kind, source, ident in (("workforce", engine.WORKFORCE, "person_id"),
+                                ("records", engine.RECORDS, "record_id")):  # fmt: skip
+        con.execute(
+            f"CREATE TABLE raw_{kind} AS SELECT * REPLACE (try_cast(date_of_birth AS DATE) AS "
+            f"date_of_birth) FROM read_csv('{small_synth / (kind + '.csv')}', all_varchar=true)"
+        )
+        engine.build_features(con, source=f"raw_{kind}", target=source, id_column=ident,
+                              kind=kind)  # fmt: skip
+    n_people = engine._scalar(con, f"SELECT count(*) FROM {engine.WORKFORCE}")
+    n_records = engine._scalar(con, f"SELECT count(*) FROM {engine.RECORDS}")
+    both = engine._pairs_agreeing(con, ("fn1", "sn", "dob", "fn_ph", "pc"))
+    assert both > 0  # pairs that both rules admit, to be counted once
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(
+        [db_api.register(engine.WORKFORCE), db_api.register(engine.RECORDS)],
+        engine._settings_dict(), log_level=None,
+    )  # fmt: skip
+    linker.training.estimate_probability_two_random_records_match(
+        [
+            'l."fn1" = r."fn1" AND l."sn" = r."sn" AND l."dob" = r."dob"',
+            'l."fn_ph" = r."fn_ph" AND l."dob" = r."dob" AND l."pc" = r."pc"',
+        ],
+        recall=engine.PRIOR_RULES_RECALL,
+    )
+    splinks = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    observed = engine._pairs_agreeing(con, ("fn1", "sn", "dob")) + engine._pairs_agreeing(
+        con, ("fn_ph", "dob", "pc"), unless=("fn1", "sn", "dob")
+    )
+    assert engine.prior_from_rules(observed, n_people * n_records) == splinks
