@@ -213,7 +213,36 @@ def test_a_hidden_cell_is_never_capped_by_every_cell_of_its_bound() -> None:
     # Without the bound the referrals would all be shown.
     plain, _ = apply_disclosure_control(replace(t, bounds=[]), 5)
     assert plain.rows[4][1] == 7 and plain.rows[5][1] == 6
-    # A referral shown as "fewer than 5" still caps it (at most 4): the other is withheld.
+    # A cap that leaves the small count free (11 + at most 4 = 15 >= 16 - 1) withholds
+    # nothing more.
     small = replace(t, rows=[*t.rows[:4], ["referred: misconduct", 11], ["referred: vetting", 2]])
     safe, _ = apply_disclosure_control(small, 5)
-    assert [r[1] for r in safe.rows[4:]] == [WITHHELD, "fewer than 5"]
+    assert [r[1] for r in safe.rows[4:]] == [11, "fewer than 5"]
+
+
+def test_a_bound_of_small_counts_alone_is_read_both_ways() -> None:
+    """Every referral "fewer than 5" (4 and 4) caps referred at 8: beside 33 = 21 + fewer
+    than 5 + referred, the small one would be 4. And a referred figure shown (7) puts a
+    floor on two small referrals (3 or 4 each). Neither is published."""
+    from datawash.foi.disclosure import _bound_narrows
+
+    rows: list[list[Cell]] = [["finished", 33], ["no further action", 21],
+                              ["not the person", 4], ["referred", 8],
+                              ["referred: misconduct", 4], ["referred: vetting", 4]]  # fmt: skip
+    line, bound = [(0, 1), (1, 1), (2, 1), (3, 1)], [(3, 1), (4, 1), (5, 1)]
+    t = StatTable(name="wash_progress", title="w", columns=["measure", "number"], rows=rows,
+                  lines=[line], bounds=[bound])  # fmt: skip
+    safe, _ = apply_disclosure_control(t, 5)
+    hidden = {
+        (r, 1): ("primary" if str(v).startswith("fewer") else "secondary")
+        for r, (_label, v) in enumerate(safe.rows)
+        if not isinstance(v, int)
+    }
+    assert not _bound_narrows(t.all_lines(), t.bounds[0], t.rows, hidden, 5, False)
+    assert safe.rows[2][1] == "fewer than 5"
+    floor = replace(t, rows=[["finished", 40], ["no further action", 33],
+                             ["not the person", 0], ["referred", 7],
+                             ["referred: misconduct", 3], ["referred: vetting", 4]])  # fmt: skip
+    safe, _ = apply_disclosure_control(floor, 5)
+    assert safe.rows[3][1] == WITHHELD  # the 7 would give both referrals a floor of 3
+    assert [r[1] for r in safe.rows[4:]] == ["fewer than 5", "fewer than 5"]

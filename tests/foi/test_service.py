@@ -551,6 +551,21 @@ def test_an_estimate_must_be_a_real_number_of_hours(settings: Settings, hours: f
          "My name is [name removed] and I work in Durham."),
         ("Sarah West", "Thanks, Sarah.\nMrs S J West", "Thanks, [name removed].\n[name removed]"),
         ("Amy West", "Best wishes\nA. West", "Best wishes\n[name removed]"),
+        # Signed however people sign: with a smile, a kiss, a job, a carriage return, bare
+        # initials on a line of their own; a dotted initial in any case.
+        ("Sarah West", "Thanks, Sarah :)", "Thanks, [name removed] :)"),
+        ("Sarah West", "Cheers, Sarah x", "Cheers, [name removed] x"),
+        ("Sarah West", "Many thanks,\nSarah (journalist)",
+         "Many thanks,\n[name removed] (journalist)"),
+        ("Sarah West", "Thanks Sarah, I look forward.", "Thanks [name removed], I look forward."),
+        ("Sarah West", "Kind regards, Sarah\r\nSent from my phone",
+         "Kind regards, [name removed]\r\nSent from my phone"),
+        ("Anna Ingram", "Yours,\nA Ingram", "Yours,\n[name removed]"),
+        ("Ian Adams", "Best wishes\nA I Adams", "Best wishes\n[name removed]"),
+        ("Sarah West", "s. west wrote this", "[name removed] wrote this"),
+        # A requester whose forename is an initial takes no article with them.
+        ("A West", "Is a West Midlands force included?\nRegards\nA West",
+         "Is a West Midlands force included?\nRegards\n[name removed]"),
     ],
 )  # fmt: skip
 def test_the_requester_is_removed_as_a_name_never_as_a_word_or_a_place(
@@ -601,8 +616,9 @@ def test_s12_refuses_the_whole_request_or_nothing_is_sent(settings: Settings) ->
         with pytest.raises(InputError, match="now within the cost limit: answer them again"):
             service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
         service.set_hours_estimate(s, FOI, reference=ref, hours=40)
-        for q in range(1, n + 1):
-            service.answer_question(s, FOI, reference=ref, number=q, exemptions=["12"])
+        for q in range(1, n + 1):  # s12 however it is cited
+            cited = ["12"] if q == 1 else ["12(1)"]
+            service.answer_question(s, FOI, reference=ref, number=q, exemptions=cited)
         sent = service.send_response(s, FOI, reference=ref, on=TODAY, today=TODAY)
         assert sent.status == "sent"
         assert "40 hours" in build_letter(s, FOI, ref, authority="Test Police").questions[

@@ -400,7 +400,10 @@ def seed_cmd(
         letter = None
         if out is not None:
             s.flush()
-            letter = letters.build_letter(s, actor, ref, authority=settings.authority_name)
+            letter = letters.build_letter(
+                s, actor, ref, authority=settings.authority_name,
+                s12_limit=settings.s12_limit_pounds, s12_rate=settings.s12_hourly_rate,
+            )  # fmt: skip
     # Files only once the answers have committed (a failed run leaves nothing behind).
     console.print(f"{ref}: the seed request, answered")
     if letter is not None and out is not None:

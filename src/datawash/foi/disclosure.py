@@ -203,21 +203,96 @@ def _withhold_until_safe(
             hidden[target] = "secondary"
             decision.secondary.append(name(target))
             changed = True
-        for capped, *bounding in table.bounds:
-            # A hidden cell with every cell of its bound shown is capped by their sum, which
-            # with a line through it can narrow a small count (finished 41 = 25 + fewer
-            # than 5 + referred, referred at most 13: the small one is 3 or 4).
-            # A bounding cell withheld (of any size) leaves the cap unknown; one shown as
-            # "fewer than N" does not (it is at most N-1), so a shown one is withheld.
-            if capped not in hidden or any(hidden.get(b) == "secondary" for b in bounding):
+        for bound in table.bounds:
+            # "At most the sum of" read beside the lines can narrow a small count either way:
+            # a hidden cell capped by the cells bounding it (finished 41 = 25 + fewer than 5
+            # + referred, referred at most 13: the small one is 3 or 4), or hidden bounding
+            # cells given a floor by the cell they bound (referred 7, two referrals fewer
+            # than 5: each is 3 or 4). Withhold until the bound adds nothing: the capped cell
+            # if shown, else the smallest bounding cell shown, else the smallest shown cell of
+            # a line through the capped one.
+            if not _bound_narrows(lines, bound, values, hidden, threshold, suppress_zero):
                 continue
-            shown = [b for b in bounding if b not in hidden and _is_count(values[b[0]][b[1]])]
-            if not shown:
+            capped, *bounding = bound
+            through = [c for line in lines if capped in line for c in line]
+            for group in ([capped], bounding, through):
+                shown = [c for c in group if c not in hidden and _is_count(values[c[0]][c[1]])]
+                if shown:
+                    target = _smallest(shown, values)
+                    hidden[target] = "secondary"
+                    decision.secondary.append(name(target))
+                    changed = True
+                    break
+
+
+def _bound_narrows(
+    lines: list[list[tuple[int, int]]],
+    bound: list[tuple[int, int]],
+    values: list[list[Cell]],
+    hidden: dict[tuple[int, int], str],
+    threshold: int,
+    suppress_zero: bool,
+) -> bool:
+    """Whether, beside the table's lines (as sums), ``bound`` (cell <= sum of the others)
+    narrows what a reader can prove of some hidden small count; a bound the figures
+    contradict counts as narrowing (fail closed). Linear programmes over the hidden cells
+    (a handful: tables with bounds are short)."""
+    import numpy as np  # here, not at the top: the CLI imports this module on every command
+    from scipy.optimize import linprog
+
+    cells = sorted(hidden)
+    if not cells:
+        return False
+    index = {c: i for i, c in enumerate(cells)}
+
+    def relation(terms: list[tuple[tuple[int, int], int]]) -> tuple[Any, float] | None:
+        row, known = np.zeros(len(cells)), 0.0
+        for cell, sign in terms:
+            if cell in index:
+                row[index[cell]] += sign
+            elif _is_count(values[cell[0]][cell[1]]):
+                known += sign * int(values[cell[0]][cell[1]] or 0)
+            else:
+                return None  # "not applicable": no relation to read
+        return row, known
+
+    eq = [r for total, *parts in lines
+          if (r := relation([(total, 1), *[(p, -1) for p in parts]])) and r[0].any()]  # fmt: skip
+    capped, *bounding = bound
+    ub = relation([(capped, 1), *[(b, -1) for b in bounding]])
+    if ub is None or not ub[0].any():
+        return False
+    low = 0 if suppress_zero else 1
+    box = [(low, threshold - 1) if hidden[c] == "primary" else (0, None) for c in cells]
+
+    def ranges(with_bound: bool) -> list[tuple[float, float]] | None:
+        a_ub = np.array([ub[0]]) if with_bound else None
+        b_ub = np.array([-ub[1]]) if with_bound else None
+        a_eq = np.array([r for r, _k in eq]) if eq else None
+        b_eq = np.array([-k for _r, k in eq]) if eq else None
+        out = []
+        for i, c in enumerate(cells):
+            if hidden[c] != "primary":
                 continue
-            target = _smallest(shown, values)
-            hidden[target] = "secondary"
-            decision.secondary.append(name(target))
-            changed = True
+            ends = []
+            for sign in (1.0, -1.0):
+                goal = np.zeros(len(cells))
+                goal[i] = sign
+                res = linprog(goal, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=box)
+                if res.status != 0:
+                    return None
+                ends.append(sign * res.fun)
+            out.append((ends[0], ends[1]))
+        return out
+
+    without = ranges(False)
+    if without is None:  # the lines alone cannot hold as sums: people, not sums
+        return False
+    with_bound = ranges(True)
+    if with_bound is None:
+        return True
+    return any(w[0] > o[0] + 1e-6 or w[1] < o[1] - 1e-6
+               for w, o in zip(with_bound, without, strict=True))  # fmt: skip
 
 
 def _smallest(cells: list[tuple[int, int]], values: list[list[Cell]]) -> tuple[int, int]:

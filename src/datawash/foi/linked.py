@@ -818,13 +818,12 @@ def _protect(
     if not cells:
         return
     # The same population published again: a change of fewer than N is itself a count.
-    # A later figure for a population replaces an earlier one (the register moved on), but a
-    # later "withheld" does not: the earlier figure is still in the reader's hands, whatever
-    # order the tables come in.
+    # A later figure for a population ("fewer than N" too) replaces an earlier one (the
+    # register moved on), but a later "withheld" says nothing: the earlier figure is still in
+    # the reader's hands, whatever order the tables come in.
     latest: dict[Scope, _Cell] = {}
     for cell in cells:
-        before = latest.get(cell.scope)
-        if before is None or isinstance(cell.value, int) or not isinstance(before.value, int):
+        if cell.scope not in latest or cell.value != WITHHELD:
             latest[cell.scope] = cell
     for pos, scope in mine.items():
         before = latest.get(scope)

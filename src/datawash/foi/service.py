@@ -213,28 +213,45 @@ def redact_requester(
     out = _POSTCODE.sub(CONTACT_REMOVED, out)
     parts = re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", name or "")
     if parts:
-        word = "|".join(re.escape(p) for p in sorted(set(parts), key=len, reverse=True))
+        # The parts that are words; a one-letter part is an initial (below).
+        words = sorted({p for p in parts if len(p) > 1} or set(parts), key=len, reverse=True)
+        word = "|".join(re.escape(p) for p in words)
         gap = r"[\s.]+"
+
+        def as_part(p: str) -> str:
+            # A one-letter part is an initial: a capital, and "A" or "I" only with its full
+            # stop (a requester "A West" must not take "a West Midlands force" with them).
+            if len(p) > 1:
+                return re.escape(p)
+            return rf"(?-i:{re.escape(p.upper())})" + (r"\." if p.upper() in "AI" else "")
+
         # The whole name, forenames optional before the surname, a title optional.
-        full = gap.join(re.escape(p) for p in parts)
+        full = gap.join(as_part(p) for p in parts)
         out = re.sub(rf"\b(?:{_TITLES}\s+)?{full}\b", NAME_REMOVED, out, flags=re.I)
         # A part after a title, or after another part or an initial of the requester's.
         # Initials are capitals ("a West Midlands force" is an article), and "A" or "I"
-        # starts a name only with its full stop ("A West Midlands force?" is a sentence).
+        # starts a name only with its full stop ("A West Midlands force?" is a sentence);
+        # with the stop any case will do ("s. west").
         caps = "".join(sorted({p[0].upper() for p in parts}))
         plain = "".join(c for c in caps if c not in "AI")
-        lead = rf"[{caps}]\." + (rf"|[{plain}]" if plain else "")
-        before = rf"(?:{_TITLES}|{word}|(?-i:{lead}))"
+        lead = rf"[{caps}]\." + (rf"|(?-i:[{plain}])" if plain else "")
+        before = rf"(?:{_TITLES}|{word}|{lead})"
         initial = r"(?-i:[A-Z]\.?)"  # a middle initial may be any
         out = re.sub(
             rf"\b{before}(?:\s+(?:{word}|{initial}))*\s+(?:{word})\b",
             NAME_REMOVED, out, flags=re.I,
         )  # fmt: skip
-        # A part alone on a line, or after a sign-off and ending it ("Thanks, Tom"; not
-        # "Many thanks Kent Police"), or after "my name is": how requests are signed.
-        out = re.sub(rf"(?im)^(\s*)(?:{word})(\s*)$", rf"\1{NAME_REMOVED}\2", out)
+        # A line that is a part alone, or initials and a part ("A Ingram", "A I Ingram"): a
+        # signature, whatever the initials.
         out = re.sub(
-            rf"(?im)\b({_SIGN_OFF_WORDS})([,.!]?[ \t]*\n?[ \t]*)(?:{word})(?=[ \t]*[,.!]?[ \t]*$)",
+            rf"(?im)^([ \t]*)(?:(?-i:[A-Z])\.?[ \t]+)*(?:{word})([ \t]*\r?)$",
+            rf"\1{NAME_REMOVED}\2", out,
+        )  # fmt: skip
+        # A part after a sign-off, unless a capitalised word follows ("Thanks, Tom", "Cheers,
+        # Sarah x"; not "Many thanks Kent Police"), or after "my name is".
+        out = re.sub(
+            rf"(?im)\b({_SIGN_OFF_WORDS})([,.!]?[ \t]*\r?\n?[ \t]*)(?:{word})\b"
+            r"(?![ \t]+(?-i:[A-Z]))",
             rf"\1\2{NAME_REMOVED}", out,
         )  # fmt: skip
         out = re.sub(rf"(?i)\b(my name is\s+)(?:{word})\b", rf"\1{NAME_REMOVED}", out)
@@ -755,7 +772,11 @@ def s12_problem(req: FoiRequest, *, s12_limit: float = 450.0, s12_rate: float = 
     estimate as it now is, and an estimate revised to within the limit takes the refusal
     back. The letter and send both ask this, so a letter that could not be sent is never
     written (foi/letter.py)."""
-    on_cost = [q for q in req.questions if q.answer and "12" in (q.answer.exemptions or [])]
+    on_cost = [
+        q
+        for q in req.questions
+        if q.answer and any(cite(e).exemption.section == "12" for e in q.answer.exemptions or [])
+    ]
     numbers = ", ".join(str(q.number) for q in on_cost)
     over = (
         req.hours_estimate is not None
@@ -781,7 +802,9 @@ def s12_problem(req: FoiRequest, *, s12_limit: float = 450.0, s12_rate: float = 
         q.number
         for q in on_cost
         for block in q.answer.blocks or []  # type: ignore[union-attr]
-        if block.get("kind") == "exemption" and block.get("hours_estimate") != req.hours_estimate
+        # (a refusal stored before the estimate was kept with it is not second-guessed)
+        if block.get("kind") == "exemption"
+        and block.get("hours_estimate", req.hours_estimate) != req.hours_estimate
     ]
     if stale:
         return (
