@@ -289,3 +289,11 @@ def test_stats_query_is_the_general_count_with_named_options(base: list[str]) ->
     assert bad.exit_code == InputError.exit_code and "grave" in bad.stderr
     bad_span = stats(base, "query", "--span-from", "2019-03-01")
     assert bad_span.exit_code == InputError.exit_code and "span_to" in bad_span.stderr
+    # A named option a statistic does not take, or given twice, is refused, not ignored.
+    unused = stats(base, "outcomes_by_year", "--date-field", "recorded")
+    assert unused.exit_code == InputError.exit_code and "--date-field" in unused.stderr
+    twice = stats(base, "query", "--severity", "misconduct", "--param", "severities=misconduct")
+    assert twice.exit_code == InputError.exit_code and "same parameter" in twice.stderr
+    spaced = ok(stats(base, "query", *FIVE_YEARS, "--severity", "misconduct, gross_misconduct",
+                      "--format", "csv"))  # fmt: skip
+    assert spaced == ok(stats(base, "query", *FIVE_YEARS, "--format", "csv"))  # both: all

@@ -83,3 +83,28 @@ def test_the_burn_down_draws_no_height_for_a_day_not_shown() -> None:
         assert "withheld to protect another count (no height; any size)" in labels
     finally:
         plt.close(fig)
+
+
+def test_a_cell_with_no_count_is_not_drawn_as_withheld_and_a_hidden_start_has_no_pace() -> None:
+    from datetime import date
+
+    from datawash.foi.charts import burn_down_figure
+
+    rows: list[list[object]] = [["2019/20", 12, "not applicable"]]
+    fig, ax = bars_by_year_figure(
+        StatTable(name="d", title="t", columns=["year", "a", "b"], rows=rows), threshold=5
+    )
+    try:
+        assert not [p for p in ax.patches if p.get_gid() == "withheld"]
+        assert "n/a" in [t.get_text() for t in ax.texts]
+        assert ax.get_legend().get_texts()[-1].get_text() == "b"
+    finally:
+        plt.close(fig)
+    days: list[list[object]] = [["2023-05-01", "withheld"], ["2023-05-02", "fewer than 5"]]
+    hidden = StatTable(name="wash_burn_down", title="t", columns=["day", "remaining"], rows=days)
+    fig, ax = burn_down_figure(hidden, date(2023, 5, 10), threshold=5)
+    try:
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "needed pace" not in labels  # nothing shown to start it from
+    finally:
+        plt.close(fig)

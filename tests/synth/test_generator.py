@@ -161,6 +161,8 @@ def test_the_register_has_a_history_that_imports(
         a["left_force_on"] and (not a["outcome_on"] or a["left_force_on"] < a["outcome_on"])
         for a in allegations
     )
+    leavers = [a["person_id"] for a in allegations if a["left_force_on"]]
+    assert len(leavers) == len(set(leavers))  # each person leaves once
     settings = Settings(data_dir=tmp_path)
     upgrade(get_engine(settings))
     with session_scope(settings) as s:

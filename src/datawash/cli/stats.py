@@ -134,12 +134,20 @@ def stats_cmd(
     # The general count's parameters by name; the service checks them like --param.
     named = {"date_field": date_field, "span_from": span_from, "span_to": span_to,
              "live": live, "severities": severity, "sources": source, "stages": stage}  # fmt: skip
-    extra = [*(param or [])]
-    for key, value in named.items():
-        if value:
-            extra.append(f"{key}={value if isinstance(value, str) else ','.join(value)}")
     if name == "query":
         name = "register_count"
+    extra = [*(param or [])]
+    given = {item.partition("=")[0].strip() for item in extra}
+    statistic = registry.STATISTICS.get(name)
+    for key, value in named.items():
+        if not value:
+            continue
+        with handled_errors():
+            if statistic is not None and key not in statistic.uses:
+                raise InputError(f"{FLAGS[key]}: {name} does not take this parameter")
+            if key in given:
+                raise InputError(f"{FLAGS[key]} and --param {key}=... are the same parameter")
+        extra.append(f"{key}={value if isinstance(value, str) else ','.join(value)}")
     with handled_errors(), db.session_scope(settings) as s:
         actor = actor_from(ctx, s)
         if name == "list":

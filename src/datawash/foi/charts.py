@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from datawash import clock
+from datawash.foi.disclosure import WITHHELD
 from datawash.stats.tables import StatTable
 
 
@@ -39,10 +40,12 @@ WITHHELD_EDGE = "0.55"
 # count ("fewer than N") and a count withheld only so that another cannot be worked out
 # (which may be any size) are told apart: marking both "<N" would tell the reader the
 # second is small.
-def _not_shown(value: object, threshold: int) -> tuple[str, str, str]:
+def _not_shown(value: object, threshold: int) -> tuple[str, str, str] | None:
     if isinstance(value, str) and value.startswith("fewer than"):
         return "//", f"<{threshold}", f"fewer than {threshold}: withheld (no height)"
-    return "..", "withheld", "withheld to protect another count (no height; any size)"
+    if value == WITHHELD:
+        return "..", "withheld", "withheld to protect another count (no height; any size)"
+    return None  # no count at all ("not applicable", empty): nothing is drawn
 
 
 def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
@@ -64,11 +67,14 @@ def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
         for i, row in enumerate(table.rows):
             value = row[k + 1]
             x = i + (k - (len(series) - 1) / 2) * width
+            style = None if isinstance(value, int) else _not_shown(value, threshold)
             if isinstance(value, int):
                 ax.bar(x, value, width, color=f"C{k}")
                 ax.annotate(str(value), (x, value), ha="center", va="bottom", fontsize=8)
+            elif style is None:
+                ax.annotate("n/a", (x, 0), ha="center", va="bottom", fontsize=8)
             else:
-                hatch, mark, legend = _not_shown(value, threshold)
+                hatch, mark, legend = style
                 styles.setdefault(hatch, legend)
                 ax.bar(x, top, width, fill=False, hatch=hatch, edgecolor=WITHHELD_EDGE,
                        linewidth=0, gid="withheld")  # fmt: skip
@@ -108,20 +114,22 @@ def burn_down_figure(table: StatTable, due_on: date | None, threshold: int = 5) 
     ax.plot(x, remaining, color="C0", marker=marker, label="reviews remaining")
     labelled: set[str] = set()
     for k, row in enumerate(table.rows):
-        if isinstance(row[1], int):
+        style = None if isinstance(row[1], int) else _not_shown(row[1], threshold)
+        if style is None:
             continue
-        hatch, _mark, legend = _not_shown(row[1], threshold)
+        hatch, _mark, legend = style
         ax.axvspan(x[k] - 0.4, x[k] + 0.4, fill=False, hatch=hatch, edgecolor=WITHHELD_EDGE,
                    linewidth=0, gid="withheld",
                    label=None if legend in labelled else legend)  # fmt: skip
         labelled.add(legend)
     # The needed pace runs from the first day shown (a withheld first day is not a start).
     shown = [(x[k], v) for k, v in enumerate(remaining) if v == v]
-    start_x, start = shown[0] if shown else (0, float(threshold))
     last = x[-1] if x else 0
     if due_on is not None and days:
         due = (due_on - first).days
-        ax.plot([start_x, due], [start, 0], "--", color="C3", label="needed pace")
+        start = shown[0][1] if shown else 0.0
+        if shown:  # no pace from a day not shown
+            ax.plot([shown[0][0], due], [start, 0], "--", color="C3", label="needed pace")
         ax.axvline(due, color="C3", linewidth=0.8)
         ax.annotate(f"deadline {due_on:%d/%m/%Y}", (due, start), fontsize=8, ha="right")
         last = max(last, due)

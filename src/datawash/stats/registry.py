@@ -132,7 +132,9 @@ class StatParams:
         for k in ("by", "categories", "roles", "outcomes", *FILTERS):
             if k in values and values[k] is not None:
                 v = values[k]
-                values[k] = tuple(v.split(",")) if isinstance(v, str) else tuple(v)
+                values[k] = (
+                    tuple(x.strip() for x in v.split(",")) if isinstance(v, str) else tuple(v)
+                )
         if "run_id" in values and values["run_id"] is not None:
             values["run_id"] = int(values["run_id"])
         params = cls(**values)

@@ -895,6 +895,7 @@ def _case_history(
     recorded: date,
     severity: str,
     outcome_on: date | None,
+    gone: set[str],
 ) -> dict[str, Any]:
     """One allegation's history in the register (docs/formats.md): every date after the case
     was recorded and not after TODAY, each spell's end after its start and by the outcome,
@@ -925,7 +926,9 @@ def _case_history(
         out["restricted_on"] = day(recorded, 30, end)
         if outcome_on is not None:
             out["restriction_ended_on"] = outcome_on
-    if outcome in DISMISSED or outcome == "resigned_or_retired":
+    if str(row["person_id"]) in gone:
+        pass  # left already, in connection with another case
+    elif outcome in DISMISSED or outcome == "resigned_or_retired":
         # Dismissed on the day; "would have been dismissed" and "resigned or retired" had
         # left while under investigation.
         if outcome == "dismissed":
@@ -936,6 +939,8 @@ def _case_history(
     elif outcome_on is None and rng.random() < 0.06:
         out["left_force_on"] = day(recorded, 200)
         out["leaving_reason"] = str(rng.choice(["resigned", "retired"], p=[0.7, 0.3]))
+    if "left_force_on" in out:
+        gone.add(str(row["person_id"]))
     codes = OFFENCE_CODES.get(category)
     if codes and rng.random() < 0.6:
         out["offence_code"] = str(rng.choice(codes))
@@ -959,6 +964,7 @@ def _register(
     # The register's history (stages, suspension, leaving, criminal proceedings, offence
     # codes) from a stream of its own, so the cases and outcomes stay as they were.
     extra = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
+    gone: set[str] = set()  # people who have left: each leaves once
     former = [f"F{900000 + i}" for i in range(60)]
     cases: list[dict[str, Any]] = []
     allegations: list[dict[str, Any]] = []
@@ -1025,7 +1031,7 @@ def _register(
                 "outcome": outcome,
                 "outcome_on": outcome_on.isoformat() if outcome_on else None,
             }
-            row.update(_case_history(extra, row, recorded, severity, outcome_on))
+            row.update(_case_history(extra, row, recorded, severity, outcome_on, gone))
             allegations.append(row)
         cases.append(
             {
