@@ -97,7 +97,12 @@ SWAPPED = (
 # Each is a level of the comparison whose name moved, below every way the name itself can
 # agree; EM learns how often true records carry it (where none do, it weighs little).
 # A name that is both a forename and a form of the surname of the person (Owen Owen) has not
-# moved: it is left to the comparisons of its own field.
+# moved: it is left to the comparisons of its own field. Any of the person's forenames may
+# have moved: a middle name used as the first and then keyed in the surname field is how one
+# system keys it (generator B). Only the first forename was tried too (a middle name as
+# surname can be a namesake): one person more found on synth, one fewer on generator B, so
+# the level stays as it is and EM weighs it (+0.7 on generator B). An empty name field is
+# "missing" on its own comparison first, whatever the other field holds.
 FORENAME_AS_SURNAME = (
     '(list_contains(fn_all_l, "sn_r") OR list_contains(fn_keys_all_l, "sn_r")) '
     'AND NOT list_contains(sn_forms_l, "sn_r")'
