@@ -871,6 +871,7 @@ HISTORY_COLUMNS = [
     "investigation_started_on",
     "investigation_ended_on",
     "hearing_held_on",
+    "appeal_on",
     "suspended_on",
     "suspension_ended_on",
     "restricted_on",
@@ -917,6 +918,11 @@ def _case_history(
             out["investigation_ended_on"] = day(started, 300, outcome_on)
     if outcome_on is not None and severity == "gross_misconduct" and rng.random() < 0.8:
         out["hearing_held_on"] = outcome_on  # the outcome given at the hearing
+    if (
+        outcome in ("dismissed", "final_written_warning", "reduction_in_rank")
+        and rng.random() < 0.3
+    ):
+        out["appeal_on"] = day(outcome_on, 90) if outcome_on else None  # to a tribunal
     serious = category in ("sexual", "domestic_abuse") and severity == "gross_misconduct"
     if serious and rng.random() < 0.35:
         out["suspended_on"] = day(recorded, 20, end)
