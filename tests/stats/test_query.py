@@ -281,3 +281,36 @@ def test_every_date_and_breakdown_against_the_csv_rows(
             assert {k: v for k, v in got.items() if v} == want, (by, count)
             counted += sum(v for (_y, value), v in want.items() if value == "all")
     assert counted > 0  # the date is filled in the synthetic register
+
+
+@pytest.mark.parametrize(
+    ("dim", "param"),
+    [("severity", "severities"), ("source", "sources"), ("stage", "stages"),
+     ("criminal_proceedings", "proceedings"), ("leaving_reason", "leaving"), ("live", "live"),
+     ("outcome", "outcomes"), ("role", "roles"), ("category", "categories")],
+)  # fmt: skip
+def test_every_filter_against_the_csv_rows(
+    synthetic_register: Path, settings: Settings, dim: str, param: str
+) -> None:
+    """Filtered on one value of a dimension, each year's count is that value's cell of the
+    independent breakdown (people, placed by the date recorded)."""
+    from datawash.stats.registry import CATEGORIES, ROLES
+
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=synthetic_register / "cases.csv",
+                              allegations_path=synthetic_register / "allegations.csv")  # fmt: skip
+    day = date(2025, 3, 31)
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2017, 2025)]
+    want = _independent(synthetic_register, count="people", when="recorded", by=dim, day=day,
+                        years=years)  # fmt: skip
+    values = sorted({v for (_y, v) in want if v not in ("all", "not recorded")})
+    assert values
+    base: dict[str, Any] = {"categories": CATEGORIES, "roles": ROLES, "outcomes": ("any",)}
+    for value in values:
+        chosen = value if param == "live" else (value,)
+        with session_scope(settings) as s:
+            table = service.run_statistic(s, ANALYST, "register_count", StatParams(**{
+                **base, param: chosen, "as_of": day, "from_period": years[0],
+                "to_period": years[-1], "date_field": "recorded", "count": "people"}))  # fmt: skip
+        got = {str(r[0]): int(r[-1]) for r in table.rows}
+        assert got == {y: want.get((y, value), 0) for y in years}, value
