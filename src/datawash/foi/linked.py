@@ -836,11 +836,16 @@ def _protect(
         )
         if changed_a_little:
             rows[pos[0]][pos[1]] = WITHHELD
-        if isinstance(rows[pos[0]][pos[1]], int):
-            # The new figure replaces the old one for that population; a new figure withheld
-            # leaves the old one in the reader's hands, and in the system.
-            latest.pop(scope, None)
-    cells = _connected(list(latest.values()), list(mine.values()))
+    connected = _connected(list(latest.values()), list(mine.values()))
+
+    def published_now() -> list[_Cell]:
+        # A new figure shown replaces the earlier one for its population; a new figure
+        # withheld - even one withheld late in the loop below - leaves the earlier one in the
+        # reader's hands, and in the system.
+        shown = {scope for pos, scope in mine.items() if isinstance(rows[pos[0]][pos[1]], int)}
+        return [c for c in connected if c.scope not in shown]
+
+    cells = published_now()
     # A narrower population beside a wider one (a table of sexual offences beside one of
     # all categories): the difference is itself a count, of the people in the one and not
     # the other, and must not be a small one.
@@ -858,7 +863,7 @@ def _protect(
                     rows[cell.position[0]][cell.position[1]] = WITHHELD
                     break
     for _ in range(len(mine) + 1):
-        system = cells + [
+        system = published_now() + [
             _Cell(scope, rows[pos[0]][pos[1]], new=True, position=pos)
             for pos, scope in mine.items()
         ]
