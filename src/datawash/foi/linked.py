@@ -611,6 +611,37 @@ def _given_away(
     return exposed
 
 
+# The most pieces _small_pieces reads (two linear programmes each); beyond, only the
+# pieces of the new table's smallest figures are read.
+MAX_PIECES_READ = 400
+
+
+def _small_pieces(
+    cells: list[_Cell], masks: list[np.ndarray], threshold: int, possible: np.ndarray
+) -> list[int]:
+    """Pieces of the register (atoms: the finest populations the figures tell apart) that a
+    figure of the new table helps pin to a count from 1 to N-1: a small count out though no
+    table shows it (a total of 19, then misconduct 7, then gross misconduct 9: 3 with no
+    severity recorded). The nested-pair rule sees two figures at a time; this, any number."""
+    shown = [(c.value, m) for c, m in zip(cells, masks, strict=True)
+             if c.new and isinstance(c.value, int) and c.value > 0]  # fmt: skip
+    if not shown:
+        return []
+    touched: list[int] = []
+    for _value, m in sorted(shown, key=lambda vm: vm[0]):
+        touched += [int(a) for a in np.flatnonzero(m) if int(a) not in touched]
+        if len(touched) >= MAX_PIECES_READ:
+            break
+    for a in touched[:MAX_PIECES_READ]:
+        target = np.zeros(len(possible))
+        target[a] = 1.0
+        got = _range(target, cells, masks, threshold, True, possible)
+        if got is not None and got[0] >= 1 - 1e-6 and got[1] - got[0] < 1e-6 \
+                and got[1] <= threshold - 1 + 1e-6:  # fmt: skip
+            return [a]
+    return []
+
+
 def _meets(a: Scope, b: Scope) -> bool:
     """Whether two populations may share records (placed by different dates, they may)."""
     return all(
@@ -871,7 +902,8 @@ def _protect(
         if not n_atoms:
             break
         exposed = _given_away(system, masks, threshold, possible)
-        if not _feasible(system, masks, threshold):
+        feasible = _feasible(system, masks, threshold)
+        if not feasible:
             # The figures cannot all hold as sums with the rules of the dates (people in two
             # categories, or a register that changed between two answers): what is given
             # away is read both with the rules (sums, else "at most the sum", else nothing
@@ -879,13 +911,18 @@ def _protect(
             _n, bare, bare_possible = _system(system, rules=False)
             more = _given_away(system, bare, threshold, bare_possible) if _n else []
             exposed = sorted({*exposed, *more})
-        if not exposed:
-            break
-        # What gives it away runs through the cells that overlap it: withhold, in the new
-        # table, the smallest visible count that overlaps any of those.
-        exposed_atoms = np.clip(sum(masks[i] for i in exposed), 0, 1)
-        linked = [m for m in masks if float(m @ exposed_atoms) > 0]
-        overlap = np.clip(sum(linked), 0, 1)
+        if exposed:
+            # What gives it away runs through the cells that overlap it: withhold, in the
+            # new table, the smallest visible count that overlaps any of those.
+            exposed_atoms = np.clip(sum(masks[i] for i in exposed), 0, 1)
+            linked = [m for m in masks if float(m @ exposed_atoms) > 0]
+            overlap = np.clip(sum(linked), 0, 1)
+        else:
+            pieces = _small_pieces(system, masks, threshold, possible) if feasible else []
+            if not pieces:
+                break
+            overlap = np.zeros(n_atoms)
+            overlap[pieces] = 1.0
         candidates = [
             (c.value, c.position)
             for c, mask in zip(system, masks, strict=True)
