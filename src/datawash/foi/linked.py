@@ -84,23 +84,32 @@ class Scope:
     """The population a count cell counts: for each dimension the values it takes (None:
     every value), and a span of dates of the date that places a record."""
 
-    kind: str  # what is counted (and, if live is used, at which day)
+    kind: str  # what is counted
     dims: tuple[frozenset[str] | None, ...]  # one per DIMENSIONS
     start: date
     end: date  # exclusive
     field: str = "outcome"  # the register's date (stats/query.py DATES) the span is of
+    # Live or completed at a day, as a condition on the date the case closed: (from, to
+    # exclusive, None = unbounded, whether "not closed" is in). Live at d: closed from d+1 or
+    # not closed; completed at d: closed before d+1. So live tables of different days, and
+    # tables placed by the dates recorded and closed, are one system (stats/query.py _live).
+    closed: tuple[date | None, date | None, bool] | None = None
 
-    @property
-    def base(self) -> str:
-        return self.kind.split("@")[0]
 
-
-def _kind(p: StatParams, uses_live: bool) -> str:
+def _kind(p: StatParams) -> str:
     """Cells of one kind count the same thing (people, cases or allegations), placed by any of
-    the register's dates: only those are linked. Live or completed is a fact about one day,
-    so a table using it is of that day."""
-    kind = f"register:{p.count}"
-    return f"{kind}@{p.today().isoformat()}" if uses_live else kind
+    the register's dates: only those are linked."""
+    return f"register:{p.count}"
+
+
+def _closed_condition(
+    p: StatParams, live: str | None
+) -> tuple[date | None, date | None, bool] | None:
+    """Live or completed at the table's day as a condition on the date closed (Scope.closed)."""
+    if live is None or live == "any":
+        return None
+    after = p.today() + timedelta(days=1)
+    return (after, None, True) if live == "live" else (None, after, False)
 
 
 def _dims(p: StatParams, picked: dict[str, str]) -> tuple[frozenset[str] | None, ...]:
@@ -116,7 +125,7 @@ def _dims(p: StatParams, picked: dict[str, str]) -> tuple[frozenset[str] | None,
         elif dim == "outcome":
             out.append(None if "any" in p.outcomes else frozenset(p.outcomes))
         elif dim == "live":
-            out.append(None if p.live == "any" else frozenset([p.live]))
+            out.append(None)  # as Scope.closed
         else:
             wanted = getattr(p, FILTER_OF[dim])
             out.append(frozenset(wanted) if wanted else None)
@@ -126,7 +135,7 @@ def _dims(p: StatParams, picked: dict[str, str]) -> tuple[frozenset[str] | None,
 def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, int], Scope]:
     by = [b for b in p.by if b != "none"]
     spans = {q.label: q for q in periods_of(p)}
-    kind = _kind(p, uses_live=p.live != "any" or "live" in by)
+    kind = _kind(p)
     out: dict[tuple[int, int], Scope] = {}
     count_col = len(by) + 1
     for r, row in enumerate(table.rows):
@@ -134,9 +143,11 @@ def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, i
         if q is None:
             continue
         picked = dict(zip(by, (str(v) for v in row[1:count_col]), strict=True))
+        live = picked.get("live", "all")
         out[(r, count_col)] = Scope(
-            kind, _dims(p, picked), q.start, q.end + timedelta(days=1), p.date_field
-        )
+            kind, _dims(p, picked), q.start, q.end + timedelta(days=1), p.date_field,
+            _closed_condition(p, p.live if live == "all" else live),
+        )  # fmt: skip
     return out
 
 
@@ -159,11 +170,12 @@ def _case_table_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, int],
         for c, count in ((width, "cases"), (width + 1, "people")):
             counted = replace(q, count=count)
             out[(r, c)] = Scope(
-                _kind(counted, uses_live=q.live != "any"),
+                _kind(counted),
                 _dims(counted, picked),
                 q.span_from,
                 q.span_to + timedelta(days=1),
                 q.date_field,
+                _closed_condition(q, q.live),
             )
     return out
 
@@ -178,7 +190,7 @@ def _outcomes_by_year_scopes(table: StatTable, p: StatParams) -> dict[tuple[int,
         for c, column in enumerate(table.columns[1:], start=1):
             picked = {by: str(column)} if by in ("category", "role") else {}
             out[(r, c)] = Scope(
-                _kind(q, uses_live=False),
+                _kind(q),
                 _dims(q, picked),
                 period.start,
                 period.end + timedelta(days=1),
@@ -280,28 +292,20 @@ DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "clos
 Bucket = tuple[str, date | None, date | None]
 
 
-def _live_day(cells: list[_Cell]) -> date | None:
-    """The day live or completed is counted at, in a system with a live table (one day a
-    system: see _systems)."""
-    days = sorted({c.scope.kind.split("@")[1] for c in cells if "@" in c.scope.kind})
-    if len(days) > 1:  # _systems never links two days' live tables
-        raise ValueError(f"a system of live tables of more than one day: {days}")
-    return date.fromisoformat(days[0]) if days else None
-
-
 def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     """The register's dates the cells are placed by, each cut at the cells' boundaries.
     A table placed by one date counts every record whatever its other dates: where some
     cell is placed by another date, the records outside this date's spans (no such date,
     before, after) are buckets too."""
-    fields = sorted({cell.scope.field for cell in cells})
-    day = _live_day(cells)
+    fields = sorted({cell.scope.field for cell in cells}
+                    | ({"closed"} if any(c.scope.closed for c in cells) else set()))  # fmt: skip
     out = []
     for f in fields:
         bounds = sorted(
             {d for c in cells if c.scope.field == f for d in (c.scope.start, c.scope.end)}
-            | ({day + timedelta(days=1)} if day is not None and f == "closed" else set())
-        )
+            | {d for c in cells if f == "closed" and c.scope.closed
+               for d in c.scope.closed[:2] if d is not None}
+        )  # fmt: skip
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
         if len(fields) > 1:
             buckets = [("before", None, bounds[0]), *buckets, ("after", bounds[-1], None)]
@@ -352,7 +356,7 @@ def _system_of(
                   if field == f and dim not in names]  # fmt: skip
         names += ["live"] if f == "closed" and "live" not in names else []
     names += [dim for dim in DIMENSIONS if dim not in names]
-    rules = _rules(classes, axes, _live_day(cells)) if with_rules else {}
+    rules = _rules(classes, axes) if with_rules else {}
     order = {name: i for i, name in enumerate(names)}
     needed = {name: max((order[x] for pair in rules for x in pair if name in pair), default=-1)
               for name in names}  # fmt: skip
@@ -391,7 +395,7 @@ def _bits(flags: Any) -> int:
 
 
 def _rules(
-    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]], day: date | None
+    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]
 ) -> dict[tuple[str, str], list[list[bool]]]:
     """The rules of the dates as tables of which value pairs of two axes can hold records
     (axis names as in _system: a dimension, or "date:" and the field)."""
@@ -427,15 +431,6 @@ def _rules(
             add(dim, f"date:{f}", [
                 [k == "none" or v != NOT_RECORDED for k, _a, _b in where[f]] for v in classes[d]
             ])  # fmt: skip
-    if day is not None and "closed" in where:
-        # Live at the day: not closed, or closed after it (stats/query.py _live).
-        after = day + timedelta(days=1)
-        d = DIMENSIONS.index("live")
-        add("live", "date:closed", [
-            [(v == "live") == (k == "none" or (a is not None and a >= after))
-             for k, a, _b in where["closed"]]
-            for v in classes[d]
-        ])  # fmt: skip
     return out
 
 
@@ -449,14 +444,13 @@ def _axes(
     # A dimension a rule reads keeps apart the values the rule tells apart: "not recorded"
     # (an outcome goes with its date), live or completed (with the closed date).
     ruled = {dim for f, dim in (*DATED_WITH.items(), *DATED_NEEDS.items()) if f in fields}
-    live_ruled = _live_day(cells) is not None and "closed" in fields
     classes: list[list[str]] = []
     for d, dim in enumerate(DIMENSIONS):
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
         seen: dict[tuple[object, ...], str] = {}
         for v in named:
             key = tuple(_has(cell.scope.dims[d], v) for cell in cells)
-            told = v == NOT_RECORDED if dim in ruled else (v if dim == "live" and live_ruled else 0)
+            told = v == NOT_RECORDED if dim in ruled else 0
             seen.setdefault((*key, told), v)
         classes.append(list(seen.values()))
     return axes, classes
@@ -496,13 +490,22 @@ def _atoms(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
             member = np.array([_has(sc.dims[d], v) for v in classes[d]], dtype=float)
             mask = np.kron(member, mask)
         masks.append(mask)
-    return n_atoms, masks, _possible(classes, axes, _live_day(cells))
+    return n_atoms, masks, _possible(classes, axes)
 
 
 def _covers(scope: Scope, field: str, bucket: Bucket) -> bool:
     """Whether a cell counts the records of a bucket of ``field``: all of them, if the cell is
-    placed by another date; the spans within its own, if by this one."""
+    placed by another date; the spans within its own, if by this one; and, of the date
+    closed, only those its live or completed condition lets in (Scope.closed)."""
     kind, a, b = bucket
+    if field == "closed" and scope.closed is not None:
+        start, end, open_cases = scope.closed
+        if kind == "none":
+            if not open_cases:
+                return False
+        elif not ((start is None or (a is not None and start <= a))
+                  and (end is None or (b is not None and b <= end))):  # fmt: skip
+            return False
     if field != scope.field:
         return True
     return (
@@ -510,14 +513,12 @@ def _covers(scope: Scope, field: str, bucket: Bucket) -> bool:
     )
 
 
-def _possible(
-    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]], day: date | None
-) -> np.ndarray:
+def _possible(classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]) -> np.ndarray:
     """Which atoms of the grid can hold records, by the rules of the dates (_rules)."""
     names = [*DIMENSIONS, *(f"date:{f}" for f, _b in axes)]
     shape = [len(c) for c in classes] + [len(b) for _f, b in axes]
     ok = np.ones(shape, dtype=bool)
-    for (x, y), table in _rules(classes, axes, day).items():
+    for (x, y), table in _rules(classes, axes).items():
         i, j = names.index(x), names.index(y)
         allowed = np.array(table, dtype=bool).reshape(shape[i], shape[j])
         view = [1] * len(shape)
@@ -819,21 +820,13 @@ def _date_pairs(
 def _systems(
     mine: dict[tuple[int, int], Scope], old: list[_Cell]
 ) -> list[tuple[dict[tuple[int, int], Scope], list[_Cell]]]:
-    """The systems the new table's cells are checked in: one per kind, with the published
-    cells of that kind. A table of one day's live cases is also linked with the tables of
-    the same count and date that do not use live (their live is 'all values'); a table that
-    does not use live, with the published live tables of each day in turn."""
+    """The systems the new table's cells are checked in: one per kind (people, cases or
+    allegations), with the published cells of that kind - live or completed tables of every
+    day among them (their day is a condition on the date closed: Scope.closed)."""
     out = []
     for kind in sorted({sc.kind for sc in mine.values()}):
         here = {pos: sc for pos, sc in mine.items() if sc.kind == kind}
-        base = kind.split("@")[0]
-        if "@" in kind:
-            out.append((here, [c for c in old if c.scope.kind in (kind, base)]))
-            continue
-        plain = [c for c in old if c.scope.kind == kind]
-        out.append((here, plain))
-        for day_kind in sorted({c.scope.kind for c in old if c.scope.base == base} - {kind}):
-            out.append((here, plain + [c for c in old if c.scope.kind == day_kind]))
+        out.append((here, [c for c in old if c.scope.kind == kind]))
     return out
 
 

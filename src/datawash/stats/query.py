@@ -228,14 +228,12 @@ def register_count(
                 [(len(rows) - 1, width)] + [(r, width) for r in range(first, len(rows) - 1)]
             )
     what = {"people": "People", "cases": "Cases", "allegations": "Allegations"}[p.count]
-    span = (
-        "date"
-        if p.span_from
-        else ("financial year" if p.period.value == "financial" else "calendar year")
-    )
+    # One span of dates: the period column says which; years: which kind.
+    span = "financial year" if p.period.value == "financial" else "calendar year"
     return StatTable(
         name="register_count",
-        title=f"{what} in the misconduct register by {span} of {DATE_WORDS[p.date_field]}"
+        title=f"{what} in the misconduct register by "
+        + (DATE_WORDS[p.date_field] if p.span_from else f"{span} of {DATE_WORDS[p.date_field]}")
         + (f" and {' and '.join(b.replace('_', ' ') for b in by)}" if by else "")
         + f" ({scope_words(p, scope)})",
         columns=["period", *by, p.count],
