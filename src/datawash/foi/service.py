@@ -572,9 +572,8 @@ def answer_question(
         day = today or clock.today()
         params = _frozen(statistic, StatParams.from_dict(st.params), day)
         if params.as_of is not None and params.as_of > day:
-            # A count as at a day to come is today's under another name: live cases at
-            # tomorrow beside live cases today would give the difference of two tables no
-            # check links (foi/linked.py links one day's live tables at a time).
+            # A count as at a day to come is today's under another name (no date of the
+            # register is in the future), and says nothing a count as at today does not.
             raise InputError(f"{st.name}: as_of {params.as_of} is after today ({day})")
         table = statistic.compute(session, params)
         safe, decision = _controlled(table, threshold, disclose_small_counts_reason)
