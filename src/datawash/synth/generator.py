@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from nicknames import name_triplets
 
 from datawash.errors import InputError
+from datawash.ingest.schema import ALLEGATIONS
 
 Progress = Callable[[str, float], None]
 CHUNK = 1_000_000
@@ -863,22 +864,6 @@ COMPLETED_OUTCOMES = {
 }
 
 
-HISTORY_COLUMNS = [
-    "offence_code",
-    "criminal_proceedings",
-    "criminal_outcome_on",
-    "severity_assessed_on",
-    "investigation_started_on",
-    "investigation_ended_on",
-    "hearing_held_on",
-    "appeal_on",
-    "suspended_on",
-    "suspension_ended_on",
-    "restricted_on",
-    "restriction_ended_on",
-    "left_force_on",
-    "leaving_reason",
-]
 # Home Office offence codes of the conduct alleged, where it would be an offence.
 OFFENCE_CODES = {
     "sexual": ["17A", "17B", "19C", "20A", "22B", "88E"],
@@ -1056,17 +1041,8 @@ def _register(
     _write(
         _cols(
             allegations,
-            [
-                "allegation_id",
-                "case_id",
-                "person_id",
-                "role_at_time",
-                "category",
-                "stage",
-                "outcome",
-                "outcome_on",
-                *HISTORY_COLUMNS,
-            ],
+            # Every column of the format (docs/formats.md), empty where not generated.
+            [c.name for c in ALLEGATIONS.columns],
         ),
         out_dir / "allegations.csv",
         "csv",
