@@ -26,6 +26,24 @@ TODAY = date(2023, 2, 20)
 SPAN = {"from_period": "2019/20", "to_period": "2020/21", "as_of": "2023-02-20"}
 
 
+def _import(settings: Settings, tmp_path: Path, rows: list[tuple[str, ...]]) -> None:
+    """Import cases of one allegation each: (recorded, closed, category, role, severity,
+    outcome, outcome date[, person id]); person P<n> unless given."""
+    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
+    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
+    for n, (recorded, closed, cat, role, severity, outcome, when, *pid) in enumerate(rows):
+        stage = "closed" if outcome else "investigation"
+        person = pid[0] if pid else f"P{n}"
+        c_lines.append(f"K{n},{recorded},complaint,{severity},{closed}")
+        a_lines.append(f"A{n},K{n},{person},{role},{cat},{stage},{outcome},{when}")
+    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
+    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    with session_scope(settings) as s:
+        ensure_users(s)
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+
+
 def _register(settings: Settings, tmp_path: Path) -> None:
     """Dismissals in 2019/20: 6 officers for sexual offences, 2 for domestic abuse, 1 member
     of staff for a sexual offence; 7 officers for sexual offences in 2020/21."""
@@ -35,17 +53,10 @@ def _register(settings: Settings, tmp_path: Path) -> None:
         + [("staff", "sexual", "2019-06-10", "T0")]
         + [("officer", "sexual", "2020-06-10", f"L{i}") for i in range(7)]
     )
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
-    for n, (role, cat, day, pid) in enumerate(people):
-        c_lines.append(f"K{n},2019-01-01,complaint,gross_misconduct,{day}")
-        a_lines.append(f"A{n},K{n},{pid},{role},{cat},closed,dismissed,{day}")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+    _import(settings, tmp_path, [
+        ("2019-01-01", day, cat, role, "gross_misconduct", "dismissed", day, pid)
+        for role, cat, day, pid in people
+    ])  # fmt: skip
 
 
 def _answer(s: Any, ref: str, number: int, **params: object) -> list[list[object]]:
@@ -1008,18 +1019,12 @@ def test_a_figure_withheld_later_does_not_erase_the_one_published_before(
     5" cells, so it must be withheld too, whatever order the tables come in."""
     people = [("sexual", f"S{i}") for i in range(5)] + [("dishonesty", "H0")] + [
         ("other", f"O{i}") for i in range(2)]  # fmt: skip
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
-    for n, (cat, pid) in enumerate(people):
-        c_lines.append(f"K{n},2019-01-01,complaint,gross_misconduct,2020-06-10")
-        a_lines.append(f"A{n},K{n},{pid},officer,{cat},closed,dismissed,2020-06-10")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    _import(settings, tmp_path, [
+        ("2019-01-01", "2020-06-10", cat, "officer", "gross_misconduct", "dismissed",
+         "2020-06-10", pid) for cat, pid in people
+    ])  # fmt: skip
     cats = ["sexual", "dishonesty", "other"]
     with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
         first = _request(s)
         assert _answer(s, first, 1, categories=["sexual"], roles=["officer"], by=["none"])[1] == [
             "2020/21", 5]  # fmt: skip
@@ -1154,24 +1159,15 @@ def test_an_earlier_total_stays_in_the_check_when_the_new_total_is_withheld(
             ("domestic_abuse", "staff", "written_warning"): 1,
             ("violence", "officer", "written_warning"): 5, ("violence", "staff", "dismissed"): 6,
             ("violence", "staff", "written_warning"): 2}  # fmt: skip
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
-    n = 0
-    for (cat, role, outcome), k in true.items():
-        for _ in range(k):
-            n += 1
-            c_lines.append(f"K{n},2020-01-10,complaint,gross_misconduct,2021-05-01")
-            a_lines.append(f"A{n},K{n},P{n},{role},{cat},closed,{outcome},2021-05-01")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    _import(settings, tmp_path, [
+        ("2020-01-10", "2021-05-01", cat, role, "gross_misconduct", outcome, "2021-05-01")
+        for (cat, role, outcome), k in true.items() for _ in range(k)
+    ])  # fmt: skip
     base = {"categories": ["sexual", "domestic_abuse", "violence"], "roles": ["officer", "staff"],
             "outcomes": ["dismissed", "written_warning"], "date_field": "outcome",
             "span_from": "2021-04-01", "span_to": "2022-03-31", "as_of": "2023-02-20"}  # fmt: skip
     published: list[tuple[dict[str, str], object]] = []
     with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
         ref = _request(s)
         for number, by in ((1, ["category", "role"]), (3, ["category", "outcome"])):
             try:
@@ -1226,25 +1222,16 @@ def test_a_total_beside_two_of_its_three_parts_gives_no_small_piece_away(
     true = {("sexual", "misconduct"): 7, ("sexual", "gross_misconduct"): 9, ("sexual", ""): 3,
             ("domestic_abuse", "misconduct"): 6, ("domestic_abuse", "gross_misconduct"): 8,
             ("domestic_abuse", ""): 6}  # fmt: skip
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
-    n = 0
-    for (cat, severity), k in true.items():
-        for _ in range(k):
-            n += 1
-            c_lines.append(f"K{n},2020-01-10,complaint,{severity},2021-05-01")
-            a_lines.append(f"A{n},K{n},P{n},officer,{cat},closed,dismissed,2021-05-01")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    _import(settings, tmp_path, [
+        ("2020-01-10", "2021-05-01", cat, "officer", severity, "dismissed", "2021-05-01")
+        for (cat, severity), k in true.items() for _ in range(k)
+    ])  # fmt: skip
     base = {"categories": ["sexual", "domestic_abuse"], "outcomes": ["any"],
             "date_field": "outcome", "span_from": "2021-04-01", "span_to": "2022-03-31",
             "as_of": "2023-02-20", "by": ["category"]}  # fmt: skip
     asked = [{"severities": ["misconduct"]}, {"severities": ["gross_misconduct"]}, {}]
     published: list[tuple[dict[str, str], object]] = []
     with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
         ref = _request(s)
         for number, extra in enumerate(asked, start=1):
             answer = service.answer_question(
@@ -1282,16 +1269,12 @@ def test_live_cases_at_two_days_beside_the_cases_recorded_and_closed_between(
     from datawash.foi import linked
 
     monkeypatch.setattr(linked, "_today", lambda: TODAY)
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
     rows = ([("2022-01-10", "", "")] * 3 + [("2022-08-01", "", "")] * 5
             + [("2021-01-10", "2022-03-01", "dismissed")] * 6)  # fmt: skip
-    for n, (recorded, closed, outcome) in enumerate(rows):
-        stage = "closed" if outcome else "investigation"
-        c_lines.append(f"K{n},{recorded},complaint,gross_misconduct,{closed}")
-        a_lines.append(f"A{n},K{n},P{n},officer,sexual,{stage},{outcome},{closed}")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
+    _import(settings, tmp_path, [
+        (recorded, closed, "sexual", "officer", "gross_misconduct", outcome, closed)
+        for recorded, closed, outcome in rows
+    ])  # fmt: skip
     first, second = "2022-06-30", "2022-12-31"
     between = {"categories": ["sexual"], "count": "cases", "span_from": "2022-07-01",
                "span_to": second, "outcomes": ["any"], "as_of": second}  # fmt: skip
@@ -1310,9 +1293,6 @@ def test_live_cases_at_two_days_beside_the_cases_recorded_and_closed_between(
     ]
     published: list[tuple[list[tuple[int, int]], object]] = []
     with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
         ref = service.receive_request(
             s, FOI, received_on=date(2023, 2, 6), title="Live cases", today=TODAY,
             text="1. Live in June?\n2. Live in December?\n3. Recorded since?\n4. Closed since?",
@@ -1331,23 +1311,6 @@ def test_live_cases_at_two_days_beside_the_cases_recorded_and_closed_between(
     small = [i for i, (_p, v) in enumerate(published) if str(v).startswith("fewer than")]
     for i in small:
         assert _reader_range(published, i) == (1, 4), published
-
-
-def _import(settings: Settings, tmp_path: Path, rows: list[tuple[str, ...]]) -> None:
-    """Cases of one allegation each: (recorded, closed, category, role, severity, outcome,
-    outcome date)."""
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
-    for n, (recorded, closed, cat, role, severity, outcome, when) in enumerate(rows):
-        stage = "closed" if outcome else "investigation"
-        c_lines.append(f"K{n},{recorded},complaint,{severity},{closed}")
-        a_lines.append(f"A{n},K{n},P{n},{role},{cat},{stage},{outcome},{when}")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
 
 
 def _publish(settings: Settings, asked: list[dict[str, Any]]) -> list[list[list[Any]]]:

@@ -214,42 +214,15 @@ def synthetic_register(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _independent(folder: Path, *, count: str, when: str, by: str, day: date,
                  years: list[str]) -> dict[tuple[str, str], int]:  # fmt: skip
-    """The general count worked out from the CSV rows alone: distinct people or allegations
-    by financial year of ``when`` and by the value of ``by`` (and "all")."""
-    import csv
-    from collections import defaultdict
+    """Every category, role and outcome, by financial year of ``when`` and by ``by``,
+    worked out from the CSV rows alone (general_count_from_csv, below)."""
+    from datawash.stats.registry import CATEGORIES, ROLES
 
-    def rows(name: str) -> list[dict[str, str]]:
-        with (folder / name).open(newline="") as fh:
-            return list(csv.DictReader(fh))
-
-    case_of = {c["case_id"]: c for c in rows("cases.csv")}
-    key = {"people": "person_id", "allegations": "allegation_id"}[count]
-    found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in rows("allegations.csv"):
-        c = case_of[a["case_id"]]
-        raw = c["recorded_on"] if when == "recorded" else c["closed_on"] if when == "closed" \
-            else a[DATE_COLUMNS[when]]  # fmt: skip
-        if not raw or date.fromisoformat(raw) > day or date.fromisoformat(c["recorded_on"]) > day:
-            continue
-        d = date.fromisoformat(raw)
-        first = d.year if d.month >= 4 else d.year - 1
-        year = f"{first}/{(first + 1) % 100:02d}"
-        if year not in years:
-            continue
-        closed = c["closed_on"]
-        value = {
-            "category": a["category"], "role": a["role_at_time"],
-            "outcome": a["outcome"] or "not recorded",
-            "severity": a.get("severity") or c["severity"] or "not recorded",
-            "source": a.get("source") or c["source"], "stage": a["stage"] or "not recorded",
-            "criminal_proceedings": a["criminal_proceedings"] or "not recorded",
-            "leaving_reason": a["leaving_reason"] or "not recorded",
-            "live": "live" if not closed or date.fromisoformat(closed) > day else "completed",
-        }[by]  # fmt: skip
-        found[(year, value)].add(a[key])
-        found[(year, "all")].add(a[key])
-    return {k: len(v) for k, v in found.items()}
+    params = {"count": count, "date_field": when, "by": [by], "categories": CATEGORIES,
+              "roles": ROLES, "outcomes": ["any"], "from_period": years[0],
+              "to_period": years[-1]}  # fmt: skip
+    found = general_count_from_csv(folder, params, day)
+    return {(k[0], k[1]): v for k, v in found.items()}
 
 
 @pytest.mark.parametrize("when", ["recorded", "closed", *DATE_COLUMNS])
