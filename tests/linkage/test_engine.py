@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +47,43 @@ def test_training_on_reachable_records_learns_what_the_whole_extract_teaches(
     reduced = _model(small_synth, tmp_path / "reduced")
     assert any("Chose sampling fraction" in r.getMessage() for r in caplog.records)
 
-    def whole(con: duckdb.DuckDBPyConnection, target: str, keys: object) -> str:
+    def whole(con: duckdb.DuckDBPyConnection, target: str, keys: object, **kw: str | None) -> str:
+        extra = f", {kw['extra']}" if kw.get("extra") else ""
         con.execute(
-            f"CREATE OR REPLACE TABLE {target} AS SELECT *, CAST(NULL AS INTEGER) AS "
+            f"CREATE OR REPLACE TABLE {target} AS SELECT *{extra}, CAST(NULL AS INTEGER) AS "
             f"{engine.SIDE_L}, 1 AS {engine.SIDE_R} FROM {engine.RECORDS}"
         )
         return target
 
     monkeypatch.setattr(engine, "_reachable", whole)
     assert _model(small_synth, tmp_path / "whole") == reduced  # byte for byte
+
+
+def test_the_sample_cut_down_before_a_session_is_splinks_own_sample(
+    small_synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each session's tables are cut down to the rows of Splink's sample that can pair: with
+    # Splink sampling the block itself instead, the model is the same byte for byte.
+    monkeypatch.setattr(engine, "EM_MAX_PAIRS", 300)  # sampling on, as at millions
+    monkeypatch.setattr(engine, "EM_PROBE_SHARE", 1.0)
+    cut = engine._presampled
+    given: list[int | None] = []
+
+    @contextmanager
+    def spy(*args: Any) -> Iterator[int | None]:
+        with cut(*args) as still_to_sample:
+            given.append(still_to_sample)
+            yield still_to_sample
+
+    monkeypatch.setattr(engine, "_presampled", spy)
+    presampled = _model(small_synth, tmp_path / "cut")
+    assert given.count(None) >= 2  # sampled blocks were cut down, and then not sampled again
+
+    def splinks_own(*args: Any) -> Any:
+        return nullcontext(args[4])  # the tables whole, Splink samples with max_pairs
+
+    monkeypatch.setattr(engine, "_presampled", splinks_own)
+    assert _model(small_synth, tmp_path / "splink") == presampled
 
 
 def test_training_pairs_people_with_records_only_and_learns_the_same(
