@@ -476,11 +476,17 @@ def test_each_cells_atoms_are_built_as_their_definition_says(
             cells.append(_Cell(_random_scope(rnd, 0.6, 2015, ["outcome"]), 3, new=False))
         n_atoms, masks, _possible = _atoms(cells)
         classes = []
+        left = DIMENSIONS.index("left_under_investigation")
+        cut = any(c.scope.dims[left] is not None for c in cells)
         for i, d in enumerate(DIMENSIONS):
-            firsts: dict[tuple[bool, ...], str] = {}
+            firsts: dict[tuple[object, ...], str] = {}
             for v in sorted({*UNIVERSE[d], *(x for c in cells for x in c.scope.dims[i] or ())}):
                 # Placed by the date of outcome: "not recorded" (no such date) is kept apart.
-                told = d == "outcome" and v == "not recorded"
+                # Cut by leaving while under investigation: each of its values is (its rules
+                # read them), and "not recorded" outcomes ("no" needs an outcome).
+                told: object = d == "outcome" and v == "not recorded"
+                if cut and d == "left_under_investigation":
+                    told = v
                 firsts.setdefault((*(_has(c.scope.dims[i], v) for c in cells), told), v)
             classes.append(list(firsts.values()))
         spans = list(pairwise(sorted({t for c in cells for t in (c.scope.start, c.scope.end)})))
@@ -585,16 +591,63 @@ def test_the_system_read_is_the_grid_with_alike_and_empty_atoms_merged(
     monkeypatch.setattr(linked, "_today", lambda: TODAY)
     rnd = random.Random(11)
     fields = ["recorded", "outcome", "appeal", "closed"]
-    for _ in range(30):
+    tied = 0
+    # ... and with the date left, fewer dimensions cut (the grid grows fast).
+    for left in [False] * 30 + [True] * 60:
         cells = []
-        for _ in range(rnd.randint(1, 6)):
-            cells.append(_Cell(_random_scope(rnd, 0.7, 1983, fields), 3, new=False))
+        for _ in range(rnd.randint(1, 4 if left else 6)):
+            scope = _random_scope(rnd, 0.85 if left else 0.7, 1983,
+                                  ["recorded", "outcome", "left", "left"] if left else fields)
+            cells.append(_Cell(scope, 3, new=False))
         _n, raw, possible = _atoms(cells)
         grid = np.vstack(raw)[:, (possible > 0) & (np.vstack(raw).sum(axis=0) > 0)]
         expected = {tuple(col) for col in grid.T}
         n, masks, _all = _system(cells)
         got = {tuple(col) for col in np.vstack(masks).T}
         assert n == len(got) == len(expected) and got == expected
+        tied += bool(linked._triples(*linked._axes(cells, TODAY)[::-1]))
+    assert tied >= 5  # the rule of three axes (leaving while under investigation) was read
+
+
+def test_leaving_while_under_investigation_ties_the_date_left_to_the_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Left on or after the outcome ("no"), in 2020/21: the outcome was by then, never in
+    2021/22; left before it ("yes"), in 2021/22: the outcome is later, never in 2019/20; "no"
+    has an outcome. No atom holds records both ways; without the rules one would."""
+    from datawash.foi import linked
+    from datawash.foi.linked import DIMENSIONS, NOT_RECORDED, Scope, _Cell
+
+    monkeypatch.setattr(linked, "_today", lambda: TODAY)
+    d, o = DIMENSIONS.index("left_under_investigation"), DIMENSIONS.index("outcome")
+
+    def scope(field: str, year: int, **values: str) -> Scope:
+        dims: list[frozenset[str] | None] = [None] * len(DIMENSIONS)
+        for i, name in ((d, "left"), (o, "outcome")):
+            if name in values:
+                dims[i] = frozenset([values[name]])
+        return Scope("register:people", tuple(dims), date(year, 4, 1), date(year + 1, 4, 1),
+                     field)  # fmt: skip
+
+    cells = [_Cell(sc, 3, new=False) for sc in (
+        scope("left", 2020, left="no"), scope("outcome", 2021),
+        scope("left", 2021, left="yes"), scope("outcome", 2019),
+        scope("recorded", 2015, outcome=NOT_RECORDED),
+    )]  # fmt: skip
+
+    def together(masks: list[Any], i: int, j: int) -> bool:
+        return bool(np.any((masks[i] > 0) & (masks[j] > 0)))
+
+    _n, masks, _p = linked._system(cells)
+    assert not together(masks, 0, 1) and not together(masks, 2, 3)
+    assert not together(masks, 0, 4)  # "no" with no outcome
+    assert together(masks, 0, 3) and together(masks, 2, 1) and together(masks, 2, 4)
+    _n, grid, possible = linked._atoms(cells)  # the grid says the same
+    assert not np.any(grid[0] * grid[1] * possible) and np.any(grid[0] * grid[3] * possible)
+    monkeypatch.setattr(linked, "_triples", lambda classes, axes: {})
+    linked._system_of.cache_clear()
+    _n, masks, _p = linked._system(cells)
+    assert together(masks, 0, 1) and together(masks, 2, 3)
 
 
 def _progress(finished: int, remaining: int, psd: int) -> StatTable:
@@ -789,6 +842,12 @@ def _record(rnd: Any, day: date) -> dict[str, Any]:
     left = rnd.random() < 0.3
     dates["left"] = on_or_after(recorded) if left else None
     rec["leaving_reason"] = rec["leaving_reason"] if left else NOT_RECORDED
+    outcome, left_on = dates["outcome"], dates["left"]
+    rec["left_under_investigation"] = (
+        NOT_RECORDED if left_on is None
+        else "yes" if outcome is None or outcome > left_on
+        else "no"
+    )  # fmt: skip
     if rnd.random() < 0.4:
         rec["criminal_proceedings"] = NOT_RECORDED
     dates["criminal_outcome"] = (
@@ -800,8 +859,9 @@ def _record(rnd: Any, day: date) -> dict[str, Any]:
     return rec
 
 
+@pytest.mark.parametrize("leaving", [False, True])
 def test_every_record_the_importer_accepts_is_in_an_atom_of_the_system(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, leaving: bool
 ) -> None:
     """The oracle for the rules of the dates: random allegations the importer accepts (every
     rule of cases/service.py), random tables placed by random dates, some of live cases at a
@@ -818,6 +878,8 @@ def test_every_record_the_importer_accepts_is_in_an_atom_of_the_system(
     fields = ["recorded", "recorded", "outcome", "closed", "closed", "appeal", "assessed",
               "hearing", "left", "investigation_started", "investigation_ended",
               "criminal_outcome"]  # fmt: skip
+    if leaving:  # every cell cut by leaving while under investigation, placed by its dates
+        fields = ["left", "left", "outcome", "outcome", "recorded", "closed"]
     rnd = random.Random(5)
     checked = 0
     for _ in range(120):
@@ -831,6 +893,12 @@ def test_every_record_the_importer_accepts_is_in_an_atom_of_the_system(
                 for d in DIMENSIONS
             ]  # fmt: skip
             dims[DIMENSIONS.index("live")] = None
+            if leaving:
+                values = UNIVERSE["left_under_investigation"]
+                dims = [None if rnd.random() < 0.8 else dim for dim in dims]
+                dims[DIMENSIONS.index("left_under_investigation")] = frozenset(
+                    rnd.sample(values, rnd.randint(1, len(values)))
+                )
             closed_condition = None
             if days and rnd.random() < 0.5:
                 after = rnd.choice(days) + timedelta(days=1)

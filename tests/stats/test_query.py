@@ -260,6 +260,7 @@ def test_every_date_and_breakdown_against_the_csv_rows(
     ("dim", "param"),
     [("severity", "severities"), ("source", "sources"), ("stage", "stages"),
      ("criminal_proceedings", "proceedings"), ("leaving_reason", "leaving"), ("live", "live"),
+     ("left_under_investigation", "left_under_investigation"),
      ("outcome", "outcomes"), ("role", "roles"), ("category", "categories")],
 )  # fmt: skip
 def test_every_filter_against_the_csv_rows(
@@ -354,6 +355,11 @@ def general_count_from_csv(
             "source": a.get("source") or c["source"], "stage": a["stage"] or "not recorded",
             "criminal_proceedings": a["criminal_proceedings"] or "not recorded",
             "leaving_reason": a["leaving_reason"] or "not recorded",
+            "left_under_investigation": (
+                "not recorded" if not a["left_force_on"]
+                else "yes" if not a["outcome_on"] or a["outcome_on"] > a["left_force_on"]
+                else "no"
+            ),
             "live": "live" if not closed or date.fromisoformat(closed) > day else "completed",
         }  # fmt: skip
         if a["category"] not in categories or a["role_at_time"] not in roles:
@@ -361,7 +367,8 @@ def general_count_from_csv(
         if "any" not in outcomes and a["outcome"] not in outcomes:
             continue
         filters = {"severities": "severity", "sources": "source", "stages": "stage",
-                   "proceedings": "criminal_proceedings", "leaving": "leaving_reason"}  # fmt: skip
+                   "proceedings": "criminal_proceedings", "leaving": "leaving_reason",
+                   "left_under_investigation": "left_under_investigation"}  # fmt: skip
         if any(p.get(f) and value[dim] not in p[f] for f, dim in filters.items()):
             continue
         if p.get("live", "any") != "any" and value["live"] != p["live"]:

@@ -76,6 +76,7 @@ FILTER_OF = {
     "stage": "stages",
     "criminal_proceedings": "proceedings",
     "leaving_reason": "leaving",
+    "left_under_investigation": "left_under_investigation",
 }
 
 
@@ -274,9 +275,16 @@ def _today() -> date:
     return clock.today()
 
 
-# A date field, and the dimension recorded exactly when the date is (an outcome and its
-# date; leaving the force and its date) ...
-DATED_WITH = {"outcome": "outcome", "left": "leaving_reason"}
+# A date field, and a dimension recorded exactly when the date is (an outcome and its date;
+# leaving the force, its date, and whether it was while under investigation) ...
+DATED_WITH = (
+    ("outcome", "outcome"), ("left", "leaving_reason"), ("left", "left_under_investigation"),
+)  # fmt: skip
+# Whether someone left while under investigation follows from two dates (stats/query.py):
+# "yes", they left before the outcome or there is none; "no", there is one, on the day they
+# left or before. So it ties the date left to the date of the outcome, and "no" to an
+# outcome recorded (_rules, _triples).
+LEFT_UNDER = "left_under_investigation"
 # ... or recorded whenever the date is (a closed case has its outcomes; a criminal outcome
 # date has its proceedings).
 DATED_NEEDS = {"closed": "outcome", "criminal_outcome": "criminal_proceedings"}
@@ -352,18 +360,22 @@ def _system_of(
     names: list[str] = []
     for f in dates:
         names.append(f"date:{f}")
-        names += [dim for field, dim in (*DATED_WITH.items(), *DATED_NEEDS.items())
+        names += [dim for field, dim in (*DATED_WITH, *DATED_NEEDS.items())
                   if field == f and dim not in names]  # fmt: skip
         names += ["live"] if f == "closed" and "live" not in names else []
     names += [dim for dim in DIMENSIONS if dim not in names]
     rules = _rules(classes, axes) if with_rules else {}
+    triples = _triples(classes, axes) if with_rules else {}
     order = {name: i for i, name in enumerate(names)}
-    needed = {name: max((order[x] for pair in rules for x in pair if name in pair), default=-1)
+    needed = {name: max((order[x] for key in (*rules, *triples) for x in key if name in key),
+                        default=-1)
               for name in names}  # fmt: skip
     states: set[tuple[int, tuple[tuple[str, int], ...]]] = {((1 << len(scopes)) - 1, ())}
     for i, name in enumerate(names):
         checks = [(x if y == name else y, ok, x == name) for (x, y), ok in rules.items()
                   if name in (x, y) and order[x if y == name else y] < i]  # fmt: skip
+        ties = [(key, ok) for key, ok in triples.items()
+                if name in key and max(order[x] for x in key) == i]  # fmt: skip
         remember = needed[name] > i
         grown: set[tuple[int, tuple[tuple[str, int], ...]]] = set()
         for held, context in states:
@@ -376,6 +388,8 @@ def _system_of(
                 if checks and not all(ok[v][known[other]] if first else ok[known[other]][v]
                                       for other, ok, first in checks):  # fmt: skip
                     continue
+                if ties and not all(_holds(ok, key, name, v, known) for key, ok in ties):
+                    continue
                 grown.add((now, (*kept, (name, v)) if remember else kept))
             if len(grown) > MAX_BUILD_STATES:
                 raise _TooLarge(len(grown), MAX_BUILD_STATES)
@@ -387,6 +401,16 @@ def _system_of(
     masks = bits[:, : len(scopes)].T.astype(float)  # cell k: bit k of each atom
     masks.flags.writeable = False  # cached: shared by every caller
     return len(atoms), list(masks), np.ones(len(atoms))
+
+
+def _holds(
+    table: list[list[list[bool]]], key: tuple[str, str, str], name: str, v: int,
+    known: dict[str, int],
+) -> bool:  # fmt: skip
+    """Whether a rule of three axes (_triples) lets value ``v`` of ``name`` go with the
+    values already taken of the other two."""
+    a, b, c = (v if x == name else known[x] for x in key)
+    return table[a][b][c]
 
 
 def _bits(flags: Any) -> int:
@@ -419,7 +443,7 @@ def _rules(
             add(f"date:{first}", f"date:{then}", [
                 [not (t[0] != "none" and f[0] == "none") for t in where[then]] for f in where[first]
             ])  # fmt: skip
-    for f, dim in DATED_WITH.items():
+    for f, dim in DATED_WITH:
         if f in where:  # with no "none" bucket, every record of the system has the date
             d = DIMENSIONS.index(dim)
             add(dim, f"date:{f}", [
@@ -431,7 +455,50 @@ def _rules(
             add(dim, f"date:{f}", [
                 [k == "none" or v != NOT_RECORDED for k, _a, _b in where[f]] for v in classes[d]
             ])  # fmt: skip
+    if _told_apart(classes):  # left on or after the outcome: there is an outcome
+        add(LEFT_UNDER, "outcome", [
+            [not (v == "no" and o == NOT_RECORDED) for o in classes[DIMENSIONS.index("outcome")]]
+            for v in classes[DIMENSIONS.index(LEFT_UNDER)]
+        ])  # fmt: skip
     return out
+
+
+def _told_apart(classes: list[list[str]]) -> bool:
+    """Whether some cell cuts by leaving while under investigation (its values are then
+    each a class of their own, and its rules are read)."""
+    return sorted(classes[DIMENSIONS.index(LEFT_UNDER)]) == sorted(UNIVERSE[LEFT_UNDER])
+
+
+def _cut_by_leaving(cells: list[_Cell]) -> bool:
+    d = DIMENSIONS.index(LEFT_UNDER)
+    return any(cell.scope.dims[d] is not None for cell in cells)
+
+
+def _triples(
+    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]
+) -> dict[tuple[str, str, str], list[list[list[bool]]]]:
+    """The rules that tie three axes, as tables of which value triples can hold records:
+    leaving while under investigation, the date left and the date of the outcome ("yes": no
+    outcome, or one after some day of the bucket left; "no": an outcome on or before some
+    day of it). A bucket open at one end is taken as unbounded there."""
+    where = dict(axes)
+    if not (_told_apart(classes) and "left" in where and "outcome" in where):
+        return {}
+    one_day = timedelta(days=1)
+
+    def can(v: str, left: Bucket, outcome: Bucket) -> bool:
+        if v == NOT_RECORDED or left[0] == "none":
+            return True  # DATED_WITH says which go together
+        if outcome[0] == "none":
+            return v == "yes"
+        if v == "yes":  # the outcome's last day after the first day left
+            return outcome[2] is None or left[1] is None or outcome[2] - one_day > left[1]
+        return outcome[1] is None or left[2] is None or outcome[1] <= left[2] - one_day
+
+    return {(LEFT_UNDER, "date:left", "date:outcome"): [
+        [[can(v, lb, ob) for ob in where["outcome"]] for lb in where["left"]]
+        for v in classes[DIMENSIONS.index(LEFT_UNDER)]
+    ]}  # fmt: skip
 
 
 def _axes(
@@ -443,14 +510,17 @@ def _axes(
     fields = {f for f, _b in axes}
     # A dimension a rule reads keeps apart the values the rule tells apart: "not recorded"
     # (an outcome goes with its date), live or completed (with the closed date).
-    ruled = {dim for f, dim in (*DATED_WITH.items(), *DATED_NEEDS.items()) if f in fields}
+    ruled = {dim for f, dim in (*DATED_WITH, *DATED_NEEDS.items()) if f in fields}
+    cut = _cut_by_leaving(cells)
+    if cut:  # "no" needs an outcome recorded: kept apart from "not recorded"
+        ruled.add("outcome")
     classes: list[list[str]] = []
     for d, dim in enumerate(DIMENSIONS):
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
         seen: dict[tuple[object, ...], str] = {}
         for v in named:
             key = tuple(_has(cell.scope.dims[d], v) for cell in cells)
-            told = v == NOT_RECORDED if dim in ruled else 0
+            told = v if dim == LEFT_UNDER and cut else v == NOT_RECORDED if dim in ruled else 0
             seen.setdefault((*key, told), v)
         classes.append(list(seen.values()))
     return axes, classes
@@ -518,12 +588,13 @@ def _possible(classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]) ->
     names = [*DIMENSIONS, *(f"date:{f}" for f, _b in axes)]
     shape = [len(c) for c in classes] + [len(b) for _f, b in axes]
     ok = np.ones(shape, dtype=bool)
-    for (x, y), table in _rules(classes, axes).items():
-        i, j = names.index(x), names.index(y)
-        allowed = np.array(table, dtype=bool).reshape(shape[i], shape[j])
+    for key, table in (*_rules(classes, axes).items(), *_triples(classes, axes).items()):
+        at = [names.index(x) for x in key]
+        allowed = np.array(table, dtype=bool).reshape([shape[i] for i in at])
         view = [1] * len(shape)
-        view[i], view[j] = shape[i], shape[j]
-        ok &= (allowed if i < j else allowed.T).reshape(view)
+        for i in at:
+            view[i] = shape[i]
+        ok &= np.transpose(allowed, np.argsort(at)).reshape(view)
     return ok.ravel().astype(float)
 
 

@@ -4,7 +4,8 @@ Count distinct people, cases or allegations; placed by any of the register's dat
 assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended,
 restricted, left the force, criminal outcome) into financial or calendar years, or into one
 span of dates; filtered on any dimension; broken down by up to two of category, role,
-outcome, severity, source, stage, criminal proceedings, leaving reason, or live/completed;
+outcome, severity, source, stage, criminal proceedings, leaving reason, whether the person
+left while under investigation, or live/completed;
 with a total for each year. One SQL builder (``register_count_sql``), run by the one runner.
 """
 
@@ -64,11 +65,32 @@ DATES: dict[str, Any] = {
 }
 
 
+# How a filter on leaving while under investigation reads in a title.
+LEFT_WORDS = {
+    "yes": "left the force while under investigation",
+    "no": "left the force after the outcome",
+}
+
+
 def _live(day: date) -> Any:
     return case((Case.closed_on.is_(None) | (Case.closed_on > day), "live"), else_="completed")
 
 
 NOT_RECORDED = "not recorded"
+YES_NO = ("yes", "no")
+
+
+def _left_under_investigation() -> Any:
+    """Whether the person left the force while the allegation was under investigation:
+    "yes" when they left before its outcome (or it has none yet), "no" when they left on
+    the day of the outcome or after it (dismissed at the hearing, retired years later),
+    "not recorded" when they have not left. It follows from the dates (docs/formats.md)."""
+    left, outcome = Allegation.left_force_on, Allegation.outcome_on
+    return case(
+        (left.is_(None), NOT_RECORDED),
+        (outcome.is_(None) | (outcome > left), "yes"),
+        else_="no",
+    )
 
 
 def _or_not_recorded(column: Any) -> Any:
@@ -100,6 +122,7 @@ def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
             (*CRIMINAL_PROCEEDINGS, *nr),
         ),
         "leaving_reason": (_or_not_recorded(Allegation.leaving_reason), (*LEAVING_REASONS, *nr)),
+        "left_under_investigation": (_left_under_investigation(), (*YES_NO, *nr)),
         "live": (_live(day), ("live", "completed")),
     }
 
@@ -116,6 +139,7 @@ def _values_in_scope(p: Any, dim: str, values: tuple[str, ...]) -> tuple[str, ..
         "stage": p.stages,
         "criminal_proceedings": p.proceedings,
         "leaving_reason": p.leaving,
+        "left_under_investigation": p.left_under_investigation,
         "live": () if p.live == "any" else (p.live,),
     }.get(dim, ())
     return tuple(v for v in values if v in allowed) if allowed else values
@@ -153,6 +177,7 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
         ("stages", "stage"),
         ("proceedings", "criminal_proceedings"),
         ("leaving", "leaving_reason"),
+        ("left_under_investigation", "left_under_investigation"),
     )
     for name, key in filters:
         wanted = getattr(p, name)
@@ -188,6 +213,8 @@ def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
         values = getattr(p, name)
         if values:
             parts.append(f"{name} " + " or ".join(v.replace("_", " ") for v in values))
+    if p.left_under_investigation:
+        parts.append(" or ".join(LEFT_WORDS[v] for v in p.left_under_investigation))
     if p.live != "any":
         parts.append(f"{p.live} cases at {p.today():%d/%m/%Y}")
     return "; ".join(parts)

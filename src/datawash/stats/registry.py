@@ -67,6 +67,7 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "stages": STAGES,
     "proceedings": CRIMINAL_PROCEEDINGS,
     "leaving": LEAVING_REASONS,
+    "left_under_investigation": query.YES_NO,
 }
 
 
@@ -96,6 +97,8 @@ class StatParams:
     stages: tuple[str, ...] = ()
     proceedings: tuple[str, ...] = ()
     leaving: tuple[str, ...] = ()
+    # Left the force while under investigation (yes: before the outcome) or not (no).
+    left_under_investigation: tuple[str, ...] = ()
     live: str = "any"  # any | live | completed (the case, at as_of)
 
     def __post_init__(self) -> None:
@@ -622,9 +625,10 @@ STATISTICS: dict[str, Statistic] = {
                 "appeal, outcome, closed, suspended, restricted, left, criminal_outcome) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
                 "filtered on categories, roles, outcomes (any for all), severities, sources, "
-                "stages, proceedings, leaving, live; --by up to two of category, role, "
-                "outcome, severity, source, stage, criminal_proceedings, leaving_reason, live; "
-                "with an 'all' row for each year."
+                "stages, proceedings, leaving, left_under_investigation (yes: left before the "
+                "outcome; no: on its day or after), live; --by up to two of category, role, "
+                "outcome, severity, source, stage, criminal_proceedings, leaving_reason, "
+                "left_under_investigation, live; with an 'all' row for each year."
             ),
             uses=(
                 "from_period",
@@ -643,6 +647,7 @@ STATISTICS: dict[str, Statistic] = {
                 "stages",
                 "proceedings",
                 "leaving",
+                "left_under_investigation",
                 "live",
                 "as_of",
             ),
