@@ -596,8 +596,12 @@ def test_the_system_read_is_the_grid_with_alike_and_empty_atoms_merged(
     for left in [False] * 30 + [True] * 60:
         cells = []
         for _ in range(rnd.randint(1, 4 if left else 6)):
-            scope = _random_scope(rnd, 0.85 if left else 0.7, 1983,
-                                  ["recorded", "outcome", "left", "left"] if left else fields)
+            scope = _random_scope(
+                rnd,
+                0.85 if left else 0.7,
+                1983,
+                ["recorded", "outcome", "left", "left"] if left else fields,
+            )
             cells.append(_Cell(scope, 3, new=False))
         _n, raw, possible = _atoms(cells)
         grid = np.vstack(raw)[:, (possible > 0) & (np.vstack(raw).sum(axis=0) > 0)]
