@@ -189,6 +189,14 @@ def test_breakdowns_show_only_values_in_scope_and_a_row_for_not_recorded(registe
     assert sum(r[-1] for r in rows[:-1]) == rows[-1][-1]  # one outcome each: parts add up
     by_cat = _rows(settings, categories=("violence",), by=("category",), outcomes=("any",))
     assert {r[1] for r in by_cat} == {"violence", "all"}  # no false 0 for other categories
+    # Placed by the date of outcome (or closing), every record has its outcome: no row that
+    # could only ever say 0.
+    for when in ("outcome", "closed"):
+        placed = _rows(settings, count="allegations", date_field=when, from_period="2019/20",
+                       to_period="2019/20", categories=("violence",), outcomes=("any",),
+                       by=("outcome",))  # fmt: skip
+        assert "not recorded" not in [r[1] for r in placed] and placed[-1][1] == "all"
+        assert sum(r[-1] for r in placed[:-1]) == placed[-1][-1]
 
 
 # Where each date of the general count sits in the CSVs (docs/formats.md).

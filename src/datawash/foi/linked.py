@@ -54,7 +54,14 @@ from datawash import clock
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than, withhold_more
 from datawash.ingest.schema import CATEGORIES, REGISTER_EARLIEST, ROLES
-from datawash.stats.query import NOT_RECORDED, dimension_names, dimensions, periods_of
+from datawash.stats.query import (
+    DATED_NEEDS,
+    DATED_WITH,
+    NOT_RECORDED,
+    dimension_names,
+    dimensions,
+    periods_of,
+)
 from datawash.stats.registry import (
     StatParams,
     completed_cases_preset,
@@ -275,19 +282,12 @@ def _today() -> date:
     return clock.today()
 
 
-# A date field, and a dimension recorded exactly when the date is (an outcome and its date;
-# leaving the force, its date, and whether it was while under investigation) ...
-DATED_WITH = (
-    ("outcome", "outcome"), ("left", "leaving_reason"), ("left", "left_under_investigation"),
-)  # fmt: skip
+# Dimensions recorded with a date: DATED_WITH, DATED_NEEDS (stats/query.py).
 # Whether someone left while under investigation follows from two dates (stats/query.py):
 # "yes", they left before the outcome or there is none; "no", there is one, on the day they
 # left or before. So it ties the date left to the date of the outcome, and "no" to an
 # outcome recorded (_rules, _triples).
 LEFT_UNDER = "left_under_investigation"
-# ... or recorded whenever the date is (a closed case has its outcomes; a criminal outcome
-# date has its proceedings).
-DATED_NEEDS = {"closed": "outcome", "criminal_outcome": "criminal_proceedings"}
 # The second date is given only with the first (an investigation ended had started).
 NEEDS_DATE = (("investigation_started", "investigation_ended"),)
 # The order the dates are taken in when the atoms are built: those the rules link, together.

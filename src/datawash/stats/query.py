@@ -72,6 +72,23 @@ LEFT_WORDS = {
 }
 
 
+# A date, and a dimension recorded exactly when the date is (an outcome and its date; leaving
+# the force, its date, and whether it was while under investigation) ...
+DATED_WITH = (
+    ("outcome", "outcome"), ("left", "leaving_reason"), ("left", "left_under_investigation"),
+)  # fmt: skip
+# ... or recorded whenever the date is (a closed case has its outcomes; a criminal outcome
+# date has its proceedings). The importer refuses anything else (docs/formats.md): a table
+# placed by the date has no "not recorded" row for the dimension, and foi/linked.py reads
+# both as rules every reader knows.
+DATED_NEEDS = {"closed": "outcome", "criminal_outcome": "criminal_proceedings"}
+
+
+def never_missing(date_field: str, dim: str) -> bool:
+    """Whether every record a table placed by ``date_field`` counts has a value of ``dim``."""
+    return (date_field, dim) in DATED_WITH or DATED_NEEDS.get(date_field) == dim
+
+
 def _live(day: date) -> Any:
     return case((Case.closed_on.is_(None) | (Case.closed_on > day), "live"), else_="completed")
 
@@ -241,7 +258,13 @@ def register_count(
         tuple(r[:-1]): int(r[-1]) for r in execute(session, register_count_sql(p, periods, by))
     }
     totals = {r[0]: int(r[-1]) for r in execute(session, register_count_sql(p, periods, []))}
-    combos = list(product(*[_values_in_scope(p, b, dims[b][1]) for b in by])) if by else []
+    seen = [{k[1 + j] for k in found} for j in range(len(by))]
+    shown = [
+        tuple(v for v in _values_in_scope(p, b, dims[b][1])
+              if not (v == NOT_RECORDED and never_missing(p.date_field, b) and v not in seen[j]))
+        for j, b in enumerate(by)
+    ]  # fmt: skip
+    combos = list(product(*shown)) if by else []
     rows: list[list[Cell]] = []
     lines: list[list[tuple[int, int]]] = []
     width = 1 + len(by)
