@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from datawash import audit, clock
@@ -102,26 +102,40 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
     require(actor, "wash.run")
     run = _run_or_error(session, run_id)
     summary = SyncSummary()
-    pairs = list(session.scalars(select(WashCandidate).where(WashCandidate.run_id == run_id)))
-    records = {
-        r.record_id: r
-        for r in session.scalars(select(WashRecord).where(WashRecord.run_id == run_id))
+    # The run's rows as plain tuples of the columns read here, not ORM objects: a run of a
+    # million records has 12,000 people and thousands of candidates, and building objects
+    # for them was most of the time this took.
+    pairs: list[Any] = list(
+        session.execute(
+            select(WashCandidate.person_id, WashCandidate.record_id,
+                   WashCandidate.match_probability, WashCandidate.band,
+                   WashCandidate.explanation)
+            .where(WashCandidate.run_id == run_id)
+        )
+    )  # fmt: skip
+    fingerprints: dict[str, str] = {
+        rid: fp
+        for rid, fp in session.execute(
+            select(WashRecord.record_id, WashRecord.fingerprint).where(WashRecord.run_id == run_id)
+        )
     }
-    people = {
-        p.person_id: p
-        for p in session.scalars(select(WashPerson).where(WashPerson.run_id == run_id))
+    roles: dict[str, str | None] = {
+        pid: role
+        for pid, role in session.execute(
+            select(WashPerson.person_id, WashPerson.role).where(WashPerson.run_id == run_id)
+        )
     }
     events: dict[str, list[WashEvent]] = {}
     for e in session.scalars(select(WashEvent).where(WashEvent.run_id == run_id)):
         events.setdefault(e.record_id, []).append(e)
-    by_person: dict[str, list[WashCandidate]] = {}
+    by_person: dict[str, list[Any]] = {}
     for p in pairs:
         by_person.setdefault(p.person_id, []).append(p)
     items = {i.person_id: i for i in session.scalars(select(ReviewItem))}
     today = clock.uk_date(run.started_at)
     # New items are flushed together (one round trip for thousands, not one each), then
     # given their candidates and their audit events.
-    fresh: list[tuple[ReviewItem, list[WashCandidate]]] = []
+    fresh: list[tuple[ReviewItem, list[Any]]] = []
 
     for person_id, cands in sorted(by_person.items()):
         triaged = [
@@ -132,7 +146,6 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
         priority, reason = person_priority(triaged, as_of=today)
         categories = ",".join(sorted({cat for t, _ in triaged for cat in t.categories}))
         kinds = ",".join(sorted({t.role_kind for t, _ in triaged if t.role_kind != "other"}))
-        person = people.get(person_id)
         item = items.get(person_id)
         if item is None:
             item = ReviewItem(
@@ -142,7 +155,7 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
                 priority_reason=reason,
                 first_run_id=run_id,
                 last_run_id=run_id,
-                person_role=person.role if person else None,
+                person_role=roles.get(person_id),
                 categories=categories,
                 role_kinds=kinds,
             )
@@ -157,7 +170,7 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
         reasons: list[str] = []
         evidence_moved = False
         for c in cands:
-            fp = records[c.record_id].fingerprint
+            fp = fingerprints[c.record_id]
             old = existing.get(c.record_id)
             if old is None:
                 session.add(_candidate(item.id, c, fp, run_id, "new"))
@@ -188,7 +201,7 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
                 evidence_moved = True
                 summary.disappeared_candidates += 1
         item.last_run_id = run_id
-        item.person_role = person.role if person else item.person_role
+        item.person_role = roles.get(person_id, item.person_role)
         item.categories, item.role_kinds = categories, kinds
         item.priority = min(item.priority, priority) if item.state != State.NEW.value else priority
         item.priority_reason = reason if item.priority == priority else item.priority_reason
@@ -200,9 +213,15 @@ def sync_from_wash(session: Session, actor: Actor, run_id: int) -> SyncSummary:
                 _evidence_changed(item)
             summary.unchanged += 1
     session.flush()
+    # The new items' candidates in one statement (no object needs its id back).
+    new_rows = [
+        _candidate_row(item.id, c, fingerprints[c.record_id], run_id, "new")
+        for item, cands in fresh
+        for c in cands
+    ]
+    if new_rows:
+        session.execute(insert(ReviewCandidate).execution_options(render_nulls=True), new_rows)
     for item, cands in fresh:
-        for c in cands:
-            session.add(_candidate(item.id, c, records[c.record_id].fingerprint, run_id, "new"))
         summary.created += 1
         summary.new_candidates += len(cands)
         audit.record(
@@ -292,21 +311,26 @@ def _carry_deadline(session: Session, run_id: int) -> None:
         session.add(ReviewDeadline(run_id=run_id, due_on=earlier.due_on, set_by=earlier.set_by))
 
 
-def _candidate(
-    item_id: int, c: WashCandidate, fp: str, run_id: int, status: str
-) -> ReviewCandidate:
-    return ReviewCandidate(
-        item_id=item_id,
-        record_id=c.record_id,
-        status=status,
-        first_seen_run_id=run_id,
-        last_seen_run_id=run_id,
-        fingerprint=fp,
-        match_probability=c.match_probability,
-        band=c.band,
-        explanation=c.explanation,
-        identity=RecordIdentity.UNMARKED.value,
-    )
+def _candidate_row(item_id: int, c: Any, fp: str, run_id: int, status: str) -> dict[str, Any]:
+    """A review candidate's columns from a run's candidate pair ``c``."""
+    return {
+        "item_id": item_id,
+        "record_id": c.record_id,
+        "status": status,
+        "first_seen_run_id": run_id,
+        "last_seen_run_id": run_id,
+        "fingerprint": fp,
+        "match_probability": c.match_probability,
+        "band": c.band,
+        "explanation": c.explanation,
+        "identity": RecordIdentity.UNMARKED.value,
+        "identity_reason": None,
+        "identity_decision_id": None,
+    }
+
+
+def _candidate(item_id: int, c: Any, fp: str, run_id: int, status: str) -> ReviewCandidate:
+    return ReviewCandidate(**_candidate_row(item_id, c, fp, run_id, status))
 
 
 def _item(session: Session, person_id: str) -> ReviewItem:

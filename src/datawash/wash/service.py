@@ -302,9 +302,12 @@ def _persist(
 
     wf = by_kind["workforce"]
     people = _fetch_dicts(con, f"SELECT * FROM {wf.table} ORDER BY person_id")
+    # Each table's rows in one executemany: with render_nulls every row has the same
+    # columns; without it SQLAlchemy leaves a NULL out, and each run of rows with the same
+    # gaps became a statement of its own (thousands per run, most of a row each).
     if people:
         session.execute(
-            insert(WashPerson),
+            insert(WashPerson).execution_options(render_nulls=True),
             [
                 {
                     **{f: _iso(p[f]) if f == "date_of_birth" else p[f] for f in _PERSON_FIELDS},
@@ -342,7 +345,7 @@ def _persist(
             events_by_record.setdefault(e["record_id"], []).append(e)
         if events:
             session.execute(
-                insert(WashEvent),
+                insert(WashEvent).execution_options(render_nulls=True),
                 [
                     {
                         **{f: _iso(e[f]) if f == "event_date" else e[f] for f in _EVENT_FIELDS},
@@ -354,7 +357,7 @@ def _persist(
             )
     if records:
         session.execute(
-            insert(WashRecord),
+            insert(WashRecord).execution_options(render_nulls=True),
             [
                 {
                     **{f: _iso(r[f]) if f == "date_of_birth" else r[f] for f in _RECORD_FIELDS},
@@ -367,7 +370,7 @@ def _persist(
         )
     if pairs:
         session.execute(
-            insert(WashCandidate),
+            insert(WashCandidate).execution_options(render_nulls=True),
             [
                 {
                     "run_id": run.id,
