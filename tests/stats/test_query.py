@@ -365,7 +365,8 @@ def general_count_from_csv(
             "leaving_reason": a["leaving_reason"] or "not recorded",
             "left_under_investigation": (
                 "not recorded" if not a["left_force_on"]
-                else "yes" if not a["outcome_on"] or a["outcome_on"] > a["left_force_on"]
+                else "yes" if a["left_force_on"] >= c["recorded_on"]
+                and (not a["outcome_on"] or a["outcome_on"] > a["left_force_on"])
                 else "no"
             ),
             "live": "live" if not closed or date.fromisoformat(closed) > day else "completed",

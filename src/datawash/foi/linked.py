@@ -283,10 +283,11 @@ def _today() -> date:
 
 
 # Dimensions recorded with a date: DATED_WITH, DATED_NEEDS (stats/query.py).
-# Whether someone left while under investigation follows from two dates (stats/query.py):
-# "yes", they left before the outcome or there is none; "no", there is one, on the day they
-# left or before. So it ties the date left to the date of the outcome, and "no" to an
-# outcome recorded (_rules, _triples).
+# Whether someone left while under investigation follows from three dates (stats/query.py):
+# "yes", they left on or after the day the case was recorded and before its outcome (or
+# there is none); "no", they left before the case was recorded or on or after the outcome.
+# So it ties the dates recorded, left and of outcome together (_ties), and is "not recorded"
+# exactly when the leaving reason is (_rules).
 LEFT_UNDER = "left_under_investigation"
 # The second date is given only with the first (an investigation ended had started).
 NEEDS_DATE = (("investigation_started", "investigation_ended"),)
@@ -365,7 +366,7 @@ def _system_of(
         names += ["live"] if f == "closed" and "live" not in names else []
     names += [dim for dim in DIMENSIONS if dim not in names]
     rules = _rules(classes, axes) if with_rules else {}
-    triples = _triples(classes, axes) if with_rules else {}
+    triples = _ties(classes, axes, today) if with_rules else {}
     order = {name: i for i, name in enumerate(names)}
     needed = {name: max((order[x] for key in (*rules, *triples) for x in key if name in key),
                         default=-1)
@@ -403,14 +404,12 @@ def _system_of(
     return len(atoms), list(masks), np.ones(len(atoms))
 
 
-def _holds(
-    table: list[list[list[bool]]], key: tuple[str, str, str], name: str, v: int,
-    known: dict[str, int],
-) -> bool:  # fmt: skip
-    """Whether a rule of three axes (_triples) lets value ``v`` of ``name`` go with the
-    values already taken of the other two."""
-    a, b, c = (v if x == name else known[x] for x in key)
-    return table[a][b][c]
+def _holds(table: Any, key: tuple[str, ...], name: str, v: int, known: dict[str, int]) -> bool:
+    """Whether a rule of several axes (_ties) lets value ``v`` of ``name`` go with the
+    values already taken of the others."""
+    for x in key:
+        table = table[v if x == name else known[x]]
+    return bool(table)
 
 
 def _bits(flags: Any) -> int:
@@ -455,10 +454,11 @@ def _rules(
             add(dim, f"date:{f}", [
                 [k == "none" or v != NOT_RECORDED for k, _a, _b in where[f]] for v in classes[d]
             ])  # fmt: skip
-    if _told_apart(classes):  # left on or after the outcome: there is an outcome
-        add(LEFT_UNDER, "outcome", [
-            [not (v == "no" and o == NOT_RECORDED) for o in classes[DIMENSIONS.index("outcome")]]
-            for v in classes[DIMENSIONS.index(LEFT_UNDER)]
+    if _told_apart(classes):  # both say "not recorded" exactly when no one has left
+        add("leaving_reason", LEFT_UNDER, [
+            [(v == NOT_RECORDED) == (u == NOT_RECORDED)
+             for u in classes[DIMENSIONS.index(LEFT_UNDER)]]
+            for v in classes[DIMENSIONS.index("leaving_reason")]
         ])  # fmt: skip
     return out
 
@@ -474,31 +474,53 @@ def _cut_by_leaving(cells: list[_Cell]) -> bool:
     return any(cell.scope.dims[d] is not None for cell in cells)
 
 
-def _triples(
-    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]
-) -> dict[tuple[str, str, str], list[list[list[bool]]]]:
-    """The rules that tie three axes, as tables of which value triples can hold records:
-    leaving while under investigation, the date left and the date of the outcome ("yes": no
-    outcome, or one after some day of the bucket left; "no": an outcome on or before some
-    day of it). A bucket open at one end is taken as unbounded there."""
+def _ties(
+    classes: list[list[str]], axes: list[tuple[str, list[Bucket]]], today: date
+) -> dict[tuple[str, ...], Any]:
+    """The rule that ties several axes, as a table of which value combinations can hold
+    records: leaving while under investigation and the dates recorded, left and of outcome
+    that place the cells (a date no cell is placed by may be any day, and an outcome none).
+    Each combination is decided exactly from the buckets' first and last days (_left_can)."""
     where = dict(axes)
-    if not (_told_apart(classes) and "left" in where and "outcome" in where):
+    dates = [f for f in ("recorded", "left", "outcome") if f in where]
+    if not (_told_apart(classes) and dates):
         return {}
-    one_day = timedelta(days=1)
+    values = classes[DIMENSIONS.index(LEFT_UNDER)]
+    cube = np.zeros([len(values), *(len(where[f]) for f in dates)], dtype=bool)
+    for index in np.ndindex(cube.shape):
+        picked: dict[str, Bucket] = {f: where[f][i] for f, i in zip(dates, index[1:], strict=True)}
+        cube[index] = _left_can(values[index[0]], picked, today)
+    return {(LEFT_UNDER, *(f"date:{f}" for f in dates)): cube.tolist()}
 
-    def can(v: str, left: Bucket, outcome: Bucket) -> bool:
-        if v == NOT_RECORDED or left[0] == "none":
-            return True  # DATED_WITH says which go together
-        if outcome[0] == "none":
-            return v == "yes"
-        if v == "yes":  # the outcome's last day after the first day left
-            return outcome[2] is None or left[1] is None or outcome[2] - one_day > left[1]
-        return outcome[1] is None or left[2] is None or outcome[1] <= left[2] - one_day
 
-    return {(LEFT_UNDER, "date:left", "date:outcome"): [
-        [[can(v, lb, ob) for ob in where["outcome"]] for lb in where["left"]]
-        for v in classes[DIMENSIONS.index(LEFT_UNDER)]
-    ]}  # fmt: skip
+def _left_can(v: str, picked: dict[str, Bucket], today: date) -> bool:
+    """Whether some allegation with leaving value ``v`` has its dates recorded, left and of
+    outcome in the ``picked`` buckets (those not picked: any day, or no outcome)."""
+    if v == NOT_RECORDED or picked.get("left", ("span", None, None))[0] == "none":
+        return True  # which go together is DATED_WITH's to say
+    one = timedelta(days=1)
+
+    def days(f: str) -> tuple[date, date] | None:  # first and last day, None: no date
+        kind, a, b = picked.get(f, ("span", None, None))
+        return None if kind == "none" else (a or EARLIEST, b - one if b else today)
+
+    r, left = days("recorded"), days("left")
+    assert r is not None and left is not None  # every case is recorded; "none" is above
+    (ra, rb), (la, lb) = r, left
+    outcomes = [days("outcome")] if "outcome" in picked else [None, (EARLIEST, today)]
+    for o in outcomes:
+        if v == "yes":  # recorded <= left < outcome (or none)
+            first = max(la, ra)
+            if first <= lb and (o is None or first + one <= o[1]):
+                return True
+        elif o is None:  # left before the case was recorded
+            if la + one <= rb:
+                return True
+        else:  # left < recorded <= outcome, or recorded <= outcome <= left
+            oa, ob = o
+            if max(ra, la + one) <= min(rb, ob) or max(oa, ra) <= min(ob, lb):
+                return True
+    return False
 
 
 def _axes(
@@ -512,8 +534,8 @@ def _axes(
     # (an outcome goes with its date), live or completed (with the closed date).
     ruled = {dim for f, dim in (*DATED_WITH, *DATED_NEEDS.items()) if f in fields}
     cut = _cut_by_leaving(cells)
-    if cut:  # "no" needs an outcome recorded: kept apart from "not recorded"
-        ruled.add("outcome")
+    if cut:  # "not recorded" exactly when the leaving reason is: kept apart there too
+        ruled.add("leaving_reason")
     classes: list[list[str]] = []
     for d, dim in enumerate(DIMENSIONS):
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
@@ -588,7 +610,8 @@ def _possible(classes: list[list[str]], axes: list[tuple[str, list[Bucket]]]) ->
     names = [*DIMENSIONS, *(f"date:{f}" for f, _b in axes)]
     shape = [len(c) for c in classes] + [len(b) for _f, b in axes]
     ok = np.ones(shape, dtype=bool)
-    for key, table in (*_rules(classes, axes).items(), *_triples(classes, axes).items()):
+    ties = _ties(classes, axes, _today())
+    for key, table in (*_rules(classes, axes).items(), *ties.items()):
         at = [names.index(x) for x in key]
         allowed = np.array(table, dtype=bool).reshape([shape[i] for i in at])
         view = [1] * len(shape)

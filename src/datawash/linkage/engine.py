@@ -863,8 +863,8 @@ def _presampled(
     may take none), and only the rows of the sample that can be in a pair stand in the
     tables' place: the same pairs, so the same model (a test compares). No public Splink
     call takes a block's sample as given. A block Splink would not sample, of ``block``
-    pairs, with more than a quarter as many records as pairs, is left whole: cutting it
-    would save little."""
+    pairs, with fewer than four records to a pair, is left whole: cutting it would save
+    little."""
     from splink.internals.blocking import combine_unique_id_input_columns
     from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
     from splink.internals.em_sampling import (
@@ -905,17 +905,19 @@ def _presampled(
         )
 
     on = " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
-    for name, kind in kinds.items():
-        con.execute(f"ALTER {kind} {name} RENAME TO {name}_whole")
+    renamed: list[tuple[str, str]] = []
     try:
+        for name, kind in kinds.items():
+            con.execute(f"ALTER {kind} {name} RENAME TO {name}_whole")
+            renamed.append((name, kind))
         con.execute(sampled(people, "l"))
         con.execute(
             sampled(records, "r")
             + f" AND EXISTS (SELECT 1 FROM {people.physical_name} l WHERE {on})"
         )
         yield None  # already Splink's sample: the session must not sample it again
-    finally:
-        for name, kind in kinds.items():
+    finally:  # put back what was renamed, whatever failed
+        for name, kind in renamed:
             con.execute(f"DROP TABLE IF EXISTS {name}")
             con.execute(f"ALTER {kind} {name}_whole RENAME TO {name}")
 

@@ -68,7 +68,7 @@ DATES: dict[str, Any] = {
 # How a filter on leaving while under investigation reads in a title.
 LEFT_WORDS = {
     "yes": "left the force while under investigation",
-    "no": "left the force after the outcome",
+    "no": "left the force when not under investigation",
 }
 
 
@@ -99,13 +99,15 @@ YES_NO = ("yes", "no")
 
 def _left_under_investigation() -> Any:
     """Whether the person left the force while the allegation was under investigation:
-    "yes" when they left before its outcome (or it has none yet), "no" when they left on
-    the day of the outcome or after it (dismissed at the hearing, retired years later),
-    "not recorded" when they have not left. It follows from the dates (docs/formats.md)."""
+    "yes" when they left on or after the day the case was recorded and before its outcome
+    (or it has none yet); "no" when they left before the case was recorded (a former
+    officer's conduct came to light later) or on the day of the outcome or after it
+    (dismissed at the hearing, retired years later); "not recorded" when they have not
+    left. It follows from the dates (docs/formats.md)."""
     left, outcome = Allegation.left_force_on, Allegation.outcome_on
     return case(
         (left.is_(None), NOT_RECORDED),
-        (outcome.is_(None) | (outcome > left), "yes"),
+        ((left >= Case.recorded_on) & (outcome.is_(None) | (outcome > left)), "yes"),
         else_="no",
     )
 

@@ -625,8 +625,9 @@ STATISTICS: dict[str, Statistic] = {
                 "appeal, outcome, closed, suspended, restricted, left, criminal_outcome) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
                 "filtered on categories, roles, outcomes (any for all), severities, sources, "
-                "stages, proceedings, leaving, left_under_investigation (yes: left before the "
-                "outcome; no: on its day or after), live; --by up to two of category, role, "
+                "stages, proceedings, leaving, left_under_investigation (yes: left from the day "
+                "the case was recorded to before its outcome; no: before the case or on or "
+                "after the outcome), live; --by up to two of category, role, "
                 "outcome, severity, source, stage, criminal_proceedings, leaving_reason, "
                 "left_under_investigation, live; with an 'all' row for each year."
             ),
