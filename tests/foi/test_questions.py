@@ -65,16 +65,10 @@ def test_each_general_count_question_gives_what_the_csv_rows_say(
     worked out from the CSV rows alone."""
     from datawash.stats import service as stats
     from datawash.stats.registry import StatParams
-    from datawash.synth import generate
     from tests.stats.test_query import general_count_from_csv
     from tests.stats.test_registry import ANALYST
 
-    generate(tmp_path, workforce=400, records=2000, seed=11)
-    day = date(2025, 3, 31)
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "cases.csv",
-                              allegations_path=tmp_path / "allegations.csv")  # fmt: skip
+    day = _synthetic_register(settings, tmp_path)
     checked = 0
     for q in QUESTIONS:
         if q["statistic"] != "register_count":
@@ -96,16 +90,10 @@ def test_each_question_a_preset_answers_gives_what_the_csv_rows_say(
     from the CSV rows alone, with the parameters the preset documents."""
     from datawash.stats import service as stats
     from datawash.stats.registry import EVER, StatParams
-    from datawash.synth import generate
     from tests.stats.test_query import general_count_from_csv
     from tests.stats.test_registry import ANALYST
 
-    generate(tmp_path, workforce=400, records=2000, seed=11)
-    day = date(2025, 3, 31)
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "cases.csv",
-                              allegations_path=tmp_path / "allegations.csv")  # fmt: skip
+    day = _synthetic_register(settings, tmp_path)
     ever = {"span_from": EVER.isoformat(), "span_to": day.isoformat(), "outcomes": ["any"]}
     presets = {
         "outcomes_by_year": {"date_field": "outcome"},
@@ -142,3 +130,16 @@ def test_each_question_a_preset_answers_gives_what_the_csv_rows_say(
                     assert row[column] == want.get(key, 0), (q["id"], count, key)
                     checked += int(row[column])
     assert checked > 0
+
+
+def _synthetic_register(settings: Settings, folder: Path) -> date:
+    """The synthetic register, which fills every date and dimension, imported; the day the
+    questions are answered on."""
+    from datawash.synth import generate
+
+    generate(folder, workforce=400, records=2000, seed=11)
+    with session_scope(settings) as s:
+        ensure_users(s)
+        cases.import_register(s, PSD, cases_path=folder / "cases.csv",
+                              allegations_path=folder / "allegations.csv")  # fmt: skip
+    return date(2025, 3, 31)
