@@ -50,6 +50,11 @@ PAIRS = "dw_pairs"
 SLICE = "dw_records_slice"
 TF_COLUMNS = ("fn1", "sn", "pc")
 U_SAMPLE_ROWS = 250_000
+# Splink checks a model's columns against its input tables each time a Linker is made (0.4 s
+# of SQL parsing each). The first Linker of a wash (u) checks the comparisons on tables of the
+# same columns; every later one (training, each scoring slice, the auxiliary steps) is given
+# the same comparisons and so is not checked again.
+CHECKED: dict[str, Any] = {"log_level": None, "validate_settings": False}
 U_MAX_PAIRS = 1_200_000
 EM_MAX_PAIRS = 1_000_000
 # The share of records (each side) Splink's probe draws to estimate a block's size before
@@ -242,7 +247,7 @@ def link(
     # limit changes which pairs are scored, never the weights they are scored with).
     whole = db_api.register(RECORDS, table_name="b_records_all")
     right = db_api.register(CANDIDATE_RECORDS, table_name="b_records")
-    linker = Linker([left, whole], _with_rules(trained_u, rules), log_level=None)
+    linker = Linker([left, whole], _with_rules(trained_u, rules), **CHECKED)
     _register_tf(con, db_api, linker)
     step("train", 0.5)
     timings["train_prior"] = time.perf_counter() - t2 - timings["train_u"]
@@ -258,7 +263,7 @@ def link(
     em_right = em_api.register(
         em_records, table_name="b_records_em", dataset_display_name="b_records_all"
     )
-    linker = Linker([em_left, em_right], linker.misc.save_model_to_json(), log_level=None)
+    linker = Linker([em_left, em_right], linker.misc.save_model_to_json(), **CHECKED)
     _register_tf(con, em_api, linker)
     # The date of birth's m (how often a true record has it exactly, one digit off …) is
     # learnt among people with the same full name AT THE SAME ADDRESS, where true records
@@ -360,7 +365,7 @@ def link(
             )
             part = db_api.register(SLICE, table_name=f"b_records_{i}",
                                    dataset_display_name="b_records")  # fmt: skip
-        scorer = Linker([left, part], json.loads(model_json), log_level=None)
+        scorer = Linker([left, part], json.loads(model_json), **CHECKED)
         _register_tf(con, db_api, scorer)
         predictions = scorer.inference.predict(
             threshold_match_probability=settings.review_threshold
@@ -536,7 +541,7 @@ def _block_em(
                 lv["fix_u_probability"] = True
             if comp["output_column_name"] != free_m:
                 lv["fix_m_probability"] = True
-    aux = Linker([left, right], model, log_level=None)
+    aux = Linker([left, right], model, **CHECKED)
     _register_tf(con, db_api, aux)  # term frequencies from the whole extract, as everywhere
     blocked_on = ("zone_key",) if copy_keys else keys
     try:
