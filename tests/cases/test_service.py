@@ -217,11 +217,12 @@ BEYOND = (
     "allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on,"
     "offence_code,criminal_proceedings,criminal_outcome_on,investigation_started_on,"
     "investigation_ended_on,hearing_held_on,appeal_on,suspended_on,suspension_ended_on,"
-    "restricted_on,restriction_ended_on,left_force_on,leaving_reason\n"
+    "restricted_on,restriction_ended_on,left_force_on,leaving_reason,charged_on\n"
     "A1,C1,P1,officer,sexual,closed,dismissed,2020-05-20,19C,convicted,2020-03-02,"
-    "2019-05-10,2020-02-01,2020-05-20,2020-07-01,2019-05-12,2020-05-20,,,2020-05-20,dismissed\n"
+    "2019-05-10,2020-02-01,2020-05-20,2020-07-01,2019-05-12,2020-05-20,,,2020-05-20,dismissed,"
+    "2019-11-04\n"
     "A3,C2,P1,officer,domestic_abuse,investigation,,,8N,charged,2021-06-01,2021-01-12,,,,,,"
-    "2021-01-15,,,\n"
+    "2021-01-15,,,,2021-06-01\n"
 )
 
 
@@ -234,6 +235,7 @@ def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: 
         assert a1 is not None and a3 is not None
         assert (a1.offence_code, a1.criminal_proceedings, a1.criminal_outcome_on) == (
             "19C", "convicted", date(2020, 3, 2))  # fmt: skip
+        assert (a1.charged_on, a3.charged_on) == (date(2019, 11, 4), date(2021, 6, 1))
         assert (a1.hearing_held_on, a1.appeal_on) == (date(2020, 5, 20), date(2020, 7, 1))
         assert (a1.suspended_on, a1.suspension_ended_on) == (date(2019, 5, 12), date(2020, 5, 20))
         assert (a1.left_force_on, a1.leaving_reason) == (date(2020, 5, 20), "dismissed")
@@ -251,6 +253,10 @@ def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: 
         (("2020-07-01,2019-05-12", "2020-01-01,2019-05-12"), "appeal_on", "before the outcome"),
         (("19C,convicted", "19C,jailed"), "criminal_proceedings", "not one of"),
         (("8N,charged,2021-06-01", "8N,,2021-06-01"), "criminal_proceedings", "without"),
+        # A charge date comes with proceedings that can follow a charge, not after their outcome.
+        (("8N,charged", "8N,under_investigation"), "criminal_proceedings", "follow a charge"),
+        (("dismissed,2019-11-04", "dismissed,2020-04-01"), "criminal_outcome_on",
+         "before the charge"),
     ],
 )  # fmt: skip
 def test_bad_register_dates_name_file_row_and_field(

@@ -205,7 +205,7 @@ DATE_COLUMNS = {
     "investigation_ended": "investigation_ended_on", "hearing": "hearing_held_on",
     "appeal": "appeal_on", "outcome": "outcome_on", "suspended": "suspended_on",
     "restricted": "restricted_on", "left": "left_force_on",
-    "criminal_outcome": "criminal_outcome_on",
+    "charged": "charged_on", "criminal_outcome": "criminal_outcome_on",
 }  # fmt: skip
 
 
@@ -385,3 +385,23 @@ def general_count_from_csv(
         found[(period, *[value[b] for b in by])].add(a[key])
         found[(period, *["all"] * len(by))].add(a[key])
     return {k: len(v) for k, v in found.items()}
+
+
+def test_placed_by_the_charge_only_proceedings_that_follow_a_charge_have_rows(
+    synthetic_register: Path, settings: Settings
+) -> None:
+    """A charge date comes with proceedings that follow a charge (the importer refuses
+    anything else), so a table placed by it has no rows that could only ever say 0."""
+    from datawash.ingest.schema import AFTER_CHARGE
+    from datawash.stats.registry import CATEGORIES, ROLES
+
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=synthetic_register / "cases.csv",
+                              allegations_path=synthetic_register / "allegations.csv")  # fmt: skip
+        table = service.run_statistic(s, ANALYST, "register_count", StatParams(
+            as_of=date(2025, 3, 31), from_period="2017/18", to_period="2024/25",
+            categories=CATEGORIES, roles=ROLES, outcomes=("any",), by=("criminal_proceedings",),
+            count="people", date_field="charged"))  # fmt: skip
+    assert {str(r[1]) for r in table.rows} == {*AFTER_CHARGE, "all"}
+    assert "charge" in table.title
+    assert sum(int(r[2]) for r in table.rows if r[1] == "all") > 0

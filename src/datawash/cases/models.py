@@ -100,6 +100,7 @@ class Allegation(Base):
     offence_code: Mapped[str | None] = mapped_column(String(20))
     criminal_proceedings: Mapped[str | None] = mapped_column(String(24))
     criminal_outcome_on: Mapped[date | None] = mapped_column(Date)
+    charged_on: Mapped[date | None] = mapped_column(Date)  # migration 0011
     hearing_held_on: Mapped[date | None] = mapped_column(Date)
     appeal_on: Mapped[date | None] = mapped_column(Date)
     suspended_on: Mapped[date | None] = mapped_column(Date)

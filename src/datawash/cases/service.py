@@ -22,7 +22,7 @@ from datawash.db import next_number, utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.readers import load_table
-from datawash.ingest.schema import ALLEGATIONS
+from datawash.ingest.schema import AFTER_CHARGE, ALLEGATIONS
 from datawash.permissions import require
 from datawash.vocabulary import Outcome, Stage, parse
 
@@ -271,6 +271,12 @@ def _beyond_outcome_problems(
         out.append(Problem(*where, "appeal_on", "before the outcome it appeals"))
     if a.get("criminal_outcome_on") and not a.get("criminal_proceedings"):
         out.append(Problem(*where, "criminal_proceedings", "a date without proceedings"))
+    if a.get("charged_on"):
+        if a.get("criminal_proceedings") not in AFTER_CHARGE:
+            why = "a charge date needs proceedings that follow a charge: " + ", ".join(AFTER_CHARGE)
+            out.append(Problem(*where, "criminal_proceedings", why))
+        elif a.get("criminal_outcome_on") and a["criminal_outcome_on"] < a["charged_on"]:
+            out.append(Problem(*where, "criminal_outcome_on", "before the charge"))
     if bool(a.get("left_force_on")) != bool(a.get("leaving_reason")):
         missing = "leaving_reason" if a.get("left_force_on") else "left_force_on"
         out.append(Problem(*where, missing, "leaving the force needs both date and reason"))

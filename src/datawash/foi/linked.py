@@ -271,6 +271,7 @@ NEVER_AFTER = (
     ("recorded", "closed"), ("recorded", "assessed"), ("recorded", "investigation_started"),
     ("recorded", "hearing"), ("recorded", "appeal"), ("recorded", "outcome"),
     ("investigation_started", "investigation_ended"), ("outcome", "appeal"),
+    ("charged", "criminal_outcome"),
 )  # fmt: skip
 ALWAYS_DATED = frozenset({"recorded"})
 EARLIEST = date.fromisoformat(REGISTER_EARLIEST)
@@ -293,7 +294,7 @@ LEFT_UNDER = "left_under_investigation"
 NEEDS_DATE = (("investigation_started", "investigation_ended"),)
 # The order the dates are taken in when the atoms are built: those the rules link, together.
 DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "closed", "assessed",
-              "hearing", "investigation_started", "investigation_ended", "left",
+              "hearing", "investigation_started", "investigation_ended", "left", "charged",
               "criminal_outcome"))}  # fmt: skip
 
 # A bucket of one date field: a span [start, end) of the cells' boundaries, or the records
@@ -361,8 +362,7 @@ def _system_of(
     names: list[str] = []
     for f in dates:
         names.append(f"date:{f}")
-        names += [dim for field, dim in (*DATED_WITH, *DATED_NEEDS.items())
-                  if field == f and dim not in names]  # fmt: skip
+        names += [dim for field, dim in _dated() if field == f and dim not in names]
         names += ["live"] if f == "closed" and "live" not in names else []
     names += [dim for dim in DIMENSIONS if dim not in names]
     rules = _rules(classes, axes) if with_rules else {}
@@ -448,11 +448,11 @@ def _rules(
             add(dim, f"date:{f}", [
                 [(k == "none") == (v == NOT_RECORDED) for k, _a, _b in where[f]] for v in classes[d]
             ])  # fmt: skip
-    for f, dim in DATED_NEEDS.items():
+    for f, (dim, allowed) in DATED_NEEDS.items():
         if f in where:
             d = DIMENSIONS.index(dim)
             add(dim, f"date:{f}", [
-                [k == "none" or v != NOT_RECORDED for k, _a, _b in where[f]] for v in classes[d]
+                [k == "none" or v in allowed for k, _a, _b in where[f]] for v in classes[d]
             ])  # fmt: skip
     if _told_apart(classes):  # both say "not recorded" exactly when no one has left
         add("leaving_reason", LEFT_UNDER, [
@@ -461,6 +461,11 @@ def _rules(
             for v in classes[DIMENSIONS.index("leaving_reason")]
         ])  # fmt: skip
     return out
+
+
+def _dated() -> list[tuple[str, str]]:
+    """Each date and a dimension a rule of the dates ties to it (DATED_WITH, DATED_NEEDS)."""
+    return [*DATED_WITH, *((f, dim) for f, (dim, _allowed) in DATED_NEEDS.items())]
 
 
 def _told_apart(classes: list[list[str]]) -> bool:
@@ -531,18 +536,25 @@ def _axes(
     axes = [(f, [bk for bk in b if _may_hold(bk, today)]) for f, b in _buckets(cells)]
     fields = {f for f, _b in axes}
     # A dimension a rule reads keeps apart the values the rule tells apart: "not recorded"
-    # (an outcome goes with its date), live or completed (with the closed date).
-    ruled = {dim for f, dim in (*DATED_WITH, *DATED_NEEDS.items()) if f in fields}
+    # (an outcome goes with its date), the values a date allows (proceedings that follow a
+    # charge, with the charge date), live or completed (with the closed date).
+    ruled: dict[str, list[tuple[str, ...]]] = {}
+    for f, dim in DATED_WITH:
+        if f in fields:
+            ruled.setdefault(dim, []).append((NOT_RECORDED,))
+    for f, (dim, allowed) in DATED_NEEDS.items():
+        if f in fields:
+            ruled.setdefault(dim, []).append(allowed)
     cut = _cut_by_leaving(cells)
     if cut:  # "not recorded" exactly when the leaving reason is: kept apart there too
-        ruled.add("leaving_reason")
+        ruled.setdefault("leaving_reason", []).append((NOT_RECORDED,))
     classes: list[list[str]] = []
     for d, dim in enumerate(DIMENSIONS):
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
         seen: dict[tuple[object, ...], str] = {}
         for v in named:
             key = tuple(_has(cell.scope.dims[d], v) for cell in cells)
-            told = v if dim == LEFT_UNDER and cut else v == NOT_RECORDED if dim in ruled else 0
+            told = v if dim == LEFT_UNDER and cut else tuple(v in s for s in ruled.get(dim, ()))
             seen.setdefault((*key, told), v)
         classes.append(list(seen.values()))
     return axes, classes

@@ -70,6 +70,9 @@ SEVERITIES = values(Severity)
 CATEGORIES = values(Category)
 STAGES = values(Stage)
 CRIMINAL_PROCEEDINGS = values(CriminalProceedings)
+# Where proceedings can stand once the subject was charged (no further action: discontinued
+# after the charge): an allegation with a charge date has one of these.
+AFTER_CHARGE = CRIMINAL_PROCEEDINGS[CRIMINAL_PROCEEDINGS.index("no_further_action") :]
 LEAVING_REASONS = values(LeavingReason)
 OUTCOMES = values(Outcome)
 
@@ -159,6 +162,7 @@ ALLEGATIONS = FileKind(
         Column("offence_code", T.TEXT, max_length=20),
         Column("criminal_proceedings", T.ENUM, allowed=CRIMINAL_PROCEEDINGS),
         Column("criminal_outcome_on", T.DATE),
+        Column("charged_on", T.DATE),
         Column("severity_assessed_on", T.DATE),
         Column("investigation_started_on", T.DATE),
         Column("investigation_ended_on", T.DATE),
@@ -175,6 +179,7 @@ ALLEGATIONS = FileKind(
     not_future=(
         "outcome_on",
         "criminal_outcome_on",
+        "charged_on",
         "severity_assessed_on",
         "investigation_started_on",
         "investigation_ended_on",

@@ -2,7 +2,7 @@
 
 Count distinct people, cases or allegations; placed by any of the register's dates (recorded,
 assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended,
-restricted, left the force, criminal outcome) into financial or calendar years, or into one
+restricted, left the force, charged, criminal outcome) into financial or calendar years, or into one
 span of dates; filtered on any dimension; broken down by up to two of category, role,
 outcome, severity, source, stage, criminal proceedings, leaving reason, whether the person
 left while under investigation, or live/completed;
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from datawash.cases.models import Allegation, Case
 from datawash.errors import InputError
 from datawash.ingest.schema import (
+    AFTER_CHARGE,
     CATEGORIES,
     CRIMINAL_PROCEEDINGS,
     LEAVING_REASONS,
@@ -47,6 +48,7 @@ DATE_WORDS = {
     "suspended": "suspension",
     "restricted": "restriction of duties",
     "left": "leaving the force",
+    "charged": "the criminal charge",
     "criminal_outcome": "the outcome of criminal proceedings",
 }
 DATES: dict[str, Any] = {
@@ -61,6 +63,7 @@ DATES: dict[str, Any] = {
     "suspended": Allegation.suspended_on,
     "restricted": Allegation.restricted_on,
     "left": Allegation.left_force_on,
+    "charged": Allegation.charged_on,
     "criminal_outcome": Allegation.criminal_outcome_on,
 }
 
@@ -77,16 +80,24 @@ LEFT_WORDS = {
 DATED_WITH = (
     ("outcome", "outcome"), ("left", "leaving_reason"), ("left", "left_under_investigation"),
 )  # fmt: skip
-# ... or recorded whenever the date is (a closed case has its outcomes; a criminal outcome
-# date has its proceedings). The importer refuses anything else (docs/formats.md): a table
-# placed by the date has no "not recorded" row for the dimension, and foi/linked.py reads
-# both as rules every reader knows.
-DATED_NEEDS = {"closed": "outcome", "criminal_outcome": "criminal_proceedings"}
+# ... or recorded, with one of some values, whenever the date is: a closed case has its
+# outcomes; a criminal outcome date has its proceedings; a charge date has proceedings that
+# follow a charge (no further action: discontinued after it). The importer refuses anything
+# else (docs/formats.md): a table placed by the date has no rows for the other values, and
+# foi/linked.py reads both as rules every reader knows.
+DATED_NEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "closed": ("outcome", OUTCOMES),
+    "criminal_outcome": ("criminal_proceedings", CRIMINAL_PROCEEDINGS),
+    "charged": ("criminal_proceedings", AFTER_CHARGE),
+}
 
 
-def never_missing(date_field: str, dim: str) -> bool:
-    """Whether every record a table placed by ``date_field`` counts has a value of ``dim``."""
-    return (date_field, dim) in DATED_WITH or DATED_NEEDS.get(date_field) == dim
+def can_be(date_field: str, dim: str, value: str) -> bool:
+    """Whether a record a table placed by ``date_field`` counts can have ``value`` of ``dim``."""
+    if (date_field, dim) in DATED_WITH:
+        return value != NOT_RECORDED
+    needs = DATED_NEEDS.get(date_field)
+    return needs is None or needs[0] != dim or value in needs[1]
 
 
 def _live(day: date) -> Any:
@@ -263,7 +274,7 @@ def register_count(
     seen = [{k[1 + j] for k in found} for j in range(len(by))]
     shown = [
         tuple(v for v in _values_in_scope(p, b, dims[b][1])
-              if not (v == NOT_RECORDED and never_missing(p.date_field, b) and v not in seen[j]))
+              if can_be(p.date_field, b, v) or v in seen[j])
         for j, b in enumerate(by)
     ]  # fmt: skip
     combos = list(product(*shown)) if by else []

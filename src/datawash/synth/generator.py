@@ -944,7 +944,14 @@ def _case_history(
                 else rng.choice(["under_investigation", "charged"], p=[0.8, 0.2])
             )  # fmt: skip
             if out["criminal_proceedings"] != "under_investigation":
-                out["criminal_outcome_on"] = day(recorded, 400)
+                reached = day(recorded, 400)
+                out["criminal_outcome_on"] = reached
+                # Charged on the day proceedings reached "charged", or half way to a verdict
+                # (worked out, not drawn: the stream, so the rest of the register, is as was).
+                if out["criminal_proceedings"] == "charged":
+                    out["charged_on"] = reached
+                elif out["criminal_proceedings"] in ("convicted", "acquitted"):
+                    out["charged_on"] = recorded + (reached - recorded) / 2
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
 
 
