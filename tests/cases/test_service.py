@@ -236,6 +236,13 @@ def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: 
         assert (a1.offence_code, a1.criminal_proceedings, a1.criminal_outcome_on) == (
             "19C", "convicted", date(2020, 3, 2))  # fmt: skip
         assert (a1.charged_on, a3.charged_on) == (date(2019, 11, 4), date(2021, 6, 1))
+    # A code is kept in one form however it was written: 088/05 and 88e are 88E.
+    for written in ("088/05", " 88e"):
+        c, a = _files(tmp_path, allegations=BEYOND.replace("19C,convicted", f"{written},convicted"))
+        with session_scope(settings) as s:
+            service.import_register(s, PSD, cases_path=c, allegations_path=a)
+            a1 = s.get(Allegation, "A1")
+            assert a1 is not None and a1.offence_code == "88E"
         assert (a1.hearing_held_on, a1.appeal_on) == (date(2020, 5, 20), date(2020, 7, 1))
         assert (a1.suspended_on, a1.suspension_ended_on) == (date(2019, 5, 12), date(2020, 5, 20))
         assert (a1.left_force_on, a1.leaving_reason) == (date(2020, 5, 20), "dismissed")
@@ -255,6 +262,8 @@ def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: 
         (("8N,charged,2021-06-01", "8N,,2021-06-01"), "criminal_proceedings", "without"),
         # A charge date comes with proceedings that can follow a charge, not after their outcome.
         (("8N,charged", "8N,under_investigation"), "criminal_proceedings", "follow a charge"),
+        (("19C,convicted", "rape,convicted"), "offence_code", "not a Home Office offence code"),
+        (("19C,convicted", "019/99,convicted"), "offence_code", "not a Home Office offence code"),
         (("dismissed,2019-11-04", "dismissed,2020-04-01"), "criminal_outcome_on",
          "before the charge"),
     ],

@@ -21,6 +21,7 @@ from datawash.cases.workflow import check_outcome, check_stage
 from datawash.db import next_number, utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
+from datawash.ingest.offences import OFFENCE_CODE_FORMS, normalise_offence_code
 from datawash.ingest.readers import load_table
 from datawash.ingest.schema import AFTER_CHARGE, ALLEGATIONS
 from datawash.permissions import require
@@ -59,6 +60,22 @@ class ImportSummary:
         )
 
 
+def _read_offence_codes(allegations: list[dict[str, Any]], path: Path) -> list[Problem]:
+    """Each allegation's Home Office offence code in one form (`088/05` and `88e` are `88E`),
+    so the register counts and compares one code one way; a code that cannot be read is a
+    problem of its row."""
+    out = []
+    for a in allegations:
+        if a.get("offence_code"):
+            code = normalise_offence_code(a["offence_code"])
+            if code is None:
+                why = f"not a Home Office offence code ({OFFENCE_CODE_FORMS})"
+                out.append(Problem(str(path), a["_row"], "offence_code", why))
+            else:
+                a["offence_code"] = code
+    return out
+
+
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> list[dict[str, Any]]:
     cur = con.execute(f"SELECT * FROM {table} ORDER BY _row")
     names = [d[0] for d in cur.description or []]
@@ -87,6 +104,7 @@ def import_register(
     cases = _rows(con, cases_t.table)
     allegations = _rows(con, alleg_t.table)
     con.close()
+    unreadable = _read_offence_codes(allegations, allegations_path)
     existing_cases = {c.case_id: c for c in session.scalars(select(Case))}
     existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
     conflicts = _conflicts(cases_path, cases, existing_cases, CASE_FIELDS, "case_id")
@@ -101,7 +119,7 @@ def import_register(
         skip = {(p.file, p.row) for p in conflicts}
         cases = [c for c in cases if (str(cases_path), c["_row"]) not in skip]
         allegations = [a for a in allegations if (str(allegations_path), a["_row"]) not in skip]
-    problems = _problems(
+    problems = unreadable + _problems(
         session, cases, allegations, existing_cases, (cases_path, allegations_path)
     )
     if problems or (conflicts and not skip_conflicts):

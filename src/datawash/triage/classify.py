@@ -1,8 +1,7 @@
 """Classify events from Home Office offence codes, the domestic abuse flag and, failing
 those, the description; rank each person by priority rules kept as data.
 
-Codes arrive as `19C`, `19c`, `019C`, `088/05` or `88/5` (class/subclass with a numbered
-subclass: 01 = A, 02 = B …; class 4 uses decimal subclasses, 004/01 = 4.1). The table of
+Codes are read as ingest/offences.py reads them (`19C`, `088/05`, `004/01` ...). The table of
 codes (data/offence_codes.csv) follows the categories in docs (reference domain facts).
 """
 
@@ -18,6 +17,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from datawash.ingest.offences import normalise_offence_code
 from datawash.vocabulary import Category, values
 
 CATEGORIES = values(Category)
@@ -45,29 +45,6 @@ _KEYWORDS: tuple[tuple[str, str], ...] = (
 def offence_table() -> dict[str, tuple[str, str]]:
     text = files("datawash.triage").joinpath("data", "offence_codes.csv").read_text("utf-8")
     return {r["code"]: (r["category"], r["description"]) for r in csv.DictReader(text.splitlines())}
-
-
-def normalise_offence_code(raw: str | None) -> str | None:
-    """`088/05` -> `88E`, ` 19c ` -> `19C`, `004/01` -> `4.1`; None if empty or unreadable."""
-    if raw is None:
-        return None
-    s = re.sub(r"\s+", "", raw).upper()
-    if not s:
-        return None
-    m = re.fullmatch(r"0*(\d{1,3})/0*(\d{1,2})", s)
-    if m:
-        cls, sub = int(m.group(1)), int(m.group(2))
-        if sub == 0:
-            return str(cls)
-        if cls == 4:
-            return f"4.{sub}"
-        if 1 <= sub <= 26:
-            return f"{cls}{chr(64 + sub)}"
-        return None
-    m = re.fullmatch(r"0*(\d{1,3})(\.\d{1,2}|[A-Z])?", s)
-    if m:
-        return f"{int(m.group(1))}{m.group(2) or ''}"
-    return None
 
 
 @dataclass(frozen=True)
