@@ -1552,3 +1552,36 @@ def test_people_charged_beside_proceedings_give_no_small_count_away(
     assert (by_proceedings["convicted"], by_proceedings["acquitted"]) == (7, 0)
     assert by_proceedings["all"] == 17
     assert list(charged.values()) == ["withheld"]
+
+
+def test_cases_open_in_a_year_are_linked_with_the_cases_recorded(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """8 cases recorded in 2020 and 2 in 2021, none closed. Recorded in 2021: "fewer than
+    5". Open at some time in 2021 (10) is read as recorded by its end and not closed by its
+    start, so beside the first it is safe and shown. The cases recorded up to the end of
+    2020 (8) would then give at least 10 - 8 = 2 for the "fewer than 5": withheld."""
+    from datawash.foi import linked
+
+    monkeypatch.setattr(linked, "_today", lambda: TODAY)
+    _import(settings, tmp_path, [
+        (recorded, "", "sexual", "officer", "", "", "")
+        for recorded in ["2020-06-01"] * 8 + ["2021-03-01"] * 2
+    ])  # fmt: skip
+    base = {"categories": ["sexual"], "outcomes": ["any"], "count": "cases",
+            "as_of": "2023-02-20", "period": "calendar"}  # fmt: skip
+    asked = [
+        {"date_field": "recorded", "from_period": "2021", "to_period": "2021"},
+        {"date_field": "open", "from_period": "2021", "to_period": "2021"},
+        {"date_field": "recorded", "span_from": "1985-01-01", "span_to": "2020-12-31"},
+    ]
+    with session_scope(settings) as s:
+        ref = _request(s)
+        got = []
+        for number, extra in enumerate(asked, start=1):
+            answer = service.answer_question(
+                s, FOI, reference=ref, number=number, today=TODAY,
+                statistics=[service.StatisticAnswer("register_count", {**base, **extra})],
+            )  # fmt: skip
+            got.append([r[-1] for r in answer.blocks[0]["table"]["rows"]])
+    assert got == [["fewer than 5"], [10], ["withheld"]]

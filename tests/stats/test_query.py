@@ -233,13 +233,14 @@ def _independent(folder: Path, *, count: str, when: str, by: str, day: date,
     return {(k[0], k[1]): v for k, v in found.items()}
 
 
-@pytest.mark.parametrize("when", ["recorded", "closed", *DATE_COLUMNS])
+@pytest.mark.parametrize("when", ["recorded", "closed", "open", *DATE_COLUMNS])
 def test_every_date_and_breakdown_against_the_csv_rows(
     synthetic_register: Path, settings: Settings, when: str
 ) -> None:
-    """Each of the register's dates places records into financial years, broken down by
-    each dimension in turn, for people and for allegations: every cell is what the CSV rows
-    say (the synthetic register fills every date and dimension)."""
+    """Each of the register's dates places records into financial years (and "open" into
+    every year the case was open in), broken down by each dimension in turn, for people and
+    for allegations: every cell is what the CSV rows say (the synthetic register fills every
+    date and dimension)."""
     from datawash.stats.query import dimension_names
     from datawash.stats.registry import CATEGORIES, ROLES
 
@@ -250,6 +251,8 @@ def test_every_date_and_breakdown_against_the_csv_rows(
     years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2017, 2025)]
     counted = 0
     for by in dimension_names():
+        if when == "open" and by == "live":
+            continue  # refused: open in a period already says which cases were live then
         for count in ("people", "allegations"):
             with session_scope(settings) as s:
                 table = service.run_statistic(s, ANALYST, "register_count", StatParams(
@@ -340,22 +343,33 @@ def general_count_from_csv(
         labels = {label(date(y, 6, 1)) for y in range(first, last + 1)}
     case_of = {c["case_id"]: c for c in rows("cases.csv")}
     found: dict[tuple[str, ...], set[str]] = defaultdict(set)
+
+    def bounds(name: str) -> tuple[date, date]:  # a year's first and last day
+        y = int(name[:4])
+        return (date(y, 1, 1), date(y, 12, 31)) if kind == "calendar" else (
+            date(y, 4, 1), date(y + 1, 3, 31))  # fmt: skip
+
     for a in rows("allegations.csv"):
         c = case_of[a["case_id"]]
-        raw = c["recorded_on"] if when == "recorded" else c["closed_on"] if when == "closed" \
-            else a[DATE_COLUMNS[when]]  # fmt: skip
-        if not raw or date.fromisoformat(raw) > day or date.fromisoformat(c["recorded_on"]) > day:
-            continue
-        d = date.fromisoformat(raw)
-        if labels is None:
-            if not start <= d <= end:
-                continue
-            period = f"{start:%d/%m/%Y} to {end:%d/%m/%Y}"
-        else:
-            period = label(d)
-            if period not in labels:
-                continue
         closed = c["closed_on"]
+        if when == "open":  # every period the case was open in at some time
+            recorded = date.fromisoformat(c["recorded_on"])
+            spans = ({f"{start:%d/%m/%Y} to {end:%d/%m/%Y}": (start, end)} if labels is None
+                     else {name: bounds(name) for name in labels})  # fmt: skip
+            periods = [name for name, (first, last) in spans.items()
+                       if recorded <= min(last, day)
+                       and (not closed or date.fromisoformat(closed) > first)]  # fmt: skip
+        else:
+            raw = c["recorded_on"] if when == "recorded" else closed if when == "closed" \
+                else a[DATE_COLUMNS[when]]  # fmt: skip
+            if not raw or date.fromisoformat(raw) > day or (
+                    date.fromisoformat(c["recorded_on"]) > day):  # fmt: skip
+                continue
+            d = date.fromisoformat(raw)
+            if labels is None:
+                periods = [f"{start:%d/%m/%Y} to {end:%d/%m/%Y}"] if start <= d <= end else []
+            else:
+                periods = [label(d)] if label(d) in labels else []
         value = {
             "category": a["category"], "role": a["role_at_time"],
             "outcome": a["outcome"] or "not recorded",
@@ -382,8 +396,9 @@ def general_count_from_csv(
             continue
         if p.get("live", "any") != "any" and value["live"] != p["live"]:
             continue
-        found[(period, *[value[b] for b in by])].add(a[key])
-        found[(period, *["all"] * len(by))].add(a[key])
+        for period in periods:
+            found[(period, *[value[b] for b in by])].add(a[key])
+            found[(period, *["all"] * len(by))].add(a[key])
     return {k: len(v) for k, v in found.items()}
 
 
@@ -405,3 +420,43 @@ def test_placed_by_the_charge_only_proceedings_that_follow_a_charge_have_rows(
     assert {str(r[1]) for r in table.rows} == {*AFTER_CHARGE, "all"}
     assert "charge" in table.title
     assert sum(int(r[2]) for r in table.rows if r[1] == "all") > 0
+
+
+def test_a_case_counts_in_every_year_it_was_open(settings: Settings, tmp_path: Path) -> None:
+    """date_field=open: recorded by a year's last day and not closed by its first. A case
+    closed on 1 April 2021 was open in 2019/20 and 2020/21, not in 2021/22; one recorded on
+    31 March 2021 and still open is in 2020/21 and every year since. The live filter is
+    refused beside it (it already says which cases were live)."""
+    from datawash.errors import InputError
+
+    (tmp_path / "c.csv").write_text(
+        "case_id,recorded_on,source,severity,closed_on\n"
+        "K1,2019-06-01,complaint,,2021-04-01\nK2,2021-03-31,complaint,,\n"
+        "K3,2017-05-01,complaint,,2018-02-01\n"
+    )
+    (tmp_path / "a.csv").write_text(
+        "allegation_id,case_id,person_id,role_at_time,category,outcome,outcome_on\n"
+        "A1,K1,P1,officer,sexual,dismissed,2021-04-01\nA2,K2,P2,officer,sexual,,\n"
+        "A3,K3,P3,officer,sexual,dismissed,2018-02-01\n"
+    )
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+    params = {"as_of": date(2022, 6, 30), "from_period": "2018/19", "to_period": "2022/23",
+              "categories": ("sexual",), "outcomes": ("any",), "date_field": "open"}  # fmt: skip
+    with session_scope(settings) as s:
+        table = service.run_statistic(s, ANALYST, "register_count", StatParams(**params))
+        span = service.run_statistic(s, ANALYST, "register_count", StatParams(**{
+            **params, "span_from": date(2021, 4, 1), "span_to": date(2021, 4, 1)}))  # fmt: skip
+        with pytest.raises(InputError, match="live"):
+            service.run_statistic(s, ANALYST, "register_count",
+                                  StatParams(**{**params, "live": "live"}))  # fmt: skip
+    assert [(r[0], r[-1]) for r in table.rows] == [
+        ("2018/19", 0),
+        ("2019/20", 1),
+        ("2020/21", 2),
+        ("2021/22", 1),
+        ("2022/23", 1),
+    ]
+    assert "open" in table.title
+    assert [r[-1] for r in span.rows] == [1]  # on 1 April 2021 only K2 was open

@@ -114,7 +114,10 @@ def stats_cmd(
     ] = None,
     date_field: Annotated[
         str | None,
-        typer.Option(help="the date that places a record: recorded, outcome, suspended, left …"),
+        typer.Option(
+            help="the date that places a record: recorded, outcome, suspended, left, charged …;"
+            " open: every year the case was open in"
+        ),
     ] = None,
     span_from: Annotated[
         str | None, typer.Option(help="one span of dates instead of years: first day")

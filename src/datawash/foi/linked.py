@@ -58,6 +58,7 @@ from datawash.stats.query import (
     DATED_NEEDS,
     DATED_WITH,
     NOT_RECORDED,
+    OPEN,
     dimension_names,
     dimensions,
     periods_of,
@@ -152,8 +153,16 @@ def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, i
             continue
         picked = dict(zip(by, (str(v) for v in row[1:count_col]), strict=True))
         live = picked.get("live", "all")
+        # A date after the table's day is not counted (stats/query.py): the span ends there.
+        end = min(q.end, p.today()) + timedelta(days=1)
+        if p.date_field == OPEN:  # recorded by the period's end, not closed by its start
+            out[(r, count_col)] = Scope(
+                kind, _dims(p, picked), EARLIEST, end, "recorded",
+                (q.start + timedelta(days=1), None, True),
+            )  # fmt: skip
+            continue
         out[(r, count_col)] = Scope(
-            kind, _dims(p, picked), q.start, q.end + timedelta(days=1), p.date_field,
+            kind, _dims(p, picked), q.start, end, p.date_field,
             _closed_condition(p, p.live if live == "all" else live),
         )  # fmt: skip
     return out

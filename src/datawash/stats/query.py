@@ -16,7 +16,7 @@ from datetime import date
 from itertools import product
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import String, case, cast, distinct, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from datawash.cases.models import Allegation, Case
@@ -182,19 +182,25 @@ COUNTED = {
 }
 
 
+# Placed by when the case was open rather than by one date: a record counts in every period
+# its case was open in at some time (recorded by the period's last day and not closed before
+# or on its first: a case closed on 1 April was not open in the year that starts that day).
+# "Under investigation in 2021/22" asks this; "investigations started in 2021/22" asks for
+# the date the investigation started.
+OPEN = "open"
+
+
+def open_during(q: Period) -> Any:
+    """The condition of a case open at some time in ``q``."""
+    return (Case.recorded_on <= q.end) & (Case.closed_on.is_(None) | (Case.closed_on > q.start))
+
+
 def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
-    """Distinct people, cases or allegations in scope, by period of ``date_field`` and by
-    the ``by`` dimensions (none: the period's total)."""
+    """Distinct people, cases or allegations in scope, by period of ``date_field`` (or of the
+    case being open) and by the ``by`` dimensions (none: the period's total)."""
     day = p.today()
-    when = DATES[p.date_field]
     dims = dimensions(day)
-    spans = [((when >= q.start) & (when <= q.end), q.label) for q in periods]
-    period = case(*spans, else_=None).label("period")
-    group = [period, *[dims[b][0].label(b) for b in by]]
     conds = [
-        when >= periods[0].start,
-        when <= periods[-1].end,
-        when <= day,  # a date after the day counted at is not yet known then
         Case.recorded_on <= day,
         Allegation.category.in_(p.categories),
         Allegation.role_at_time.in_(p.roles),
@@ -215,13 +221,28 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
             conds.append(dims[key][0].in_(wanted))
     if p.live != "any":
         conds.append(_live(day) == p.live)
-    return (
-        select(*group, func.count(distinct(COUNTED[p.count])).label("n"))
-        .select_from(Allegation)
-        .join(Case, Case.case_id == Allegation.case_id)
-        .where(*conds)
-        .group_by(*group)
-    )
+    columns = [dims[b][0].label(b) for b in by]
+
+    def counted(period: Any, groups: list[Any], *where: Any) -> Any:
+        return (
+            select(period.label("period"), *columns,
+                   func.count(distinct(COUNTED[p.count])).label("n"))
+            .select_from(Allegation)
+            .join(Case, Case.case_id == Allegation.case_id)
+            .where(*conds, *where)
+            .group_by(*groups)
+        )  # fmt: skip
+
+    if p.date_field == OPEN:  # the periods overlap in what they count: one select each
+        return union_all(*(
+            counted(cast(literal(q.label), String), columns, open_during(q)) for q in periods
+        ))  # fmt: skip
+    when = DATES[p.date_field]
+    spans = [((when >= q.start) & (when <= q.end), q.label) for q in periods]
+    period = case(*spans, else_=None)
+    # A date after the day counted at is not yet known then.
+    limits = (when >= periods[0].start, when <= periods[-1].end, when <= day)
+    return counted(period, [period, *columns], *limits)
 
 
 def periods_of(p: Any) -> list[Period]:
@@ -264,8 +285,13 @@ def register_count(
         raise InputError(
             f"register_count is broken down by up to two of {', '.join(dims)}, not {by}"
         )
-    if p.date_field not in DATES:
-        raise InputError(f"date_field is one of {', '.join(DATES)}, not {p.date_field!r}")
+    if p.date_field not in DATES and p.date_field != OPEN:
+        raise InputError(f"date_field is one of {', '.join(DATES)} or {OPEN}, not {p.date_field!r}")
+    if p.date_field == OPEN and (p.live != "any" or "live" in by):
+        raise InputError(
+            "date_field=open counts the cases open in each period: it already says which "
+            "cases were live then, so it takes no live filter or breakdown"
+        )
     periods = periods_of(p)
     found = {
         tuple(r[:-1]): int(r[-1]) for r in execute(session, register_count_sql(p, periods, by))
@@ -293,10 +319,17 @@ def register_count(
     what = {"people": "People", "cases": "Cases", "allegations": "Allegations"}[p.count]
     # One span of dates: the period column says which; years: which kind.
     span = "financial year" if p.period.value == "financial" else "calendar year"
+    if p.date_field == OPEN:
+        placed = ("the case being open at some time in the span" if p.span_from
+                  else f"{span} in which the case was open at some time")  # fmt: skip
+    else:
+        placed = (
+            DATE_WORDS[p.date_field] if p.span_from else f"{span} of {DATE_WORDS[p.date_field]}"
+        )
     return StatTable(
         name="register_count",
         title=f"{what} in the misconduct register by "
-        + (DATE_WORDS[p.date_field] if p.span_from else f"{span} of {DATE_WORDS[p.date_field]}")
+        + placed
         + (f" and {' and '.join(b.replace('_', ' ') for b in by)}" if by else "")
         + f" ({scope_words(p, scope)})",
         columns=["period", *by, p.count],
