@@ -116,7 +116,7 @@ def stats_cmd(
         str | None,
         typer.Option(
             help="the date that places a record: recorded, outcome, suspended, left, charged …;"
-            " open: every year the case was open in"
+            " or a spell in force: open, investigation, suspension, restriction"
         ),
     ] = None,
     span_from: Annotated[

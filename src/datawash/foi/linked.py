@@ -58,7 +58,7 @@ from datawash.stats.query import (
     DATED_NEEDS,
     DATED_WITH,
     NOT_RECORDED,
-    OPEN,
+    SPELLS,
     dimension_names,
     dimensions,
     periods_of,
@@ -103,6 +103,10 @@ class Scope:
     # not closed; completed at d: closed before d+1. So live tables of different days, and
     # tables placed by the dates recorded and closed, are one system (stats/query.py _live).
     closed: tuple[date | None, date | None, bool] | None = None
+    # The date that condition is on: closed for live or completed, or the end of a spell
+    # for a count of spells in force in a period (stats/query.py SPELLS): begun by the
+    # period's end (the span, of the spell's first date) and not ended by its start.
+    closed_field: str = "closed"
 
 
 def _kind(p: StatParams) -> str:
@@ -155,10 +159,12 @@ def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, i
         live = picked.get("live", "all")
         # A date after the table's day is not counted (stats/query.py): the span ends there.
         end = min(q.end, p.today()) + timedelta(days=1)
-        if p.date_field == OPEN:  # recorded by the period's end, not closed by its start
+        if p.date_field in SPELLS:  # begun by the period's end, not ended by its start
+            begins, ends, _words = SPELLS[p.date_field]
+            last = end if q.start <= p.today() else EARLIEST  # none, after the table's day
             out[(r, count_col)] = Scope(
-                kind, _dims(p, picked), EARLIEST, end, "recorded",
-                (q.start + timedelta(days=1), None, True),
+                kind, _dims(p, picked), EARLIEST, last, begins,
+                (q.start + timedelta(days=1), None, True), ends,
             )  # fmt: skip
             continue
         out[(r, count_col)] = Scope(
@@ -280,7 +286,8 @@ NEVER_AFTER = (
     ("recorded", "closed"), ("recorded", "assessed"), ("recorded", "investigation_started"),
     ("recorded", "hearing"), ("recorded", "appeal"), ("recorded", "outcome"),
     ("investigation_started", "investigation_ended"), ("outcome", "appeal"),
-    ("charged", "criminal_outcome"),
+    ("charged", "criminal_outcome"), ("suspended", "suspension_ended"),
+    ("restricted", "restriction_ended"),
 )  # fmt: skip
 ALWAYS_DATED = frozenset({"recorded"})
 EARLIEST = date.fromisoformat(REGISTER_EARLIEST)
@@ -300,11 +307,15 @@ def _today() -> date:
 # exactly when the leaving reason is (_rules).
 LEFT_UNDER = "left_under_investigation"
 # The second date is given only with the first (an investigation ended had started).
-NEEDS_DATE = (("investigation_started", "investigation_ended"),)
+NEEDS_DATE = (
+    ("investigation_started", "investigation_ended"), ("suspended", "suspension_ended"),
+    ("restricted", "restriction_ended"),
+)  # fmt: skip
 # The order the dates are taken in when the atoms are built: those the rules link, together.
 DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "closed", "assessed",
               "hearing", "investigation_started", "investigation_ended", "left", "charged",
-              "criminal_outcome"))}  # fmt: skip
+              "criminal_outcome", "suspended", "suspension_ended", "restricted",
+              "restriction_ended"))}  # fmt: skip
 
 # A bucket of one date field: a span [start, end) of the cells' boundaries, or the records
 # with no such date ("none"), or dated before the first boundary or from the last on.
@@ -317,12 +328,12 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     cell is placed by another date, the records outside this date's spans (no such date,
     before, after) are buckets too."""
     fields = sorted({cell.scope.field for cell in cells}
-                    | ({"closed"} if any(c.scope.closed for c in cells) else set()))  # fmt: skip
+                    | {c.scope.closed_field for c in cells if c.scope.closed})  # fmt: skip
     out = []
     for f in fields:
         bounds = sorted(
             {d for c in cells if c.scope.field == f for d in (c.scope.start, c.scope.end)}
-            | {d for c in cells if f == "closed" and c.scope.closed
+            | {d for c in cells if c.scope.closed and c.scope.closed_field == f
                for d in c.scope.closed[:2] if d is not None}
         )  # fmt: skip
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
@@ -611,7 +622,7 @@ def _covers(scope: Scope, field: str, bucket: Bucket) -> bool:
     placed by another date; the spans within its own, if by this one; and, of the date
     closed, only those its live or completed condition lets in (Scope.closed)."""
     kind, a, b = bucket
-    if field == "closed" and scope.closed is not None:
+    if scope.closed is not None and field == scope.closed_field:
         start, end, open_cases = scope.closed
         if kind == "none":
             if not open_cases:

@@ -16,7 +16,7 @@ from datetime import date
 from itertools import product
 from typing import Any
 
-from sqlalchemy import String, case, cast, distinct, func, literal, select, union_all
+from sqlalchemy import String, case, cast, distinct, false, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from datawash.cases.models import Allegation, Case
@@ -46,7 +46,9 @@ DATE_WORDS = {
     "appeal": "the appeal",
     "outcome": "the outcome",
     "suspended": "suspension",
+    "suspension_ended": "the end of suspension",
     "restricted": "restriction of duties",
+    "restriction_ended": "the end of restricted duties",
     "left": "leaving the force",
     "charged": "the criminal charge",
     "criminal_outcome": "the outcome of criminal proceedings",
@@ -61,7 +63,9 @@ DATES: dict[str, Any] = {
     "appeal": Allegation.appeal_on,
     "outcome": Allegation.outcome_on,
     "suspended": Allegation.suspended_on,
+    "suspension_ended": Allegation.suspension_ended_on,
     "restricted": Allegation.restricted_on,
+    "restriction_ended": Allegation.restriction_ended_on,
     "left": Allegation.left_force_on,
     "charged": Allegation.charged_on,
     "criminal_outcome": Allegation.criminal_outcome_on,
@@ -182,17 +186,29 @@ COUNTED = {
 }
 
 
-# Placed by when the case was open rather than by one date: a record counts in every period
-# its case was open in at some time (recorded by the period's last day and not closed before
-# or on its first: a case closed on 1 April was not open in the year that starts that day).
-# "Under investigation in 2021/22" asks this; "investigations started in 2021/22" asks for
-# the date the investigation started.
-OPEN = "open"
+# Placed by a spell rather than by one date: a record counts in every period in which its
+# spell was in force at some time - begun by the period's last day (and by the day counted
+# at) and not ended by its first (a case closed on 1 April was not open in the year that
+# starts that day). "Under investigation in 2021/22" or "suspended at 31 March" asks this;
+# "investigations started in 2021/22" asks for the date the investigation started. Each
+# spell: the date it begins, the date it ends (none: still in force), and its words.
+SPELLS: dict[str, tuple[str, str, str]] = {
+    "open": ("recorded", "closed", "the case was open"),
+    "investigation": ("investigation_started", "investigation_ended",
+                      "an investigation was under way"),
+    "suspension": ("suspended", "suspension_ended", "the person was suspended"),
+    "restriction": ("restricted", "restriction_ended", "the person was on restricted duties"),
+}  # fmt: skip
 
 
-def open_during(q: Period) -> Any:
-    """The condition of a case open at some time in ``q``."""
-    return (Case.recorded_on <= q.end) & (Case.closed_on.is_(None) | (Case.closed_on > q.start))
+def in_force(spell: str, q: Period, day: date) -> Any:
+    """The condition of a record whose spell was in force at some time in ``q`` (as known
+    on ``day``: nothing in a period that begins after it)."""
+    begins, ends, _words = SPELLS[spell]
+    if q.start > day:
+        return false()
+    start, end = DATES[begins], DATES[ends]
+    return (start <= min(q.end, day)) & (end.is_(None) | (end > q.start))
 
 
 def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
@@ -233,9 +249,10 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
             .group_by(*groups)
         )  # fmt: skip
 
-    if p.date_field == OPEN:  # the periods overlap in what they count: one select each
+    if p.date_field in SPELLS:  # the periods overlap in what they count: one select each
         return union_all(*(
-            counted(cast(literal(q.label), String), columns, open_during(q)) for q in periods
+            counted(cast(literal(q.label), String), columns, in_force(p.date_field, q, day))
+            for q in periods
         ))  # fmt: skip
     when = DATES[p.date_field]
     spans = [((when >= q.start) & (when <= q.end), q.label) for q in periods]
@@ -285,12 +302,15 @@ def register_count(
         raise InputError(
             f"register_count is broken down by up to two of {', '.join(dims)}, not {by}"
         )
-    if p.date_field not in DATES and p.date_field != OPEN:
-        raise InputError(f"date_field is one of {', '.join(DATES)} or {OPEN}, not {p.date_field!r}")
-    if p.date_field == OPEN and (p.live != "any" or "live" in by):
+    if p.date_field not in DATES and p.date_field not in SPELLS:
         raise InputError(
-            "date_field=open counts the cases open in each period: it already says which "
-            "cases were live then, so it takes no live filter or breakdown"
+            f"date_field is one of {', '.join(DATES)}, or a spell in force: "
+            f"{', '.join(SPELLS)}; not {p.date_field!r}"
+        )
+    if p.date_field in SPELLS and (p.live != "any" or "live" in by):
+        raise InputError(
+            f"date_field={p.date_field} counts the records in each period {SPELLS[p.date_field][2]}"
+            " in: it takes no live filter or breakdown (for cases open, it is what live asks)"
         )
     periods = periods_of(p)
     found = {
@@ -319,9 +339,10 @@ def register_count(
     what = {"people": "People", "cases": "Cases", "allegations": "Allegations"}[p.count]
     # One span of dates: the period column says which; years: which kind.
     span = "financial year" if p.period.value == "financial" else "calendar year"
-    if p.date_field == OPEN:
-        placed = ("the case being open at some time in the span" if p.span_from
-                  else f"{span} in which the case was open at some time")  # fmt: skip
+    if p.date_field in SPELLS:
+        words = SPELLS[p.date_field][2]
+        placed = (f"whether {words} at some time in the span" if p.span_from
+                  else f"{span} in which {words} at some time")  # fmt: skip
     else:
         placed = (
             DATE_WORDS[p.date_field] if p.span_from else f"{span} of {DATE_WORDS[p.date_field]}"

@@ -622,8 +622,9 @@ STATISTICS: dict[str, Statistic] = {
             description=(
                 "Distinct --count people, cases or allegations, placed by --date-field "
                 "(recorded, assessed, investigation_started, investigation_ended, hearing, "
-                "appeal, outcome, closed, suspended, restricted, left, charged, criminal_outcome, "
-                "or open: every period the case was open in) into "
+                "appeal, outcome, closed, suspended, suspension_ended, restricted, "
+                "restriction_ended, left, charged, criminal_outcome; or a spell in force at "
+                "some time in each period: open, investigation, suspension, restriction) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
                 "filtered on categories, roles, outcomes (any for all), severities, sources, "
                 "stages, proceedings, leaving, left_under_investigation (yes: left from the day "
