@@ -595,16 +595,26 @@ def test_the_system_read_is_the_grid_with_alike_and_empty_atoms_merged(
     rnd = random.Random(11)
     fields = ["recorded", "outcome", "appeal", "closed"]
     tied = 0
-    # ... and with the date left, fewer dimensions cut (the grid grows fast).
-    for left in [False] * 30 + [True] * 60:
+    # ... and with the date left, fewer dimensions cut (the grid grows fast); and spells in
+    # force (a condition on the date a spell ends) and tables as at a past day.
+    for mode in ["dates"] * 30 + ["left"] * 60 + ["spells"] * 30:
+        left = mode == "left"
         cells = []
         for _ in range(rnd.randint(1, 4 if left else 6)):
             scope = _random_scope(
                 rnd,
-                0.95 if left else 0.7,
+                0.95 if mode != "dates" else 0.7,
                 1983,
-                ["recorded", "outcome", "left", "left"] if left else fields,
-            )
+                {"left": ["recorded", "outcome", "left", "left"],
+                 "spells": ["recorded", "suspended", "suspension_ended", "charged"]}.get(
+                    mode, fields),
+            )  # fmt: skip
+            if mode == "spells" and rnd.random() < 0.5:
+                start = date(rnd.randint(1990, 2022), 1, 1)
+                ends = rnd.choice(["suspension_ended", "closed"])
+                scope = replace(scope, closed=(start, None, True), closed_field=ends)
+            if mode == "spells" and rnd.random() < 0.4:
+                scope = replace(scope, recorded_by=date(rnd.randint(2000, 2022), 7, 1))
             if left and rnd.random() < 0.7:  # cut by leaving while under investigation
                 values = UNIVERSE["left_under_investigation"]
                 dims = list(scope.dims)
@@ -956,8 +966,10 @@ def test_every_record_the_importer_accepts_is_in_an_atom_of_the_system(
                 closed_condition = (after, None, True) if live else (None, after, False)
             y = rnd.randint(1984, 2022)
             end = date(rnd.randint(y + 1, 2024), 4, 1)
+            # Counted as at a past day: the cases recorded by then only (Scope.recorded_by).
+            by = TODAY - timedelta(days=rnd.randint(0, 4000)) if rnd.random() < 0.3 else None
             scope = Scope("register:people", tuple(dims), date(y, 4, 1), end,
-                          rnd.choice(fields), closed_condition, on)  # fmt: skip
+                          rnd.choice(fields), closed_condition, on, by)  # fmt: skip
             cells.append(_Cell(scope, 3, new=False))
         _n, masks, _p = _system(cells)
         atoms = {tuple(int(x) for x in col) for col in np.vstack(masks).T} if _n else set()
@@ -979,9 +991,11 @@ def test_every_record_the_importer_accepts_is_in_an_atom_of_the_system(
                         )
                     )
                 when = rec["dates"].get(sc.field)
+                recorded_by = sc.recorded_by is None or rec["dates"]["recorded"] < sc.recorded_by
                 held.append(int(
                     all(_has(sc.dims[d], values[dim]) for d, dim in enumerate(DIMENSIONS))
                     and when is not None and sc.start <= when < sc.end and in_closed
+                    and recorded_by
                 ))  # fmt: skip
             if any(held):
                 checked += 1
@@ -1069,12 +1083,13 @@ def test_what_the_rules_of_the_dates_forbid_is_in_no_atom_and_what_they_allow_is
 
     def cell(field: str, span: tuple[date, date], outcome: frozenset[str] | None = None,
              closed: tuple[date | None, date | None, bool] | None = None,
-             **more: frozenset[str]) -> _Cell:  # fmt: skip
+             recorded_by: date | None = None, **more: frozenset[str]) -> _Cell:  # fmt: skip
         dims: list[frozenset[str] | None] = [None] * len(DIMENSIONS)
         dims[out] = outcome
         for dim, values in more.items():
             dims[DIMENSIONS.index(dim)] = values
-        scope = Scope("register:people", tuple(dims), span[0], span[1], field, closed)
+        scope = Scope("register:people", tuple(dims), span[0], span[1], field, closed,
+                      recorded_by=recorded_by)  # fmt: skip
         return _Cell(scope, 3, new=False)
 
     def known(dim: str) -> frozenset[str]:
@@ -1116,6 +1131,9 @@ def test_what_the_rules_of_the_dates_forbid_is_in_no_atom_and_what_they_allow_is
           cell("charged", y2015, criminal_proceedings=frozenset({"convicted"}))],
          [(1, 1, 0), (1, 1, 1), (0, 1, 0)], [(1, 0, 1), (1, 0, 0)]),
         ([cell("charged", y2011), cell("criminal_outcome", y2010)], [(1, 1)], [(1, 0), (0, 1)]),
+        # a table as at a past day counts no case recorded after it (Scope.recorded_by)
+        ([cell("left", ever, recorded_by=date(2015, 1, 1)), cell("recorded", y2015)],
+         [(1, 1)], [(1, 0), (0, 1)]),
         # a suspension or restriction never ends before it begins, nor without beginning
         ([cell("suspension_ended", y2010), cell("suspended", y2011)], [(1, 1)], [(1, 0), (0, 1)]),
         ([cell("restriction_ended", y2010), cell("restricted", ever)], [(1, 0)], [(1, 1)]),
@@ -1618,3 +1636,23 @@ def test_spells_in_force_in_a_year_are_linked_with_the_dates_they_begin(
             )  # fmt: skip
             got.append([r[-1] for r in answer.blocks[0]["table"]["rows"]])
     assert got == [["fewer than 5"], [10 - ended], ["withheld" if not ended else 8]]
+
+
+def test_a_table_as_at_a_past_day_counts_only_the_cases_recorded_by_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Placed by a date that may come before the case is recorded (left, charged,
+    suspended), a table as at a past day is read as counting the cases recorded by then;
+    placed by a date never before the recording (the outcome), or as at the day of the
+    check, nothing more needs saying."""
+    from datawash.foi import linked
+    from datawash.foi.linked import RECORDED_FIRST, _recorded_by
+    from datawash.stats.registry import StatParams
+
+    monkeypatch.setattr(linked, "_today", lambda: TODAY)
+    past = StatParams(as_of=date(2022, 6, 30))
+    assert _recorded_by(past, "left") == _recorded_by(past, "suspended") == date(2022, 7, 1)
+    assert _recorded_by(past, "outcome") is None and _recorded_by(past, "closed") is None
+    assert _recorded_by(StatParams(as_of=TODAY), "left") is None
+    assert {"investigation_ended", "appeal"} <= RECORDED_FIRST
+    assert not {"left", "charged", "suspended", "suspension_ended"} & RECORDED_FIRST

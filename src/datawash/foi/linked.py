@@ -107,6 +107,10 @@ class Scope:
     # for a count of spells in force in a period (stats/query.py SPELLS): begun by the
     # period's end (the span, of the spell's first date) and not ended by its start.
     closed_field: str = "closed"
+    # Only cases recorded before this day (a table as at a past day counts no case recorded
+    # after it): set where the date that places the cell may come before the case is
+    # recorded and the table's day is past (_recorded_by).
+    recorded_by: date | None = None
 
 
 def _kind(p: StatParams) -> str:
@@ -164,14 +168,24 @@ def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, i
             last = end if q.start <= p.today() else EARLIEST  # none, after the table's day
             out[(r, count_col)] = Scope(
                 kind, _dims(p, picked), EARLIEST, last, begins,
-                (q.start + timedelta(days=1), None, True), ends,
+                (q.start + timedelta(days=1), None, True), ends, _recorded_by(p, begins),
             )  # fmt: skip
             continue
         out[(r, count_col)] = Scope(
             kind, _dims(p, picked), q.start, end, p.date_field,
             _closed_condition(p, p.live if live == "all" else live),
+            recorded_by=_recorded_by(p, p.date_field),
         )  # fmt: skip
     return out
+
+
+def _recorded_by(p: StatParams, field: str) -> date | None:
+    """Scope.recorded_by of a table placed by ``field``: the day after the table's day, where
+    that day is past and ``field`` may come before the case is recorded (a date never before
+    it, by its day, says the case was recorded by then: RECORDED_FIRST)."""
+    if field in RECORDED_FIRST or p.today() >= _today():
+        return None
+    return p.today() + timedelta(days=1)
 
 
 def _case_table_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, int], Scope]:
@@ -290,6 +304,23 @@ NEVER_AFTER = (
     ("restricted", "restriction_ended"),
 )  # fmt: skip
 ALWAYS_DATED = frozenset({"recorded"})
+
+
+def _recorded_first() -> frozenset[str]:
+    """The dates never before the case was recorded: "recorded", and each date never before
+    one of these that is given only with it (NEVER_AFTER, NEEDS_DATE, ALWAYS_DATED)."""
+    out = set(ALWAYS_DATED)
+    grew = True
+    while grew:
+        grew = False
+        for first, then in NEVER_AFTER:
+            with_it = first in ALWAYS_DATED or (first, then) in NEEDS_DATE
+            if first in out and with_it and then not in out:
+                out.add(then)
+                grew = True
+    return frozenset(out)
+
+
 EARLIEST = date.fromisoformat(REGISTER_EARLIEST)
 
 
@@ -311,6 +342,7 @@ NEEDS_DATE = (
     ("investigation_started", "investigation_ended"), ("suspended", "suspension_ended"),
     ("restricted", "restriction_ended"),
 )  # fmt: skip
+RECORDED_FIRST = _recorded_first()
 # The order the dates are taken in when the atoms are built: those the rules link, together.
 DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "closed", "assessed",
               "hearing", "investigation_started", "investigation_ended", "left", "charged",
@@ -328,13 +360,15 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     cell is placed by another date, the records outside this date's spans (no such date,
     before, after) are buckets too."""
     fields = sorted({cell.scope.field for cell in cells}
-                    | {c.scope.closed_field for c in cells if c.scope.closed})  # fmt: skip
+                    | {c.scope.closed_field for c in cells if c.scope.closed}
+                    | {"recorded" for c in cells if c.scope.recorded_by})  # fmt: skip
     out = []
     for f in fields:
         bounds = sorted(
             {d for c in cells if c.scope.field == f for d in (c.scope.start, c.scope.end)}
             | {d for c in cells if c.scope.closed and c.scope.closed_field == f
                for d in c.scope.closed[:2] if d is not None}
+            | {c.scope.recorded_by for c in cells if f == "recorded" and c.scope.recorded_by}
         )  # fmt: skip
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
         if len(fields) > 1:
@@ -620,8 +654,16 @@ def _atoms(cells: list[_Cell]) -> tuple[int, list[np.ndarray], np.ndarray]:
 def _covers(scope: Scope, field: str, bucket: Bucket) -> bool:
     """Whether a cell counts the records of a bucket of ``field``: all of them, if the cell is
     placed by another date; the spans within its own, if by this one; and, of the date
-    closed, only those its live or completed condition lets in (Scope.closed)."""
+    closed (or the end of a spell), only those its condition lets in (Scope.closed); of the
+    date recorded, only those recorded by the table's day where that bounds it
+    (Scope.recorded_by)."""
     kind, a, b = bucket
+    if (
+        field == "recorded"
+        and scope.recorded_by is not None
+        and (b is None or b > scope.recorded_by)
+    ):
+        return False
     if scope.closed is not None and field == scope.closed_field:
         start, end, open_cases = scope.closed
         if kind == "none":
