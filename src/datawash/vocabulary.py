@@ -64,6 +64,20 @@ class CriminalProceedings(Labelled):
     ACQUITTED = "acquitted"
 
 
+class Rank(Labelled):
+    """A police officer's rank (a special constable's: the special rank's equivalent).
+    Assistant, deputy and chief constables, and commanders and above in London, are chief
+    officers."""
+
+    CONSTABLE = "constable"
+    SERGEANT = "sergeant"
+    INSPECTOR = "inspector"
+    CHIEF_INSPECTOR = "chief_inspector"
+    SUPERINTENDENT = "superintendent"
+    CHIEF_SUPERINTENDENT = "chief_superintendent"
+    CHIEF_OFFICER = "chief_officer"
+
+
 class LeavingReason(Labelled):
     """How a person left the force."""
 

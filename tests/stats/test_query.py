@@ -279,7 +279,7 @@ def test_every_date_and_breakdown_against_the_csv_rows(
 
 @pytest.mark.parametrize(
     ("dim", "param"),
-    [("severity", "severities"), ("source", "sources"), ("stage", "stages"),
+    [("severity", "severities"), ("source", "sources"), ("stage", "stages"), ("rank", "ranks"),
      ("criminal_proceedings", "proceedings"), ("leaving_reason", "leaving"), ("live", "live"),
      ("left_under_investigation", "left_under_investigation"),
      ("outcome", "outcomes"), ("role", "roles"), ("category", "categories")],
@@ -384,6 +384,7 @@ def general_count_from_csv(
                 periods = [label(d)] if label(d) in labels else []
         value = {
             "category": a["category"], "role": a["role_at_time"],
+            "rank": a.get("rank_at_time") or "not recorded",
             "outcome": a["outcome"] or "not recorded",
             "severity": a.get("severity") or c["severity"] or "not recorded",
             "source": a.get("source") or c["source"], "stage": a["stage"] or "not recorded",
@@ -401,7 +402,8 @@ def general_count_from_csv(
             continue
         if "any" not in outcomes and a["outcome"] not in outcomes:
             continue
-        filters = {"severities": "severity", "sources": "source", "stages": "stage",
+        filters = {"ranks": "rank", "severities": "severity", "sources": "source",
+                   "stages": "stage",
                    "proceedings": "criminal_proceedings", "leaving": "leaving_reason",
                    "left_under_investigation": "left_under_investigation"}  # fmt: skip
         if any(p.get(f) and value[dim] not in p[f] for f, dim in filters.items()):

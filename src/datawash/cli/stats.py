@@ -49,6 +49,7 @@ FLAGS = {
     "severities": "--severity",
     "sources": "--source",
     "stages": "--stage",
+    "ranks": "--rank",
 }
 
 
@@ -126,6 +127,7 @@ def stats_cmd(
     severity: Annotated[list[str] | None, typer.Option(help="severities in scope")] = None,
     source: Annotated[list[str] | None, typer.Option(help="sources in scope")] = None,
     stage: Annotated[list[str] | None, typer.Option(help="stages in scope")] = None,
+    rank: Annotated[list[str] | None, typer.Option(help="ranks in scope (officers)")] = None,
     live: Annotated[
         str | None, typer.Option(help="live or completed cases only (at --as-of)")
     ] = None,
@@ -136,7 +138,8 @@ def stats_cmd(
     settings = settings_from(ctx)
     # The general count's parameters by name; the service checks them like --param.
     named = {"date_field": date_field, "span_from": span_from, "span_to": span_to,
-             "live": live, "severities": severity, "sources": source, "stages": stage}  # fmt: skip
+             "live": live, "severities": severity, "sources": source, "stages": stage,
+             "ranks": rank}  # fmt: skip
     if name == "query":
         name = "register_count"
     extra = [*(param or [])]

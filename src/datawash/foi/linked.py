@@ -26,7 +26,7 @@ tool); the linear programmes are solved by SciPy's HiGHS.
 Covered: ``register_count`` (any filters, broken down by any of its dimensions) and the
 named statistics that are presets of it (``outcomes_by_year``, ``live_investigations``,
 ``completed_case_review``): a cell's population is a set of values on each of the register's
-dimensions (category, role, outcome, severity, source, stage, criminal proceedings, leaving
+dimensions (category, role, rank, outcome, severity, source, stage, criminal proceedings, leaving
 reason, live) and a span of the date that places it; cells counting the same thing are
 linked whatever date places them (a count by the date recorded and one by the date of
 outcome share the records with both dates in their spans; what the importer enforces of the
@@ -79,6 +79,7 @@ LINKED_STATISTICS = frozenset(
 # The register's dimensions a population is cut by (stats/query.py ``dimensions``).
 DIMENSIONS = dimension_names()
 FILTER_OF = {
+    "rank": "ranks",
     "severity": "severities",
     "source": "sources",
     "stage": "stages",

@@ -10,6 +10,7 @@ from datawash.vocabulary import (
     CriminalProceedings,
     LeavingReason,
     Outcome,
+    Rank,
     Severity,
     Source,
     Stage,
@@ -74,6 +75,7 @@ CRIMINAL_PROCEEDINGS = values(CriminalProceedings)
 # after the charge): an allegation with a charge date has one of these.
 AFTER_CHARGE = CRIMINAL_PROCEEDINGS[CRIMINAL_PROCEEDINGS.index("no_further_action") :]
 LEAVING_REASONS = values(LeavingReason)
+RANKS = values(Rank)
 OUTCOMES = values(Outcome)
 
 T = ColumnType
@@ -152,6 +154,7 @@ ALLEGATIONS = FileKind(
         Column("case_id", T.ID, required=True, value_required=True),
         Column("person_id", T.ID, required=True, value_required=True),
         Column("role_at_time", T.ENUM, required=True, value_required=True, allowed=ROLES),
+        Column("rank_at_time", T.ENUM, allowed=RANKS),
         Column("category", T.ENUM, required=True, value_required=True, allowed=CATEGORIES),
         Column("stage", T.ENUM, allowed=STAGES),
         Column("outcome", T.ENUM, allowed=OUTCOMES),

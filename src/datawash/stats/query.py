@@ -3,7 +3,7 @@
 Count distinct people, cases or allegations; placed by any of the register's dates (recorded,
 assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended,
 restricted, left the force, charged, criminal outcome) into financial or calendar years, or into one
-span of dates; filtered on any dimension; broken down by up to two of category, role,
+span of dates; filtered on any dimension; broken down by up to two of category, role, rank,
 outcome, severity, source, stage, criminal proceedings, leaving reason, whether the person
 left while under investigation, or live/completed;
 with a total for each year. One SQL builder (``register_count_sql``), run by the one runner.
@@ -27,6 +27,7 @@ from datawash.ingest.schema import (
     CRIMINAL_PROCEEDINGS,
     LEAVING_REASONS,
     OUTCOMES,
+    RANKS,
     ROLES,
     SEVERITIES,
     SOURCES,
@@ -144,6 +145,7 @@ def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
     return {
         "category": (Allegation.category, CATEGORIES),
         "role": (Allegation.role_at_time, ROLES),
+        "rank": (_or_not_recorded(Allegation.rank_at_time), (*RANKS, *nr)),
         "outcome": (_or_not_recorded(Allegation.outcome), (*OUTCOMES, *nr)),
         "severity": (
             _or_not_recorded(func.coalesce(Allegation.severity, Case.severity)),
@@ -167,6 +169,7 @@ def _values_in_scope(p: Any, dim: str, values: tuple[str, ...]) -> tuple[str, ..
     allowed = {
         "category": p.categories,
         "role": p.roles,
+        "rank": p.ranks,
         "outcome": () if "any" in p.outcomes else p.outcomes,
         "severity": p.severities,
         "source": p.sources,
@@ -224,6 +227,7 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
     if "any" not in p.outcomes:
         conds.append(Allegation.outcome.in_(p.outcomes))
     filters = (
+        ("ranks", "rank"),
         ("severities", "severity"),
         ("sources", "source"),
         ("stages", "stage"),
@@ -277,7 +281,7 @@ def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
     parts = [scope(p)]
     if "any" not in p.outcomes:
         parts.append("outcome " + " or ".join(o.replace("_", " ") for o in p.outcomes))
-    for name in ("severities", "sources", "stages", "proceedings", "leaving"):
+    for name in ("ranks", "severities", "sources", "stages", "proceedings", "leaving"):
         values = getattr(p, name)
         if values:
             parts.append(f"{name} " + " or ".join(v.replace("_", " ") for v in values))

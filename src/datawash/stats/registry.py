@@ -23,6 +23,7 @@ from datawash.ingest.schema import (
     CRIMINAL_PROCEEDINGS,
     LEAVING_REASONS,
     OUTCOMES,
+    RANKS,
     ROLES,
     SEVERITIES,
     SOURCES,
@@ -62,6 +63,7 @@ ROLE_LABELS = {
 
 
 FILTERS: dict[str, tuple[str, ...]] = {
+    "ranks": RANKS,
     "severities": SEVERITIES,
     "sources": SOURCES,
     "stages": STAGES,
@@ -92,6 +94,7 @@ class StatParams:
     date_field: str = "outcome"
     span_from: date | None = None
     span_to: date | None = None
+    ranks: tuple[str, ...] = ()  # the rank at the time (police officers)
     severities: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
@@ -626,10 +629,11 @@ STATISTICS: dict[str, Statistic] = {
                 "restriction_ended, left, charged, criminal_outcome; or a spell in force at "
                 "some time in each period: open, investigation, suspension, restriction) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
-                "filtered on categories, roles, outcomes (any for all), severities, sources, "
-                "stages, proceedings, leaving, left_under_investigation (yes: left from the day "
-                "the case was recorded to before its outcome; no: before the case or on or "
-                "after the outcome), live; --by up to two of category, role, "
+                "filtered on categories, roles, ranks, outcomes (any for all), severities, "
+                "sources, stages, proceedings, leaving, left_under_investigation (yes: left "
+                "from the day the case was recorded to before its outcome; no: before the "
+                "case or on or "
+                "after the outcome), live; --by up to two of category, role, rank, "
                 "outcome, severity, source, stage, criminal_proceedings, leaving_reason, "
                 "left_under_investigation, live; with an 'all' row for each year."
             ),
@@ -645,6 +649,7 @@ STATISTICS: dict[str, Statistic] = {
                 "date_field",
                 "span_from",
                 "span_to",
+                "ranks",
                 "severities",
                 "sources",
                 "stages",

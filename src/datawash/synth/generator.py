@@ -955,6 +955,12 @@ def _case_history(
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
 
 
+# How officers in misconduct cases are spread over the ranks (constables most).
+RANK_SHARES = ["constable", "sergeant", "inspector", "chief_inspector", "superintendent",
+               "chief_superintendent", "chief_officer"]  # fmt: skip
+RANK_P = np.array([0.68, 0.18, 0.08, 0.03, 0.015, 0.01, 0.005])
+
+
 def _register(
     out_dir: Path, rng: np.random.Generator, person_ids: list[str], roles: np.ndarray
 ) -> tuple[int, int]:
@@ -962,6 +968,8 @@ def _register(
     # The register's history (stages, suspension, leaving, criminal proceedings, offence
     # codes) from a stream of its own, so the cases and outcomes stay as they were.
     extra = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
+    # ... and officers' ranks from another (most are constables; left empty now and then).
+    ranks = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
     gone: set[str] = set()  # people who have left: each leaves once
     former = [f"F{900000 + i}" for i in range(60)]
     cases: list[dict[str, Any]] = []
@@ -1030,6 +1038,8 @@ def _register(
                 "outcome_on": outcome_on.isoformat() if outcome_on else None,
             }
             row.update(_case_history(extra, row, recorded, severity, outcome_on, gone))
+            if role in ("officer", "special") and ranks.random() < 0.9:
+                row["rank_at_time"] = str(ranks.choice(RANK_SHARES, p=RANK_P))
             allegations.append(row)
         cases.append(
             {
