@@ -19,7 +19,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -277,7 +277,7 @@ def link(
          if _pairs_agreeing(con, cols) >= EM_MIN_PAIRS),
         ("fn1", "sn"),
     )  # fmt: skip
-    name_rule = " AND ".join(f'l."{c}" = r."{c}"' for c in name_columns)
+    name_rule = _agree(name_columns)
     for name, rule, columns in (
         ("em_dob", one_way('l."dob" = r."dob"'), ("dob",)),
         ("em_name", one_way(name_rule), name_columns),
@@ -397,7 +397,12 @@ def link(
     )
 
 
-NAMES_RULE = 'l."fn1" = r."fn1" AND l."sn" = r."sn"'
+def _agree(columns: Sequence[str]) -> str:
+    """Both sides of a pair agree on every one of ``columns`` (SQL over aliases l and r)."""
+    return " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
+
+
+NAMES_RULE = _agree(("fn1", "sn"))
 # Trained probabilities are kept to this many significant figures. Sums over many pairs come
 # back from parallel threads in a different order each time and differ in the last bits
 # (1e-15); at 9 figures every run, on any number of threads, gives the same model and so
@@ -700,7 +705,7 @@ def missing_probabilities(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[flo
             continue  # nobody lacks the value, or everybody: it tells no one apart
         either = " OR ".join(comparisons.missing_side(name, alias=x) for x in ("l.", "r."))
         for keys in MISSING_ANCHORS[name]:
-            on = " AND ".join(f'l."{c}" = r."{c}"' for c in keys)
+            on = _agree(keys)
             n, k = con.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE {either}) "
                 f"FROM {WORKFORCE} l JOIN {RECORDS} r ON {on}"
@@ -831,10 +836,7 @@ def _reachable(
     known to hold them all (read instead of the whole extract); ``extra``: a column more,
     as SQL. Returns its name."""
     agree = " OR ".join(
-        f"EXISTS (SELECT 1 FROM {WORKFORCE} l WHERE "
-        + " AND ".join(f'l."{c}" = r."{c}"' for c in cols)
-        + ")"
-        for cols in keys
+        f"EXISTS (SELECT 1 FROM {WORKFORCE} l WHERE " + _agree(cols) + ")" for cols in keys
     )
     columns = f"* EXCLUDE ({SIDE_L}, {SIDE_R})" if within else "*"
     columns += f", {extra}" if extra else ""
@@ -909,7 +911,7 @@ def _presampled(
             f"{alias} WHERE 1=1 {keep}"
         )
 
-    on = " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
+    on = _agree(columns)
     renamed: list[tuple[str, str]] = []
     try:
         for name, kind in kinds.items():
@@ -970,9 +972,9 @@ def _pairs_agreeing(
     """How many (person, candidate record) pairs agree exactly on ``columns`` (what a
     training rule would give Splink to learn from), leaving out those that also agree on
     all of ``unless`` (a rule before it: each pair counted once, as Splink does)."""
-    on = " AND ".join(f'l."{c}" = r."{c}"' for c in columns)
+    on = _agree(columns)
     if unless:
-        on += " AND NOT coalesce(" + " AND ".join(f'l."{c}" = r."{c}"' for c in unless) + ", false)"
+        on += " AND NOT coalesce(" + _agree(unless) + ", false)"
     return _scalar(con, f"SELECT count(*) FROM {WORKFORCE} l JOIN {RECORDS} r ON {on}")
 
 
