@@ -4,6 +4,8 @@ decisions table."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
@@ -91,3 +93,59 @@ def test_down_to_0005_and_up_again(settings: Settings) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
     assert {"web_sessions", "safeguard_settings"} <= set(inspect(engine).get_table_names())
+
+
+def test_0011_keeps_rows_imported_before_it_as_imported(settings: Settings, tmp_path: Path) -> None:
+    """A row imported under 0010 (its digest over the file's fields then) is, after 0011
+    adds two fields, still as imported: importing it again with a change updates it rather
+    than refusing it as changed in datawash. A row changed since its import stays changed."""
+    from datawash.cases import service as cases
+    from datawash.cases.models import Allegation, import_digest
+    from tests.stats.test_registry import PSD
+
+    engine = db.get_engine(settings)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0010")
+    fields_0010 = {"case_id": "K1", "person_id": "P1", "role_at_time": "officer",
+                   "category": "sexual", "stage": "investigation", "outcome": None,
+                   "outcome_on": None, **{f: None for f in (
+                       "offence_code", "criminal_proceedings", "criminal_outcome_on",
+                       "severity_assessed_on", "investigation_started_on",
+                       "investigation_ended_on", "hearing_held_on", "appeal_on",
+                       "suspended_on", "suspension_ended_on", "restricted_on",
+                       "restriction_ended_on", "left_force_on", "leaving_reason")}}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO cases (case_id, recorded_on, source, version, created_at, updated_at)"
+            " VALUES ('K1', '2021-01-10', 'complaint', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))  # fmt: skip
+        for aid, stage in (("A1", "investigation"), ("A2", "hearing")):
+            digest = import_digest({**fields_0010, "stage": "investigation"})
+            conn.execute(
+                text("INSERT INTO allegations (allegation_id, case_id, person_id, role_at_time, "
+                     "category, stage, imported_digest, version) VALUES (:a, 'K1', 'P1', "
+                     "'officer', 'sexual', :stage, :d, 1)"),
+                {"a": aid, "stage": stage, "d": digest},
+            )  # fmt: skip
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    db._ready.cache_clear()
+    (tmp_path / "c.csv").write_text("case_id,recorded_on,source,severity,closed_on\n"
+                                    "K1,2021-01-10,complaint,,\n")  # fmt: skip
+    (tmp_path / "a.csv").write_text(
+        "allegation_id,case_id,person_id,role_at_time,category,stage,rank_at_time\n"
+        "A1,K1,P1,officer,sexual,investigation,sergeant\n"
+        "A2,K1,P1,officer,sexual,investigation,sergeant\n"
+    )
+    with db.session_scope(settings) as s:
+        summary = cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
+                                        allegations_path=tmp_path / "a.csv",
+                                        skip_conflicts=True)  # fmt: skip
+        a1, a2 = s.get(Allegation, "A1"), s.get(Allegation, "A2")
+        assert a1 is not None and a2 is not None
+        assert a1.rank_at_time == "sergeant"  # A1 was as imported: updated
+        assert a2.stage == "hearing" and a2.rank_at_time is None  # A2 changed since: kept
+    assert [p.row for p in summary.conflicts] == [2]

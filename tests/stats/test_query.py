@@ -370,7 +370,7 @@ def general_count_from_csv(
                      else {name: bounds(name) for name in labels})  # fmt: skip
             periods = [name for name, (first, last) in spans.items()
                        if first <= day and date.fromisoformat(begun) <= min(last, day)
-                       and (not ended or date.fromisoformat(ended) > first)]  # fmt: skip
+                       and (not ended or date.fromisoformat(ended) >= first)]  # fmt: skip
         else:
             raw = c["recorded_on"] if when == "recorded" else closed if when == "closed" \
                 else a[DATE_COLUMNS[when]]  # fmt: skip
@@ -437,21 +437,24 @@ def test_placed_by_the_charge_only_proceedings_that_follow_a_charge_have_rows(
 
 
 def test_a_case_counts_in_every_year_it_was_open(settings: Settings, tmp_path: Path) -> None:
-    """date_field=open: recorded by a year's last day and not closed by its first. A case
-    closed on 1 April 2021 was open in 2019/20 and 2020/21, not in 2021/22; one recorded on
-    31 March 2021 and still open is in 2020/21 and every year since. The live filter is
-    refused beside it (it already says which cases were live)."""
+    """date_field=open: recorded by a year's last day and not closed before its first (open
+    from the day recorded to the day closed, both included). A case closed on 1 April 2021
+    was open in 2021/22 too, one closed on 31 March 2021 not; one recorded on 31 March 2021
+    and still open is in 2020/21 and every year since; one recorded and closed on one day
+    in its year. The live filter is refused beside it (it already says which were live)."""
     from datawash.errors import InputError
 
     (tmp_path / "c.csv").write_text(
         "case_id,recorded_on,source,severity,closed_on\n"
         "K1,2019-06-01,complaint,,2021-04-01\nK2,2021-03-31,complaint,,\n"
-        "K3,2017-05-01,complaint,,2018-02-01\n"
+        "K3,2017-05-01,complaint,,2018-02-01\nK4,2020-01-01,complaint,,2021-03-31\n"
+        "K5,2020-06-15,complaint,,2020-06-15\n"
     )
     (tmp_path / "a.csv").write_text(
         "allegation_id,case_id,person_id,role_at_time,category,outcome,outcome_on\n"
         "A1,K1,P1,officer,sexual,dismissed,2021-04-01\nA2,K2,P2,officer,sexual,,\n"
         "A3,K3,P3,officer,sexual,dismissed,2018-02-01\n"
+        "A4,K4,P4,officer,sexual,dismissed,2021-03-31\nA5,K5,P5,officer,sexual,dismissed,2020-06-15\n"
     )
     with session_scope(settings) as s:
         cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
@@ -467,10 +470,10 @@ def test_a_case_counts_in_every_year_it_was_open(settings: Settings, tmp_path: P
                                   StatParams(**{**params, "live": "live"}))  # fmt: skip
     assert [(r[0], r[-1]) for r in table.rows] == [
         ("2018/19", 0),
-        ("2019/20", 1),
-        ("2020/21", 2),
-        ("2021/22", 1),
+        ("2019/20", 2),
+        ("2020/21", 4),
+        ("2021/22", 2),
         ("2022/23", 1),
     ]
     assert "open" in table.title
-    assert [r[-1] for r in span.rows] == [1]  # on 1 April 2021 only K2 was open
+    assert [r[-1] for r in span.rows] == [2]  # on 1 April 2021: K1 (closed that day), K2

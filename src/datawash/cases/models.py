@@ -101,7 +101,7 @@ class Allegation(Base):
     criminal_proceedings: Mapped[str | None] = mapped_column(String(24))
     criminal_outcome_on: Mapped[date | None] = mapped_column(Date)
     charged_on: Mapped[date | None] = mapped_column(Date)  # migration 0011
-    rank_at_time: Mapped[str | None] = mapped_column(String(24))  # migration 0012
+    rank_at_time: Mapped[str | None] = mapped_column(String(24))  # migration 0011
     hearing_held_on: Mapped[date | None] = mapped_column(Date)
     appeal_on: Mapped[date | None] = mapped_column(Date)
     suspended_on: Mapped[date | None] = mapped_column(Date)

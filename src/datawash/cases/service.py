@@ -261,6 +261,12 @@ def _stored_against_new_case_dates(
         if dated:
             why = f"after the {dated[0]} of allegation {a.allegation_id}"
             out.append(Problem(*where, "recorded_on", why))
+        if a.outcome:  # a legacy outcome needs a case recorded before February 2020
+            try:
+                check_outcome(outcome=a.outcome, stage=None, role=a.role_at_time,
+                              recorded_on=c["recorded_on"])  # fmt: skip
+            except InputError as exc:
+                out.append(Problem(*where, "recorded_on", f"allegation {a.allegation_id}: {exc}"))
         closed = c["closed_on"]
         if closed and a.outcome is None:
             why = f"allegation {a.allegation_id} has no outcome yet"

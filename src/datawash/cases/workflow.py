@@ -43,6 +43,7 @@ HEARING_OUTCOMES = frozenset(
 LEGACY_OUTCOMES = frozenset({"management_advice", "management_action"})
 LEGACY_UNTIL = date(2020, 2, 1)
 OFFICER_ONLY = frozenset({"reduction_in_rank"})
+OFFICER_ROLES = ("officer", "special")  # the roles OFFICER_ONLY outcomes apply to
 
 
 def check_stage(current: str | None, target: str) -> None:
@@ -58,7 +59,7 @@ def check_outcome(*, outcome: str, stage: str | None, role: str, recorded_on: da
     outcome = parse(Outcome, outcome, what="outcome").value
     if outcome in LEGACY_OUTCOMES and recorded_on >= LEGACY_UNTIL:
         raise InputError(f"{outcome} is a legacy outcome, only for cases recorded before Feb 2020")
-    if outcome in OFFICER_ONLY and role not in ("officer", "special"):
+    if outcome in OFFICER_ONLY and role not in OFFICER_ROLES:
         raise InputError(f"{outcome} applies to officers and specials only, not {role}")
     if stage == "meeting" and outcome not in MEETING_OUTCOMES:
         raise InputError(f"a misconduct meeting cannot give the outcome {outcome}")

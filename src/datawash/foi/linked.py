@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from datawash import clock
+from datawash.cases.workflow import LEGACY_OUTCOMES, LEGACY_UNTIL, OFFICER_ONLY, OFFICER_ROLES
 from datawash.errors import InputError
 from datawash.foi.disclosure import WITHHELD, fewer_than, withhold_more
 from datawash.ingest.schema import CATEGORIES, REGISTER_EARLIEST, ROLES
@@ -164,16 +165,16 @@ def _register_count_scopes(table: StatTable, p: StatParams) -> dict[tuple[int, i
         live = picked.get("live", "all")
         # A date after the table's day is not counted (stats/query.py): the span ends there.
         end = min(q.end, p.today()) + timedelta(days=1)
-        if p.date_field in SPELLS:  # begun by the period's end, not ended by its start
+        if p.date_field in SPELLS:  # begun by the period's end, not ended before its start
             begins, ends, _words = SPELLS[p.date_field]
             last = end if q.start <= p.today() else EARLIEST  # none, after the table's day
             out[(r, count_col)] = Scope(
                 kind, _dims(p, picked), EARLIEST, last, begins,
-                (q.start + timedelta(days=1), None, True), ends, _recorded_by(p, begins),
+                (q.start, None, True), ends, _recorded_by(p, begins),
             )  # fmt: skip
             continue
         out[(r, count_col)] = Scope(
-            kind, _dims(p, picked), q.start, end, p.date_field,
+            kind, _dims(p, picked), min(q.start, end), end, p.date_field,
             _closed_condition(p, p.live if live == "all" else live),
             recorded_by=_recorded_by(p, p.date_field),
         )  # fmt: skip
@@ -227,13 +228,9 @@ def _outcomes_by_year_scopes(table: StatTable, p: StatParams) -> dict[tuple[int,
             continue
         for c, column in enumerate(table.columns[1:], start=1):
             picked = {by: str(column)} if by in ("category", "role") else {}
-            out[(r, c)] = Scope(
-                _kind(q),
-                _dims(q, picked),
-                period.start,
-                period.end + timedelta(days=1),
-                "outcome",
-            )
+            # An outcome after the table's day is not counted (stats/query.py).
+            end = min(period.end, q.today()) + timedelta(days=1)
+            out[(r, c)] = Scope(_kind(q), _dims(q, picked), min(period.start, end), end, "outcome")
     return out
 
 
@@ -297,31 +294,45 @@ class _TooLarge(Exception):
 # an outcome exactly when it has the date of its outcome (and so on: DATED_WITH, DATED_NEEDS,
 # NEEDS_DATE); no date is before REGISTER_EARLIEST or in the future; a case is live at a day
 # exactly when it was not closed by then.
-NEVER_AFTER = (
+IMPORTER_NEVER_AFTER = (
     ("recorded", "closed"), ("recorded", "assessed"), ("recorded", "investigation_started"),
     ("recorded", "hearing"), ("recorded", "appeal"), ("recorded", "outcome"),
     ("investigation_started", "investigation_ended"), ("outcome", "appeal"),
-    ("charged", "criminal_outcome"), ("suspended", "suspension_ended"),
+    ("outcome", "closed"), ("charged", "criminal_outcome"), ("suspended", "suspension_ended"),
     ("restricted", "restriction_ended"),
 )  # fmt: skip
 ALWAYS_DATED = frozenset({"recorded"})
+# The second date is given only with the first (an investigation ended had started, a
+# suspension ended had begun; a closed case has its outcomes, and so their dates).
+NEEDS_DATE = (
+    ("investigation_started", "investigation_ended"), ("suspended", "suspension_ended"),
+    ("restricted", "restriction_ended"), ("outcome", "closed"),
+)  # fmt: skip
 
 
-def _recorded_first() -> frozenset[str]:
-    """The dates never before the case was recorded: "recorded", and each date never before
-    one of these that is given only with it (NEVER_AFTER, NEEDS_DATE, ALWAYS_DATED)."""
-    out = set(ALWAYS_DATED)
+def _never_after() -> tuple[tuple[str, str], ...]:
+    """The importer's pairs and every pair they imply: a <= b <= c gives a <= c wherever b
+    is given whenever c is (NEEDS_DATE, ALWAYS_DATED), as recorded <= investigation started
+    <= ended. The rules are read a pair of dates at a time, on spans of days: with every
+    pair of such a chain read, that is exact (three spans that each pair allows always hold
+    one a <= b <= c), and a pair no table's date links (the start of the investigation)
+    still binds the two it chains."""
+    out = set(IMPORTER_NEVER_AFTER)
     grew = True
     while grew:
         grew = False
-        for first, then in NEVER_AFTER:
-            with_it = first in ALWAYS_DATED or (first, then) in NEEDS_DATE
-            if first in out and with_it and then not in out:
-                out.add(then)
-                grew = True
-    return frozenset(out)
+        for a, b in sorted(out):
+            for b2, c in sorted(out):
+                given = b in ALWAYS_DATED or (b, c) in NEEDS_DATE
+                if b2 == b and a != c and given and (a, c) not in out:
+                    out.add((a, c))
+                    grew = True
+    return tuple(sorted(out))
 
 
+NEVER_AFTER = _never_after()
+# The dates never before the case was recorded ("recorded" is always given).
+RECORDED_FIRST = frozenset({"recorded", *(b for a, b in NEVER_AFTER if a == "recorded")})
 EARLIEST = date.fromisoformat(REGISTER_EARLIEST)
 
 
@@ -338,12 +349,6 @@ def _today() -> date:
 # So it ties the dates recorded, left and of outcome together (_ties), and is "not recorded"
 # exactly when the leaving reason is (_rules).
 LEFT_UNDER = "left_under_investigation"
-# The second date is given only with the first (an investigation ended had started).
-NEEDS_DATE = (
-    ("investigation_started", "investigation_ended"), ("suspended", "suspension_ended"),
-    ("restricted", "restriction_ended"),
-)  # fmt: skip
-RECORDED_FIRST = _recorded_first()
 # The order the dates are taken in when the atoms are built: those the rules link, together.
 DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "closed", "assessed",
               "hearing", "investigation_started", "investigation_ended", "left", "charged",
@@ -370,6 +375,7 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
             | {d for c in cells if c.scope.closed and c.scope.closed_field == f
                for d in c.scope.closed[:2] if d is not None}
             | {c.scope.recorded_by for c in cells if f == "recorded" and c.scope.recorded_by}
+            | ({LEGACY_UNTIL} if f == "recorded" else set())  # a rule's day (_rules)
         )  # fmt: skip
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
         if len(fields) > 1:
@@ -509,6 +515,18 @@ def _rules(
             add(dim, f"date:{f}", [
                 [k == "none" or v in allowed for k, _a, _b in where[f]] for v in classes[d]
             ])  # fmt: skip
+    o, r = DIMENSIONS.index("outcome"), DIMENSIONS.index("role")
+    if len(classes[o]) > 1 and len(classes[r]) > 1:  # kept apart by _axes
+        add("outcome", "role", [
+            [not (v in OFFICER_ONLY and u not in OFFICER_ROLES) for u in classes[r]]
+            for v in classes[o]
+        ])  # fmt: skip
+    if len(classes[o]) > 1 and "recorded" in where:  # LEGACY_UNTIL is a bound (_buckets)
+        add("outcome", "date:recorded", [
+            [not (v in LEGACY_OUTCOMES and a is not None and a >= LEGACY_UNTIL)
+             for _k, a, _b in where["recorded"]]
+            for v in classes[o]
+        ])  # fmt: skip
     if _told_apart(classes):  # both say "not recorded" exactly when no one has left
         add("leaving_reason", LEFT_UNDER, [
             [(v == NOT_RECORDED) == (u == NOT_RECORDED)
@@ -603,15 +621,29 @@ def _axes(
     cut = _cut_by_leaving(cells)
     if cut:  # "not recorded" exactly when the leaving reason is: kept apart there too
         ruled.setdefault("leaving_reason", []).append((NOT_RECORDED,))
-    classes: list[list[str]] = []
-    for d, dim in enumerate(DIMENSIONS):
+
+    def classes_of(d: int, dim: str, more: list[tuple[str, ...]]) -> list[str]:
         named = sorted({*UNIVERSE[dim], *(v for cell in cells for v in cell.scope.dims[d] or ())})
         seen: dict[tuple[object, ...], str] = {}
         for v in named:
             key = tuple(_has(cell.scope.dims[d], v) for cell in cells)
-            told = v if dim == LEFT_UNDER and cut else tuple(v in s for s in ruled.get(dim, ()))
+            told = (
+                v
+                if dim == LEFT_UNDER and cut
+                else tuple(v in s for s in (*ruled.get(dim, ()), *more))
+            )
             seen.setdefault((*key, told), v)
-        classes.append(list(seen.values()))
+        return list(seen.values())
+
+    classes = [classes_of(d, dim, []) for d, dim in enumerate(DIMENSIONS)]
+    # The outcome rules (cases/workflow.py check_outcome), kept apart only where outcomes are
+    # told apart at all (_rules reads them then): a legacy outcome only in a case recorded
+    # before February 2020, reduction in rank only for officers and specials.
+    o, r = DIMENSIONS.index("outcome"), DIMENSIONS.index("role")
+    if len(classes[o]) > 1:
+        classes[o] = classes_of(o, "outcome", [tuple(LEGACY_OUTCOMES), tuple(OFFICER_ONLY)])
+        if len(classes[r]) > 1:
+            classes[r] = classes_of(r, "role", [OFFICER_ROLES])
     return axes, classes
 
 

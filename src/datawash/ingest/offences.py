@@ -29,7 +29,11 @@ def normalise_offence_code(raw: str | None) -> str | None:
         if 1 <= sub <= 26:
             return f"{cls}{chr(64 + sub)}"
         return None
-    m = re.fullmatch(r"0*(\d{1,3})(\.\d{1,2}|[A-Z])?", s)
-    if m:
-        return f"{int(m.group(1))}{m.group(2) or ''}"
-    return None
+    m = re.fullmatch(r"0*(\d{1,3})(?:\.(\d{1,2})|([A-Z]))?", s)
+    if not m:
+        return None
+    cls = int(m.group(1))
+    if m.group(2) is not None:  # a decimal subclass: class 4 only, read as a number
+        sub = int(m.group(2))
+        return f"4.{sub}" if cls == 4 and sub > 0 else None
+    return f"{cls}{m.group(3) or ''}"

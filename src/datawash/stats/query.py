@@ -191,10 +191,12 @@ COUNTED = {
 
 # Placed by a spell rather than by one date: a record counts in every period in which its
 # spell was in force at some time - begun by the period's last day (and by the day counted
-# at) and not ended by its first (a case closed on 1 April was not open in the year that
-# starts that day). "Under investigation in 2021/22" or "suspended at 31 March" asks this;
-# "investigations started in 2021/22" asks for the date the investigation started. Each
-# spell: the date it begins, the date it ends (none: still in force), and its words.
+# at) and not ended before its first. A spell is in force from the day it begins to the day
+# it ends, both included: a case closed on 1 April was open that day, so in the year that
+# starts then (and a suspension begun and ended on one day counts on that day). "Under
+# investigation in 2021/22" or "suspended at 31 March" asks this; "investigations started
+# in 2021/22" asks for the date the investigation started. Each spell: the date it begins,
+# the date it ends (none: still in force), and its words.
 SPELLS: dict[str, tuple[str, str, str]] = {
     "open": ("recorded", "closed", "the case was open"),
     "investigation": ("investigation_started", "investigation_ended",
@@ -211,7 +213,7 @@ def in_force(spell: str, q: Period, day: date) -> Any:
     if q.start > day:
         return false()
     start, end = DATES[begins], DATES[ends]
-    return (start <= min(q.end, day)) & (end.is_(None) | (end > q.start))
+    return (start <= min(q.end, day)) & (end.is_(None) | (end >= q.start))
 
 
 def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
