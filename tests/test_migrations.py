@@ -8,19 +8,26 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from datawash import db
 from datawash.config import Settings
 
 
-def test_0006_marks_and_moves_the_earlier_history(settings: Settings) -> None:
+def _at_revision(settings: Settings, revision: str) -> tuple[Engine, Config]:
+    """A database made by the migrations up to ``revision``, and the Alembic configuration
+    that takes it further."""
     engine = db.get_engine(settings)
     cfg = Config()
     cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+        command.upgrade(cfg, revision)
+    return engine, cfg
+
+
+def test_0006_marks_and_moves_the_earlier_history(settings: Settings) -> None:
+    engine, _cfg = _at_revision(settings, "0005")
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -103,12 +110,7 @@ def test_0011_keeps_rows_imported_before_it_as_imported(settings: Settings, tmp_
     from datawash.cases.models import Allegation, import_digest
     from tests.stats.test_registry import PSD
 
-    engine = db.get_engine(settings)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0010")
+    engine, cfg = _at_revision(settings, "0010")
     fields_0010 = {"case_id": "K1", "person_id": "P1", "role_at_time": "officer",
                    "category": "sexual", "stage": "investigation", "outcome": None,
                    "outcome_on": None, **{f: None for f in (

@@ -29,19 +29,12 @@ SPAN = {"from_period": "2019/20", "to_period": "2020/21", "as_of": "2023-02-20"}
 def _import(settings: Settings, tmp_path: Path, rows: list[tuple[str, ...]]) -> None:
     """Import cases of one allegation each: (recorded, closed, category, role, severity,
     outcome, outcome date[, person id]); person P<n> unless given."""
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on"]
-    for n, (recorded, closed, cat, role, severity, outcome, when, *pid) in enumerate(rows):
-        stage = "closed" if outcome else "investigation"
-        person = pid[0] if pid else f"P{n}"
-        c_lines.append(f"K{n},{recorded},complaint,{severity},{closed}")
-        a_lines.append(f"A{n},K{n},{person},{role},{cat},{stage},{outcome},{when}")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+    _import_rows(settings, tmp_path, [
+        {"recorded_on": recorded, "closed_on": closed, "category": cat, "role_at_time": role,
+         "severity": severity, "stage": "closed" if outcome else "investigation",
+         "outcome": outcome, "outcome_on": when, **({"person_id": pid[0]} if pid else {})}
+        for recorded, closed, cat, role, severity, outcome, when, *pid in rows
+    ])  # fmt: skip
 
 
 def _register(settings: Settings, tmp_path: Path) -> None:
@@ -284,17 +277,11 @@ def test_a_filter_on_severity_beside_all_severities_gives_no_small_difference(
 def test_live_investigations_by_category_beside_their_total_give_nothing_away(
     settings: Settings, tmp_path: Path
 ) -> None:
-    lines_c = ["case_id,recorded_on,source,severity"]
-    lines_a = ["allegation_id,case_id,person_id,role_at_time,category,stage"]
-    for n, cat in enumerate(["sexual"] * 6 + ["domestic_abuse"] * 2):
-        lines_c.append(f"L{n},2022-06-01,complaint,gross_misconduct")
-        lines_a.append(f"LA{n},L{n},P{n},officer,{cat},investigation")
-    (tmp_path / "c.csv").write_text("\n".join(lines_c) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(lines_a) + "\n")
+    _import_rows(settings, tmp_path, [
+        {"recorded_on": "2022-06-01", "severity": "gross_misconduct", "category": cat,
+         "stage": "investigation"} for cat in ["sexual"] * 6 + ["domestic_abuse"] * 2
+    ])  # fmt: skip
     with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
         ref = _request(s)
         day = {"as_of": TODAY.isoformat(), "categories": ["sexual", "domestic_abuse"]}
         total = _statistic(s, ref, 1, "live_investigations", day)
@@ -1587,43 +1574,30 @@ def test_people_charged_beside_proceedings_give_no_small_count_away(
     shown). Everyone with a charge date is in proceedings that follow a charge (the
     importer's rule), the others shown are 0, so the people charged (11, by the date of the
     charge) would give 11 - 7 = 4 for the "fewer than 5". That figure is withheld."""
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on,"
-               "criminal_proceedings,criminal_outcome_on,charged_on"]  # fmt: skip
-    proceedings = ["charged,2020-07-01,2020-07-01"] * 4 + [
-        "convicted,2021-01-10,2020-07-01"] * 7 + ["none,,"] * 6  # fmt: skip
-    for n, criminal in enumerate(proceedings):
-        c_lines.append(f"K{n},2020-05-10,complaint,,")
-        a_lines.append(f"A{n},K{n},P{n},officer,sexual,investigation,,,{criminal}")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+    charged = {"criminal_proceedings": "charged", "criminal_outcome_on": "2020-07-01",
+               "charged_on": "2020-07-01"}  # fmt: skip
+    convicted = {**charged, "criminal_proceedings": "convicted",
+                 "criminal_outcome_on": "2021-01-10"}  # fmt: skip
+    none = {"criminal_proceedings": "none"}
+    rows = [{"recorded_on": "2020-05-10", "stage": "investigation", **criminal}
+            for criminal in [charged] * 4 + [convicted] * 7 + [none] * 6]  # fmt: skip
+    _import_rows(settings, tmp_path, rows)
     ever = {"categories": ["sexual"], "outcomes": ["any"], "span_from": "1985-01-01",
             "span_to": "2023-02-20", "as_of": "2023-02-20"}  # fmt: skip
     from datawash.foi import linked
 
     # Checked on the day answered (cases recorded later than the tables' day: docs/foi.md).
     monkeypatch.setattr(linked, "_today", lambda: TODAY)
-    with session_scope(settings) as s:
-        ref = _request(s)
-        tables = []
-        for number, extra in enumerate(
-            [{"date_field": "recorded", "by": ["criminal_proceedings"]},
-             {"date_field": "charged", "by": ["none"]}], start=1,
-        ):  # fmt: skip
-            answer = service.answer_question(
-                s, FOI, reference=ref, number=number, today=TODAY,
-                statistics=[service.StatisticAnswer("register_count", {**ever, **extra})],
-            )  # fmt: skip
-            tables.append({r[-2]: r[-1] for r in answer.blocks[0]["table"]["rows"]})
-    by_proceedings, charged = tables
+    published = _published(settings, [
+        ("register_count", {**ever, "date_field": "recorded", "by": ["criminal_proceedings"]}),
+        ("register_count", {**ever, "date_field": "charged", "by": ["none"]}),
+    ])  # fmt: skip
+    tables = [{r[-2]: r[-1] for r in t} for t in published if not isinstance(t, str)]
+    by_proceedings, by_charge = tables
     assert (by_proceedings["charged"], by_proceedings["none"]) == ("fewer than 5", "withheld")
     assert (by_proceedings["convicted"], by_proceedings["acquitted"]) == (7, 0)
     assert by_proceedings["all"] == 17
-    assert list(charged.values()) == ["withheld"]
+    assert list(by_charge.values()) == ["withheld"]
 
 
 @pytest.mark.parametrize(("spell", "begins"), [("open", "recorded"), ("suspension", "suspended")])
@@ -1642,24 +1616,17 @@ def test_spells_in_force_in_a_year_are_linked_with_the_dates_they_begin(
 
     monkeypatch.setattr(linked, "_today", lambda: TODAY)
     days = ["2020-06-01"] * 8 + ["2021-03-01"] * 2
-    c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on,"
-               "suspended_on,suspension_ended_on"]  # fmt: skip
+    rows = []
     for n, day in enumerate(days):
         end = "2020-10-01" if n < ended else ""
         if spell == "open":
-            outcome = f"closed,no_case_to_answer,{end}" if end else "investigation,,"
-            c_lines.append(f"K{n},{day},complaint,,{end}")
-            a_lines.append(f"A{n},K{n},P{n},officer,sexual,{outcome},,")
+            rows.append({"recorded_on": day, "closed_on": end, "stage": "closed",
+                         "outcome": "no_case_to_answer", "outcome_on": end} if end
+                        else {"recorded_on": day, "stage": "investigation"})  # fmt: skip
         else:
-            c_lines.append(f"K{n},2020-01-10,complaint,,")
-            a_lines.append(f"A{n},K{n},P{n},officer,sexual,investigation,,,{day},{end}")
-    (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
-    (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
-    with session_scope(settings) as s:
-        ensure_users(s)
-        cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
-                              allegations_path=tmp_path / "a.csv")  # fmt: skip
+            rows.append({"recorded_on": "2020-01-10", "stage": "investigation",
+                         "suspended_on": day, "suspension_ended_on": end})  # fmt: skip
+    _import_rows(settings, tmp_path, rows)
     base = {"categories": ["sexual"], "outcomes": ["any"], "count": "people",
             "as_of": "2023-02-20", "period": "calendar"}  # fmt: skip
     asked = [
@@ -1667,15 +1634,8 @@ def test_spells_in_force_in_a_year_are_linked_with_the_dates_they_begin(
         {"date_field": spell, "from_period": "2021", "to_period": "2021"},
         {"date_field": begins, "span_from": "1985-01-01", "span_to": "2020-12-31"},
     ]
-    with session_scope(settings) as s:
-        ref = _request(s)
-        got = []
-        for number, extra in enumerate(asked, start=1):
-            answer = service.answer_question(
-                s, FOI, reference=ref, number=number, today=TODAY,
-                statistics=[service.StatisticAnswer("register_count", {**base, **extra})],
-            )  # fmt: skip
-            got.append([r[-1] for r in answer.blocks[0]["table"]["rows"]])
+    published = _published(settings, [("register_count", {**base, **extra}) for extra in asked])
+    got = [[r[-1] for r in t] for t in published]
     assert got == [["fewer than 5"], [10 - ended], ["withheld" if not ended else 8]]
 
 
@@ -1699,42 +1659,49 @@ def test_a_table_as_at_a_past_day_counts_only_the_cases_recorded_by_then(
     assert not {"left", "charged", "suspended", "suspension_ended"} & RECORDED_FIRST
 
 
-def _answered(
-    settings: Settings, tmp_path: Path, rows: list[dict[str, str]],
-    asked: list[tuple[str, dict[str, Any]]],
-) -> list[object]:  # fmt: skip
-    """Import one allegation (and case) per row, answer each (statistic, params) as one
-    question of one response, and give each table's last figure (or "refused")."""
-    cols = ["recorded_on", "closed_on", "role_at_time", "stage", "outcome", "outcome_on",
-            "investigation_started_on", "investigation_ended_on"]  # fmt: skip
+def _import_rows(settings: Settings, tmp_path: Path, rows: list[dict[str, str]]) -> None:
+    """Import one allegation, of its own case (K<n>), per row: the case's recorded_on,
+    closed_on and severity, and any allegation columns the row gives (person P<n>, an
+    officer's sexual-offence allegation, unless it says otherwise)."""
+    case_columns = ("recorded_on", "closed_on", "severity")
+    named = ("person_id", "role_at_time", "category")
+    columns = sorted({k for row in rows for k in row} - {*case_columns, *named})
     c_lines = ["case_id,recorded_on,source,severity,closed_on"]
-    a_lines = ["allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on,"
-               "investigation_started_on,investigation_ended_on"]  # fmt: skip
+    a_lines = [",".join(["allegation_id", "case_id", *named, *columns])]
     for n, row in enumerate(rows):
-        r = {c: row.get(c, "") for c in cols}
-        r["role_at_time"] = r["role_at_time"] or "officer"
-        c_lines.append(f"K{n},{r['recorded_on']},complaint,,{r['closed_on']}")
-        a_lines.append(f"A{n},K{n},P{n},{r['role_at_time']},{row.get('category', 'sexual')},"
-                       + ",".join(r[c] for c in cols[3:]))  # fmt: skip
+        c_lines.append(f"K{n},{row['recorded_on']},complaint,{row.get('severity', '')},"
+                       f"{row.get('closed_on', '')}")  # fmt: skip
+        a_lines.append(",".join([
+            f"A{n}", f"K{n}", row.get("person_id", f"P{n}"), row.get("role_at_time", "officer"),
+            row.get("category", "sexual"), *(row.get(c, "") for c in columns),
+        ]))  # fmt: skip
     (tmp_path / "c.csv").write_text("\n".join(c_lines) + "\n")
     (tmp_path / "a.csv").write_text("\n".join(a_lines) + "\n")
     with session_scope(settings) as s:
         ensure_users(s)
         cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
                               allegations_path=tmp_path / "a.csv")  # fmt: skip
+
+
+def _published(
+    settings: Settings, asked: list[tuple[str, dict[str, Any]]]
+) -> list[list[list[Any]] | str]:
+    """Each (statistic, params) answered as one question of one response: each table's rows
+    as published, or "refused"."""
+    with session_scope(settings) as s:
         ref = service.receive_request(
             s, FOI, received_on=date(2023, 2, 6), title="Misconduct", today=TODAY,
             text="\n".join(f"{n}. How many, table {n}?" for n in range(1, len(asked) + 1)),
             requester_name="Synthetic Requester",
         ).reference  # fmt: skip
-        out: list[object] = []
+        out: list[list[list[Any]] | str] = []
         for number, (name, params) in enumerate(asked, start=1):
             try:
                 answer = service.answer_question(
                     s, FOI, reference=ref, number=number, today=TODAY,
                     statistics=[service.StatisticAnswer(name, params)],
                 )  # fmt: skip
-                out.append(answer.blocks[0]["table"]["rows"][-1][-1])
+                out.append([list(r) for r in answer.blocks[0]["table"]["rows"]])
             except InputError:
                 out.append("refused")
     return out
@@ -1827,6 +1794,7 @@ def test_rules_the_importer_enforces_give_no_small_count_away(
 
     monkeypatch.setattr(linked, "_today", lambda: TODAY)
     rows, asked = _attack(kind)
-    got = _answered(settings, tmp_path, rows, asked)
+    _import_rows(settings, tmp_path, rows)
+    got = [t if isinstance(t, str) else t[-1][-1] for t in _published(settings, asked)]
     assert "fewer than 5" in got[:-1], got  # the small count the last table gives away
     assert got[-1] in ("withheld", "refused"), got
