@@ -344,6 +344,7 @@ def general_count_from_csv(
 
     if p.get("span_from"):
         start, end = date.fromisoformat(p["span_from"]), date.fromisoformat(p["span_to"])
+        span_label = f"{start:%d/%m/%Y}" + ("" if end == start else f" to {end:%d/%m/%Y}")
         labels = None
     else:
         # By default the five years up to the one the day is in.
@@ -366,7 +367,7 @@ def general_count_from_csv(
             begun, ended = (c.get(k) or a.get(k) for k in SPELL_COLUMNS[when])
             if not begun or date.fromisoformat(c["recorded_on"]) > day:
                 continue
-            spans = ({f"{start:%d/%m/%Y} to {end:%d/%m/%Y}": (start, end)} if labels is None
+            spans = ({span_label: (start, end)} if labels is None
                      else {name: bounds(name) for name in labels})  # fmt: skip
             periods = [name for name, (first, last) in spans.items()
                        if first <= day and date.fromisoformat(begun) <= min(last, day)
@@ -379,7 +380,7 @@ def general_count_from_csv(
                 continue
             d = date.fromisoformat(raw)
             if labels is None:
-                periods = [f"{start:%d/%m/%Y} to {end:%d/%m/%Y}"] if start <= d <= end else []
+                periods = [span_label] if start <= d <= end else []
             else:
                 periods = [label(d)] if label(d) in labels else []
         value = {

@@ -271,7 +271,9 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
 def periods_of(p: Any) -> list[Period]:
     """One span of dates, or the years asked for."""
     if p.span_from and p.span_to:
-        label = f"{p.span_from:%d/%m/%Y} to {p.span_to:%d/%m/%Y}"
+        label = f"{p.span_from:%d/%m/%Y}" + (
+            "" if p.span_to == p.span_from else f" to {p.span_to:%d/%m/%Y}"
+        )  # one day ("suspended on 31/03/2024") or a span
         return [Period(p.span_from, p.span_to, label)]
     result: list[Period] = p.periods()
     return result
