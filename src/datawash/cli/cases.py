@@ -14,6 +14,7 @@ from datawash.cli.lazy import lazy_module
 if TYPE_CHECKING:
     from datawash import audit, db
     from datawash.cases import service
+    from datawash.cases.models import Allegation
 else:
     db = lazy_module("datawash.db")
     audit = lazy_module("datawash.audit")
@@ -90,6 +91,44 @@ def show_cmd(ctx: typer.Context, case_id: str) -> None:
                 str(a.outcome_on or ""),
             )
         console.print(table)
+        for a in case.allegations:
+            held = _beyond_the_outcome(a)
+            if held:
+                console.print(f"{a.allegation_id}: " + "; ".join(held), markup=False)
+
+
+def _beyond_the_outcome(a: Allegation) -> list[str]:
+    """What the register holds of an allegation beyond its outcome (docs/formats.md), in
+    words, each spell as from - to."""
+
+    def spell(start: date | None, end: date | None) -> str:
+        return f"{start or '?'} to {end}" if end else f"from {start}"
+
+    out = []
+    if a.rank_at_time:
+        out.append(f"rank {a.rank_at_time.replace('_', ' ')}")
+    if a.offence_code:
+        out.append(f"offence code {a.offence_code}")
+    if a.severity_assessed_on:
+        out.append(f"severity assessed {a.severity_assessed_on}")
+    if a.investigation_started_on:
+        out.append(f"investigation {spell(a.investigation_started_on, a.investigation_ended_on)}")
+    if a.hearing_held_on:
+        out.append(f"meeting or hearing held {a.hearing_held_on}")
+    if a.appeal_on:
+        out.append(f"appeal {a.appeal_on}")
+    if a.suspended_on:
+        out.append(f"suspended {spell(a.suspended_on, a.suspension_ended_on)}")
+    if a.restricted_on:
+        out.append(f"restricted duties {spell(a.restricted_on, a.restriction_ended_on)}")
+    if a.criminal_proceedings:
+        dates = [f"charged {a.charged_on}"] if a.charged_on else []
+        dates += [f"reached {a.criminal_outcome_on}"] if a.criminal_outcome_on else []
+        more = f" ({', '.join(dates)})" if dates else ""
+        out.append(f"criminal proceedings {a.criminal_proceedings.replace('_', ' ')}{more}")
+    if a.left_force_on:
+        out.append(f"left the force {a.left_force_on} ({a.leaving_reason})")
+    return out
 
 
 @cases_app.command("list")
