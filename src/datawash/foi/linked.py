@@ -349,6 +349,7 @@ def _today() -> date:
 # So it ties the dates recorded, left and of outcome together (_ties), and is "not recorded"
 # exactly when the leaving reason is (_rules).
 LEFT_UNDER = "left_under_investigation"
+TIED = ("recorded", "left", "outcome")  # the dates it follows from
 # The order the dates are taken in when the atoms are built: those the rules link, together.
 DATE_ORDER = {f: i for i, f in enumerate(("recorded", "outcome", "appeal", "closed", "assessed",
               "hearing", "investigation_started", "investigation_ended", "left", "charged",
@@ -367,16 +368,27 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     before, after) are buckets too."""
     fields = sorted({cell.scope.field for cell in cells}
                     | {c.scope.closed_field for c in cells if c.scope.closed}
-                    | {"recorded" for c in cells if c.scope.recorded_by})  # fmt: skip
-    out = []
-    for f in fields:
-        bounds = sorted(
+                    | {"recorded" for c in cells if c.scope.recorded_by}
+                    # Leaving while under investigation ties the dates recorded, left and of
+                    # outcome (_ties), which the other dates bound (an outcome is not after
+                    # the case closed; a legacy outcome's case was recorded before February
+                    # 2020): the three are axes, cut at every date's boundaries, so the rules
+                    # of each pair and the tie are read on the same days.
+                    | (set(TIED) if _cut_by_leaving(cells) else set()))  # fmt: skip
+
+    def own(f: str) -> set[date]:
+        return (
             {d for c in cells if c.scope.field == f for d in (c.scope.start, c.scope.end)}
             | {d for c in cells if c.scope.closed and c.scope.closed_field == f
                for d in c.scope.closed[:2] if d is not None}
             | {c.scope.recorded_by for c in cells if f == "recorded" and c.scope.recorded_by}
             | ({LEGACY_UNTIL} if f == "recorded" else set())  # a rule's day (_rules)
         )  # fmt: skip
+
+    every = set().union(*(own(f) for f in fields))
+    out = []
+    for f in fields:
+        bounds = sorted(every if f in TIED and _cut_by_leaving(cells) else own(f))
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
         if len(fields) > 1:
             buckets = [("before", None, bounds[0]), *buckets, ("after", bounds[-1], None)]
@@ -560,7 +572,7 @@ def _ties(
     that place the cells (a date no cell is placed by may be any day, and an outcome none).
     Each combination is decided exactly from the buckets' first and last days (_left_can)."""
     where = dict(axes)
-    dates = [f for f in ("recorded", "left", "outcome") if f in where]
+    dates = [f for f in TIED if f in where]
     if not (_told_apart(classes) and dates):
         return {}
     values = classes[DIMENSIONS.index(LEFT_UNDER)]
