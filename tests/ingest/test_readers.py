@@ -306,3 +306,19 @@ def test_xlsx_repeated_headers_and_ragged_rows_are_refused(tmp_path: Path) -> No
     sheet.append(["P1", "officer", "Ann", "Smith", None, "1980-05-01", "F", None, None, "extra"])
     book.save(path)
     assert "beyond the last column" in "\n".join(_problems(duckdb.connect(), path))
+
+
+def test_the_future_is_after_the_uk_day_not_the_machines(tmp_path: Path) -> None:
+    """ "In the future" and ages are read against the UK's day (clock.today), which the rest
+    of datawash uses (disclosure control takes no date after it): as at 1 June 2024 in the
+    UK, a case recorded on 2 June 2024 is refused, whatever day the machine says it is."""
+    from datetime import UTC, datetime
+
+    from datawash import clock
+
+    path = _csv(tmp_path, ["case_id,recorded_on,source,severity,closed_on",
+                           "K1,2024-06-02,complaint,,", "K2,2024-06-01,complaint,,"],
+                name="cases.csv")  # fmt: skip
+    with clock.frozen_at(datetime(2024, 6, 1, 22, 30, tzinfo=UTC)):  # 23:30 in the UK
+        problems = _problems(duckdb.connect(), path, "cases")
+    assert problems == [f"{path}, row 1, column 'recorded_on': date is in the future"]

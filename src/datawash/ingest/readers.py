@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from datawash import clock
 from datawash.errors import InputError, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
 from datawash.ingest.schema import KINDS, Column, ColumnType, FileKind
@@ -543,6 +544,9 @@ def _check_column(
             f"longer than {col.length_limit} characters",
         )
     if col.type is ColumnType.DATE:
+        # "Today" is the UK's day (clock.today), as everywhere else in datawash (disclosure
+        # control takes no date of the register to be after it), not the machine's.
+        today = f"DATE '{clock.today().isoformat()}'"
         checks.rows(
             f"{v} IS NOT NULL AND NOT regexp_full_match({v}, '{_DATE_SHAPE}')",
             col.name,
@@ -555,7 +559,7 @@ def _check_column(
             "not a real date",
         )
         if col.name in spec.not_future:
-            checks.rows(f"{_date_sql(v)} > current_date", col.name, "date is in the future")
+            checks.rows(f"{_date_sql(v)} > {today}", col.name, "date is in the future")
         if spec.earliest is not None:
             checks.rows(
                 f"{_date_sql(v)} < DATE '{spec.earliest}'",
@@ -565,13 +569,13 @@ def _check_column(
         if spec.name == "workforce" and col.name == "date_of_birth":
             youngest, oldest = age_bounds
             checks.rows(
-                f"{_date_sql(v)} > current_date - INTERVAL {int(youngest)} YEAR "
-                f"AND {_date_sql(v)} <= current_date",
+                f"{_date_sql(v)} > {today} - INTERVAL {int(youngest)} YEAR "
+                f"AND {_date_sql(v)} <= {today}",
                 col.name,
                 f"date of birth gives an age under {youngest}",
             )
             checks.rows(
-                f"{_date_sql(v)} < current_date - INTERVAL {int(oldest)} YEAR",
+                f"{_date_sql(v)} < {today} - INTERVAL {int(oldest)} YEAR",
                 col.name,
                 f"date of birth gives an age over {oldest}",
             )
