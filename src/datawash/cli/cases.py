@@ -99,36 +99,30 @@ def show_cmd(ctx: typer.Context, case_id: str) -> None:
 
 def _beyond_the_outcome(a: Allegation) -> list[str]:
     """What the register holds of an allegation beyond its outcome (docs/formats.md), in
-    words, each spell as from - to."""
+    words, each spell as from - to; what it does not hold is left out."""
 
-    def spell(start: date | None, end: date | None) -> str:
-        return f"{start or '?'} to {end}" if end else f"from {start}"
+    def words(value: object) -> str:
+        return str(value).replace("_", " ")
 
-    out = []
-    if a.rank_at_time:
-        out.append(f"rank {a.rank_at_time.replace('_', ' ')}")
-    if a.offence_code:
-        out.append(f"offence code {a.offence_code}")
-    if a.severity_assessed_on:
-        out.append(f"severity assessed {a.severity_assessed_on}")
-    if a.investigation_started_on:
-        out.append(f"investigation {spell(a.investigation_started_on, a.investigation_ended_on)}")
-    if a.hearing_held_on:
-        out.append(f"meeting or hearing held {a.hearing_held_on}")
-    if a.appeal_on:
-        out.append(f"appeal {a.appeal_on}")
-    if a.suspended_on:
-        out.append(f"suspended {spell(a.suspended_on, a.suspension_ended_on)}")
-    if a.restricted_on:
-        out.append(f"restricted duties {spell(a.restricted_on, a.restriction_ended_on)}")
-    if a.criminal_proceedings:
-        dates = [f"charged {a.charged_on}"] if a.charged_on else []
-        dates += [f"reached {a.criminal_outcome_on}"] if a.criminal_outcome_on else []
-        more = f" ({', '.join(dates)})" if dates else ""
-        out.append(f"criminal proceedings {a.criminal_proceedings.replace('_', ' ')}{more}")
-    if a.left_force_on:
-        out.append(f"left the force {a.left_force_on} ({a.leaving_reason})")
-    return out
+    def spell(start: date | None, end: date | None) -> str | None:
+        return None if start is None else f"{start} to {end}" if end else f"from {start}"
+
+    charge = [f"charged {a.charged_on}"] * bool(a.charged_on) + [
+        f"reached {a.criminal_outcome_on}"] * bool(a.criminal_outcome_on)  # fmt: skip
+    held = (
+        ("rank", a.rank_at_time and words(a.rank_at_time)),
+        ("offence code", a.offence_code),
+        ("severity assessed", a.severity_assessed_on),
+        ("investigation", spell(a.investigation_started_on, a.investigation_ended_on)),
+        ("meeting or hearing held", a.hearing_held_on),
+        ("appeal", a.appeal_on),
+        ("suspended", spell(a.suspended_on, a.suspension_ended_on)),
+        ("restricted duties", spell(a.restricted_on, a.restriction_ended_on)),
+        ("criminal proceedings", a.criminal_proceedings and words(a.criminal_proceedings)
+         + (f" ({', '.join(charge)})" if charge else "")),
+        ("left the force", a.left_force_on and f"{a.left_force_on} ({a.leaving_reason})"),
+    )  # fmt: skip
+    return [f"{label} {value}" for label, value in held if value]
 
 
 @cases_app.command("list")
