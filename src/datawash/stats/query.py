@@ -1,11 +1,13 @@
 """The general register count: what a real FOI request asks of the misconduct register.
 
 Count distinct people, cases or allegations; placed by any of the register's dates (recorded,
-assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended,
-restricted, left the force, charged, criminal outcome) into financial or calendar years, or into one
-span of dates; filtered on any dimension; broken down by up to two of category, role, rank,
-outcome, severity, source, stage, criminal proceedings, leaving reason, whether the person
-left while under investigation, or live/completed;
+assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended or its
+end, restricted or its end, left the force, charged, criminal outcome), or by a spell in force
+(a case open, an investigation under way, a suspension, restricted duties: SPELLS), into
+financial or calendar years, or into one span of dates; filtered on any dimension; broken
+down by up to two of category, role, rank, outcome, severity, source, stage, criminal
+proceedings, leaving reason, whether the person left while under investigation, or
+live/completed;
 with a total for each year. One SQL builder (``register_count_sql``), run by the one runner.
 """
 
@@ -217,8 +219,8 @@ def in_force(spell: str, q: Period, day: date) -> Any:
 
 
 def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
-    """Distinct people, cases or allegations in scope, by period of ``date_field`` (or of the
-    case being open) and by the ``by`` dimensions (none: the period's total)."""
+    """Distinct people, cases or allegations in scope, by period of ``date_field`` (a date, or
+    a spell in force: SPELLS) and by the ``by`` dimensions (none: the period's total)."""
     day = p.today()
     dims = dimensions(day)
     conds = [
