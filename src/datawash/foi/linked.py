@@ -366,29 +366,28 @@ def _buckets(cells: list[_Cell]) -> list[tuple[str, list[Bucket]]]:
     A table placed by one date counts every record whatever its other dates: where some
     cell is placed by another date, the records outside this date's spans (no such date,
     before, after) are buckets too."""
+    # Leaving while under investigation ties the dates recorded, left and of outcome
+    # (_ties), which the other dates bound (an outcome is not after the case closed; a
+    # legacy outcome's case was recorded before February 2020): where a cell is cut by it,
+    # the three are axes, cut at every date's boundaries, so the rules of each pair and the
+    # tie are read on the same days.
+    tied = set(TIED) if _cut_by_leaving(cells) else set()
     fields = sorted({cell.scope.field for cell in cells}
                     | {c.scope.closed_field for c in cells if c.scope.closed}
-                    | {"recorded" for c in cells if c.scope.recorded_by}
-                    # Leaving while under investigation ties the dates recorded, left and of
-                    # outcome (_ties), which the other dates bound (an outcome is not after
-                    # the case closed; a legacy outcome's case was recorded before February
-                    # 2020): the three are axes, cut at every date's boundaries, so the rules
-                    # of each pair and the tie are read on the same days.
-                    | (set(TIED) if _cut_by_leaving(cells) else set()))  # fmt: skip
-
-    def own(f: str) -> set[date]:
-        return (
-            {d for c in cells if c.scope.field == f for d in (c.scope.start, c.scope.end)}
-            | {d for c in cells if c.scope.closed and c.scope.closed_field == f
-               for d in c.scope.closed[:2] if d is not None}
-            | {c.scope.recorded_by for c in cells if f == "recorded" and c.scope.recorded_by}
-            | ({LEGACY_UNTIL} if f == "recorded" else set())  # a rule's day (_rules)
-        )  # fmt: skip
-
-    every = set().union(*(own(f) for f in fields))
+                    | {"recorded" for c in cells if c.scope.recorded_by} | tied)  # fmt: skip
+    own: dict[str, set[date]] = {f: set() for f in fields}
+    for c in cells:
+        own[c.scope.field] |= {c.scope.start, c.scope.end}
+        if c.scope.closed:
+            own[c.scope.closed_field] |= {d for d in c.scope.closed[:2] if d is not None}
+        if c.scope.recorded_by:
+            own["recorded"].add(c.scope.recorded_by)
+    if "recorded" in own:
+        own["recorded"].add(LEGACY_UNTIL)  # a rule's day (_rules)
+    every = set().union(*own.values())
     out = []
     for f in fields:
-        bounds = sorted(every if f in TIED and _cut_by_leaving(cells) else own(f))
+        bounds = sorted(every if f in tied else own[f])
         buckets: list[Bucket] = [("span", a, b) for a, b in pairwise(bounds)]
         if len(fields) > 1:
             buckets = [("before", None, bounds[0]), *buckets, ("after", bounds[-1], None)]
