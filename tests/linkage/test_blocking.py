@@ -244,3 +244,30 @@ def test_a_record_at_the_persons_very_address_is_compared_whatever_its_names() -
     assert "R1" not in {
         row[0] for row in c.execute(candidate_records_sql("wf", "rf", rules)).fetchall()
     }
+
+
+def test_candidate_records_are_the_records_some_rule_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """The one-scan form (a condition per rule) gives exactly the records that appear in some
+    rule's pairs: plain equalities, a column missing on the person's side or the record's,
+    and an exploded list of keys."""
+    from datawash.linkage.blocking import candidate_records_sql
+
+    con.execute("UPDATE r SET dob_year = NULL WHERE unique_id IN ('r7', 'r9')")
+    con.execute("UPDATE l SET dob_year = NULL WHERE unique_id = '3'")
+    con.execute("UPDATE r SET fn1 = 'zoe', keys = ['zoe'] WHERE unique_id IN ('r1', 'r5')")
+    rules = [
+        BlockingRule("fn+sn", (("fn1", "fn1"), ("sn", "sn"))),
+        BlockingRule("sn, no year", (("sn", "sn"),), missing="dob_year"),
+        BlockingRule("keys", (("keys", "keys"),), explode=("keys",)),
+    ]
+    for chosen in ([rules[0]], [rules[1]], [rules[2]], rules):
+        found = {row[0] for row in con.execute(candidate_records_sql("l", "r", chosen)).fetchall()}
+        brute: set[str] = set()
+        for rule in chosen:
+            if rule.explode:
+                sql = "SELECT r.unique_id FROM l, r WHERE len(list_intersect(l.keys, r.keys)) > 0"
+            else:
+                sql = f"SELECT r.unique_id FROM l, r WHERE {rule.splink_rule()}"
+            brute |= {row[0] for row in con.execute(sql).fetchall()}
+        assert found == brute
+        assert found
