@@ -202,3 +202,25 @@ def values(kind: type[StrEnum]) -> tuple[str, ...]:
 
 def _words(camel: str) -> str:
     return "".join(" " + c.lower() if c.isupper() else c for c in camel).strip()
+
+
+def _labelled_kinds() -> list[type[Labelled]]:
+    kinds: list[type[Labelled]] = []
+    todo = list(Labelled.__subclasses__())
+    while todo:
+        kind = todo.pop()
+        kinds.append(kind)
+        todo.extend(kind.__subclasses__())
+    return kinds
+
+
+def label_of(value: str) -> str:
+    """What a person reads for a value of any of the domain's words ("chief_inspector" ->
+    "chief inspector", "sexual" -> "sexual offence related"); other text as it is, its
+    underscores read as spaces."""
+    for kind in _labelled_kinds():
+        try:
+            return kind(value).label
+        except ValueError:
+            continue
+    return value.replace("_", " ")

@@ -272,10 +272,11 @@ def test_roles_with_stats_run_are_allowed(base: list[str], user: str) -> None:
 
 def test_stats_query_is_the_general_count_with_named_options(base: list[str]) -> None:
     # The same dismissals as outcomes_by_year, by the general count and its own options.
+    dismissals = ["--outcome", "dismissed,would_have_been_dismissed"]
     query = ok(stats(base, "query", *FIVE_YEARS, "--date-field", "outcome", "--category",
-                     "sexual", "--format", "csv"))  # fmt: skip
+                     "sexual", *dismissals, "--format", "csv"))  # fmt: skip
     same = ok(stats(base, "register_count", *FIVE_YEARS, "--param", "date_field=outcome",
-                    "--category", "sexual", "--format", "csv"))  # fmt: skip
+                    "--category", "sexual", *dismissals, "--format", "csv"))  # fmt: skip
     assert query == same
     rows = {line.split(",")[0]: line.split(",")[-1] for line in query.splitlines()[1:]}
     assert rows == {"2018/19": "1", "2019/20": "1", "2020/21": "1", "2021/22": "0",
@@ -283,7 +284,7 @@ def test_stats_query_is_the_general_count_with_named_options(base: list[str]) ->
     # One span of dates across a financial-year boundary (31/03/2019 and 01/04/2019).
     span = ok(stats(base, "query", "--as-of", "2023-02-20", "--date-field", "outcome",
                     "--span-from", "2019-03-01", "--span-to", "2019-04-30", "--category",
-                    "sexual", "--format", "csv"))  # fmt: skip
+                    "sexual", *dismissals, "--format", "csv"))  # fmt: skip
     assert span.splitlines()[1].endswith(",2")
     bad = stats(base, "query", "--severity", "grave")
     assert bad.exit_code == InputError.exit_code and "grave" in bad.stderr
@@ -297,3 +298,51 @@ def test_stats_query_is_the_general_count_with_named_options(base: list[str]) ->
     spaced = ok(stats(base, "query", *FIVE_YEARS, "--severity", "misconduct, gross_misconduct",
                       "--format", "csv"))  # fmt: skip
     assert spaced == ok(stats(base, "query", *FIVE_YEARS, "--format", "csv"))  # both: all
+
+
+def test_what_a_statistic_would_not_do_is_refused_not_recorded(base: list[str]) -> None:
+    """Found by a helper trying real requests: live_investigations took --outcome dismissed,
+    gave the same table as without it and stored the filter as applied; years beside a span
+    were dropped without a word; a general count of people suspended today gave 0, because
+    it counted dismissals unless told otherwise."""
+    for args, flag in (
+        (["live_investigations", "--outcome", "dismissed"], "--outcome"),
+        (["live_investigations", "--count", "allegations"], "--count"),
+        (["live_investigations", "--period", "calendar"], "--period"),
+        (["completed_case_review", "--outcome", "dismissed"], "--outcome"),
+        (["wash_progress", "--category", "sexual"], "--category"),
+        (["outcomes_by_year", "--severity", "gross_misconduct"], "--severity"),
+        (["query", "--from", "2020/21", "--span-from", "2023-01-01", "--span-to", "2023-12-31"],
+         "--span-from"),
+        (["query", "--rank", "sergeant", "--role", "staff"], "--rank"),
+    ):  # fmt: skip
+        refused = stats(base, *args, "--as-of", "2023-02-20")
+        assert refused.exit_code == InputError.exit_code, (args, refused.output)
+        assert refused.stderr.startswith(f"error: {flag}: "), refused.stderr
+        assert refused.stdout == ""
+    # What the statistic does take is still taken: outcomes_by_year counts cases on request.
+    cases = ok(stats(base, "outcomes_by_year", *FIVE_YEARS, "--count", "cases", "--format", "csv"))
+    assert cases.splitlines()[0] == "year,sexual,domestic_abuse"
+    # The general count counts every outcome unless asked: the same as --outcome any.
+    every = ok(stats(base, "query", *FIVE_YEARS, "--date-field", "recorded", "--format", "csv"))
+    anyway = ok(stats(base, "query", *FIVE_YEARS, "--date-field", "recorded", "--outcome", "any",
+                      "--format", "csv"))  # fmt: skip
+    only = ok(stats(base, "query", *FIVE_YEARS, "--date-field", "recorded", "--outcome",
+                    "dismissed", "--format", "csv"))  # fmt: skip
+    assert every == anyway != only
+    unknown = stats(base, "run")
+    assert unknown.exit_code == InputError.exit_code
+    assert "query (the general count)" in unknown.stderr and "stats list" in unknown.stderr
+
+
+def test_a_table_read_by_people_shows_labels_and_a_year_not_over(base: list[str]) -> None:
+    """The terminal, Markdown and letters show "chief inspector", not chief_inspector; CSV
+    keeps the codes. A year that is not over on the day counted says so."""
+    args = ["query", "--from", "2021/22", "--to", "2022/23", "--as-of", "2023-02-20",
+            "--date-field", "recorded", "--by", "outcome"]  # fmt: skip
+    csv = ok(stats(base, *args, "--format", "csv"))
+    md = ok(stats(base, *args, "--format", "md"))
+    assert "no_case_to_answer" in csv and "no_case_to_answer" not in md
+    assert "no case to answer" in md
+    assert "2022/23 is not over: its figures are to 20/02/2023." in md
+    assert "2021/22 is not over" not in md

@@ -192,6 +192,24 @@ def test_counts_in_other_words_ranks_and_labels_are_found_too() -> None:
     assert small_counts_in_text("both officers; a single officer", 2) == ["a single officer"]
 
 
+def test_a_bound_that_leaves_the_hidden_count_open_is_not_a_count() -> None:
+    """ "Officers with more than one allegation" is the usual wording of a repeat-subject
+    question, and was refused as stating a count (found by a helper trying real requests).
+    A bound is read for what it leaves possible of 1 to threshold-1: two or more values
+    pass, one is the count itself."""
+    from datawash.foi.disclosure import small_counts_in_text
+
+    open_ = (
+        "We do not hold a count of officers with more than one allegation. At least one "
+        "officer appealed; fewer than 3 officers resigned; over 1 case was reopened."
+    )
+    assert small_counts_in_text(open_, 5) == []
+    pinned = "More than three officers were dismissed, at least 4 cases, fewer than two officers"
+    assert small_counts_in_text(pinned, 5) == ["three officers", "4 cases", "two officers"]
+    # The threshold decides: at 3, "more than one officer" leaves only 2.
+    assert small_counts_in_text("more than one officer", 3) == ["one officer"]
+
+
 def test_a_hidden_cell_is_never_capped_by_every_cell_of_its_bound() -> None:
     """finished 41 = no further action 25 + not the person (fewer than 5) + referred; the
     items referred are at most the referral decisions. With referred withheld and every

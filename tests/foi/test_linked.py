@@ -18,6 +18,7 @@ from datawash.db import session_scope
 from datawash.errors import InputError
 from datawash.foi import service
 from datawash.foi.linked import protect_linked, scopes
+from datawash.stats.registry import DISMISSAL
 from datawash.stats.tables import StatTable
 from tests.review.helpers import FOI, ensure_users
 from tests.stats.test_registry import PSD
@@ -243,6 +244,33 @@ def _statistic(s: Any, ref: str, number: int, name: str, params: dict[str, Any])
     return [list(r) for r in answer.blocks[0]["table"]["rows"]]
 
 
+def test_an_answer_takes_only_what_its_statistic_does(settings: Settings, tmp_path: Path) -> None:
+    """An FOI answer refuses a parameter its statistic would ignore (it would be stored as
+    applied), and years beside a span; a span alone is answered as the span, with no
+    years written into the stored parameters beside it."""
+    _register(settings, tmp_path)
+    with session_scope(settings) as s:
+        ref = _request(s)
+        for name, params, field in (
+            ("live_investigations", {"outcomes": ["dismissed"]}, "outcomes"),
+            ("register_count", {**SPAN, "span_from": "2019-05-01", "span_to": "2020-05-31"},
+             "span_from"),
+        ):  # fmt: skip
+            with pytest.raises(InputError, match="not take|cannot both") as refused:
+                _statistic(s, ref, 1, name, params)
+            assert refused.value.field == field
+        answer = service.answer_question(
+            s, FOI, reference=ref, number=1, today=TODAY,
+            statistics=[service.StatisticAnswer("register_count", {
+                "span_from": "2019-05-01", "span_to": "2020-05-31", "date_field": "outcome",
+                "categories": ["sexual"]})],
+        )  # fmt: skip
+        stored = answer.blocks[0]["params"]
+        assert stored["from_period"] is None and stored["to_period"] is None
+        assert stored["outcomes"] == ["any"]
+        assert [r[0] for r in answer.blocks[0]["table"]["rows"]] == ["01/05/2019 to 31/05/2020"]
+
+
 def test_a_filter_on_severity_beside_all_severities_gives_no_small_difference(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -268,7 +296,7 @@ def test_a_filter_on_severity_beside_all_severities_gives_no_small_difference(
         assert every[0] == ["2019/20", 8]
         gross = _statistic(s, ref, 2, "register_count", {
             **SPAN, "categories": ["sexual"], "roles": ["officer"], "date_field": "outcome",
-            "severities": ["gross_misconduct"]})  # fmt: skip
+            "severities": ["gross_misconduct"], "outcomes": list(DISMISSAL)})  # fmt: skip
     # Per table the 6 is safe; beside the 8 of all severities it gives 8 - 6 = 2 away.
     assert gross[0] == ["2019/20", "withheld"]
     assert gross[1] == ["2020/21", 7]  # 7 beside 7: nothing to give away

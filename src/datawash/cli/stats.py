@@ -50,6 +50,8 @@ FLAGS = {
     "sources": "--source",
     "stages": "--stage",
     "ranks": "--rank",
+    "period": "--period",
+    "run_id": "--run",
 }
 
 
@@ -59,10 +61,13 @@ def params_from_options(**options: Any) -> registry.StatParams:
     try:
         return service.params_from(**options)
     except InputError as exc:
-        flag = FLAGS.get(exc.field or "")
-        if flag is None:
-            raise
-        raise InputError(f"{flag}: {exc}", field=exc.field) from None
+        raise _flagged(exc) from None
+
+
+def _flagged(exc: InputError) -> InputError:
+    """The service's message, led by the command-line option it is about."""
+    flag = FLAGS.get(exc.field or "")
+    return exc if flag is None else InputError(f"{flag}: {exc}", field=exc.field)
 
 
 def print_table(table: StatTable, fmt: Format) -> None:
@@ -74,7 +79,7 @@ def print_table(table: StatTable, fmt: Format) -> None:
         print(table.to_markdown(), end="")
     else:
         out = Table(*table.display_columns, title=table.title)
-        for row in table.rows:
+        for row in table.display_rows:
             out.add_row(
                 *("" if c is None else f"{c:,}" if isinstance(c, int) else str(c) for c in row)
             )
@@ -99,7 +104,8 @@ def stats_cmd(
     ] = None,
     role: Annotated[list[str] | None, typer.Option(help="roles in scope (default all)")] = None,
     outcome: Annotated[
-        list[str] | None, typer.Option(help="outcomes counted (default dismissals)")
+        list[str] | None,
+        typer.Option(help="outcomes counted (default: dismissals; for query, any outcome)"),
     ] = None,
     count: Annotated[str, typer.Option(help="people, cases or allegations")] = "people",
     as_of: Annotated[str | None, typer.Option(help="the day to count at (default today)")] = None,
@@ -142,15 +148,18 @@ def stats_cmd(
              "ranks": rank}  # fmt: skip
     if name == "query":
         name = "register_count"
+    elif name != "list" and name not in registry.STATISTICS:
+        with handled_errors():
+            raise InputError(
+                f"no statistic called {name!r}; one of query (the general count), "
+                f"{', '.join(sorted(registry.STATISTICS))}; `datawash stats list` describes them"
+            )
     extra = [*(param or [])]
     given = {item.partition("=")[0].strip() for item in extra}
-    statistic = registry.STATISTICS.get(name)
     for key, value in named.items():
         if not value:
             continue
         with handled_errors():
-            if statistic is not None and key not in statistic.uses:
-                raise InputError(f"{FLAGS[key]}: {name} does not take this parameter")
             if key in given:
                 raise InputError(f"{FLAGS[key]} and --param {key}=... are the same parameter")
         extra.append(f"{key}={value if isinstance(value, str) else ','.join(value)}")
@@ -179,8 +188,12 @@ def stats_cmd(
             as_of=as_of,
             run=run,
             extra=extra,
+            statistic=name,
         )
-        table = service.run_statistic(s, actor, name, params)
+        try:
+            table = service.run_statistic(s, actor, name, params)
+        except InputError as exc:
+            raise _flagged(exc) from None
         if disclosure_control:
             from datawash.safeguards.service import disclosure_threshold
 

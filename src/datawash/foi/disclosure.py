@@ -432,6 +432,30 @@ def _count_value(word: str) -> int:
     return _NUMBER_WORDS.index(value) + 1
 
 
+# A bound before a number: "more than one allegation", "at least one officer".
+_BOUND = re.compile(
+    r"\b(more\s+than|over|at\s+least|fewer\s+than|less\s+than|under)\s*$", re.IGNORECASE
+)
+
+
+def _leaves_open(before: str, value: int, threshold: int) -> bool:
+    """Whether a number is a bound that leaves at least two of the counts a table hides
+    (1 to threshold-1) possible: "officers with more than one allegation" counts officers,
+    and "more than one officer" beside a "fewer than 5" still leaves 2, 3 or 4. A bound
+    that leaves one ("more than three officers" beside "fewer than 5") states the count."""
+    bound = _BOUND.search(before)
+    if bound is None:
+        return False
+    word = " ".join(bound.group(1).lower().split())
+    if word in ("more than", "over"):
+        possible = threshold - 1 - value
+    elif word == "at least":
+        possible = threshold - value
+    else:  # fewer than, less than, under
+        possible = value - 1
+    return possible >= 2
+
+
 def small_counts_in_text(text: str, threshold: int) -> list[str]:
     """The phrases of ``text`` that state a count from 1 to threshold-1 of people or cases
     ("two officers", "3 allegations", "one member of staff", "both sergeants", "a single
@@ -464,7 +488,7 @@ def small_counts_in_text(text: str, threshold: int) -> list[str]:
                 continue  # "the only officers dismissed were ...": not one
             if value == 2 and re.match(r"\s+(?:and|or)\b", text[m.end() :], re.IGNORECASE):
                 continue  # "both officers and staff": the two kinds, not two people
-        if 0 < value < threshold:
+        if 0 < value < threshold and not _leaves_open(text[: m.start()], value, threshold):
             found.append((m.start(), m.end(), " ".join(m.group(0).split())))
     # A label and its figure: "Officers dismissed: 2", "Number of sergeants = 3"; the label
     # in words, the figure in digits or number words.

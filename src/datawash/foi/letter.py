@@ -303,7 +303,7 @@ def to_pdf(letter: Letter) -> bytes:
                     line_height=5,
                 ) as grid:
                     grid.row(t.display_columns)
-                    for row in t.rows:
+                    for row in t.display_rows:
                         grid.row([_cell(c) for c in row])
                 pdf.ln(1)
                 for note in t.shown_notes:
@@ -363,7 +363,7 @@ def to_docx(letter: Letter) -> bytes:
                 grid.style = "Table Grid"
                 for k, col in enumerate(t.display_columns):
                     grid.rows[0].cells[k].text = col
-                for row in t.rows:
+                for row in t.display_rows:
                     cells = grid.add_row().cells
                     for k, value in enumerate(row):
                         cells[k].text = _cell(value)

@@ -34,7 +34,13 @@ from datawash.foi.models import FoiAnswer, FoiClockStop, FoiQuestion, FoiRequest
 from datawash.foi.workflow import EDITABLE, Status, check_transition
 from datawash.permissions import require
 from datawash.safeguards.service import disclosure_threshold
-from datawash.stats.registry import Statistic, StatParams, get_statistic
+from datawash.stats.registry import (
+    Statistic,
+    StatParams,
+    check_given,
+    get_statistic,
+    params_for,
+)
 from datawash.stats.tables import StatTable
 
 # Numbered questions: "1.", "1)", "(1)", "Q1", "Question 1:" at the start of a line.
@@ -570,7 +576,9 @@ def answer_question(
     for st in statistics:
         statistic = get_statistic(st.name)
         day = today or clock.today()
-        params = _frozen(statistic, StatParams.from_dict(st.params), day)
+        asked = params_for(statistic, st.params)
+        check_given(statistic, asked)
+        params = _frozen(statistic, asked, day)
         if params.as_of is not None and params.as_of > day:
             # A count as at a day to come is today's under another name (no date of the
             # register is in the future), and says nothing a count as at today does not.
@@ -669,7 +677,11 @@ def _frozen(statistic: Statistic, params: StatParams, today: date) -> StatParams
     """The parameters as they are answered: the day counted at, and the years a default
     stands for, written in, so the same table can be computed again and explained."""
     frozen = params if params.as_of else replace(params, as_of=today)
-    if statistic.default_periods and (frozen.from_period is None or frozen.to_period is None):
+    if (
+        statistic.default_periods
+        and frozen.span_from is None  # one span of dates, not years
+        and (frozen.from_period is None or frozen.to_period is None)
+    ):
         spans = frozen.periods()
         frozen = replace(frozen, from_period=spans[0].label, to_period=spans[-1].label)
     return frozen

@@ -8,6 +8,7 @@ rule is three lines; what matters is that one function does it everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -103,3 +104,15 @@ def recent_periods(today: date, count: int, kind: PeriodKind) -> list[Period]:
     current = period_of(today, kind)
     make = financial_year if kind is PeriodKind.FINANCIAL else calendar_year
     return [make(current.start.year - k) for k in range(count - 1, -1, -1)]
+
+
+def unfinished(periods: Sequence[Period], today: date) -> list[str]:
+    """Notes for a table's periods that are not over on ``today``: a requester reading
+    "the last five years" should see that the current one holds only part of a year."""
+    notes = []
+    for q in periods:
+        if q.start <= today < q.end:
+            notes.append(f"{q.label} is not over: its figures are to {today:%d/%m/%Y}.")
+        elif today < q.start:
+            notes.append(f"{q.label} had not begun on {today:%d/%m/%Y}: nothing is counted in it.")
+    return notes

@@ -35,7 +35,7 @@ from datawash.ingest.schema import (
     SOURCES,
     STAGES,
 )
-from datawash.stats.periods import Period
+from datawash.stats.periods import Period, unfinished
 from datawash.stats.tables import Cell, StatTable
 
 # How each date reads in a title: "by financial year of the date recorded".
@@ -370,6 +370,7 @@ def register_count(
         parameters=p.as_dict(),
         notes=[
             f"{what} are counted once in each row; a row 'all' counts each once however many "
-            "of the rows above it they are in, so it can be less than their sum."
+            "of the rows above it they are in, so it can be less than their sum.",
+            *unfinished(periods, p.today()),
         ],
     )

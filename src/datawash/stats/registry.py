@@ -33,7 +33,14 @@ from datawash.review.models import ReviewDeadline
 from datawash.review.service import compute_progress, end_of, review_histories
 from datawash.review.workflow import DONE
 from datawash.stats import query
-from datawash.stats.periods import Period, PeriodKind, parse_period, periods_between, recent_periods
+from datawash.stats.periods import (
+    Period,
+    PeriodKind,
+    parse_period,
+    periods_between,
+    recent_periods,
+    unfinished,
+)
 from datawash.stats.tables import Cell, StatTable
 from datawash.vocabulary import ReviewState
 from datawash.wash.models import WashRun
@@ -164,6 +171,12 @@ class StatParams:
                 raise InputError(f"unknown {k} value {bad[0]!r}; one of {', '.join(allowed)}")
         if self.live not in ("any", "live", "completed"):
             raise InputError("live is any, live or completed")
+        if self.ranks and not {"officer", "special"} & set(self.roles):
+            raise InputError(
+                "ranks are those of police officers and special constables: with roles "
+                f"{', '.join(self.roles)} nothing could be counted",
+                field="ranks",
+            )
         if (self.span_from is None) != (self.span_to is None):
             raise InputError("a span needs both span_from and span_to")
         if self.span_from and self.span_to and self.span_to < self.span_from:
@@ -193,6 +206,28 @@ class Statistic:
     defaults: dict[str, Any] = field(default_factory=dict)
     # Without --from/--to it counts the last five years (so an answer writes them in).
     default_periods: bool = False
+
+
+def params_for(statistic: Statistic, data: dict[str, Any]) -> StatParams:
+    """The parameters ``data`` asks of ``statistic``, its own defaults filling the rest."""
+    return StatParams.from_dict({**statistic.defaults, **data})
+
+
+def check_given(statistic: Statistic, params: StatParams) -> None:
+    """What a person asked of ``statistic`` that it would not do, refused rather than
+    ignored: a parameter it does not use, set to anything but its default (the table would
+    be the same without it, yet the answer would record it as applied), and years beside a
+    span of dates (the span would win)."""
+    default = params_for(statistic, {})
+    for name in StatParams.__dataclass_fields__:
+        if name not in statistic.uses and getattr(params, name) != getattr(default, name):
+            raise InputError(f"{statistic.name} does not take {name}", field=name)
+    if params.span_from and (params.from_period or params.to_period):
+        raise InputError(
+            "years (from/to) and a span of dates (span_from/span_to) cannot both be given: "
+            "a table counts either years or one span",
+            field="span_from",
+        )
 
 
 def execute(session: Session, stmt: Query) -> list[Any]:
@@ -439,9 +474,10 @@ def outcomes_by_year(session: Session, p: StatParams) -> StatTable:
         notes=[
             "A year with none is shown as 0. People are counted once per year and column "
             "(Home Office statistics count individuals)."
-        ]
-        if p.count == "people"
-        else ["A year with none is shown as 0."],
+            if p.count == "people"
+            else "A year with none is shown as 0.",
+            *unfinished(periods, p.today()),
+        ],
     )
 
 
@@ -530,7 +566,8 @@ def foi_timeliness(session: Session, p: StatParams) -> StatTable:
     notes = [
         "A request is on time when the response was sent by the 20th working day after "
         "receipt (weekends and the bank holidays of every UK nation left out; the clock "
-        "restarted on clarification and paused for a fees notice)."
+        "restarted on clarification and paused for a fees notice).",
+        *unfinished(periods, p.today()),
     ]
     count_notes = []
     if answered:
@@ -662,6 +699,9 @@ STATISTICS: dict[str, Statistic] = {
             by_options=(*query.dimension_names(), "none"),
             compute=_register_count,
             default_periods=True,
+            # The general count counts every outcome unless asked (a count of people
+            # suspended today is not a count of dismissals); the presets keep theirs.
+            defaults={"outcomes": ("any",)},
         ),
         Statistic(
             name="outcomes_by_year",
@@ -673,7 +713,17 @@ STATISTICS: dict[str, Statistic] = {
                 "(or --by role / none). Years with none are shown as 0. A preset of "
                 "register_count: date_field=outcome, one column per value of --by."
             ),
-            uses=("from_period", "to_period", "period", "categories", "roles", "outcomes", "by"),
+            uses=(
+                "as_of",
+                "from_period",
+                "to_period",
+                "period",
+                "categories",
+                "roles",
+                "outcomes",
+                "by",
+                "count",
+            ),
             by_options=("category", "role", "none"),
             compute=outcomes_by_year,
             default_periods=True,

@@ -13,7 +13,13 @@ from datawash.actor import Actor
 from datawash.errors import InputError
 from datawash.permissions import require
 from datawash.stats.periods import PeriodKind, parse_period
-from datawash.stats.registry import STATISTICS, Statistic, StatParams, get_statistic
+from datawash.stats.registry import (
+    STATISTICS,
+    Statistic,
+    StatParams,
+    check_given,
+    get_statistic,
+)
 from datawash.stats.tables import StatTable
 from datawash.vocabulary import Category, Outcome, WorkforceRole, parse
 from datawash.vocabulary import values as values_of
@@ -35,6 +41,7 @@ def run_statistic(
     elif isinstance(params, dict):
         params = StatParams.from_dict(params)
     params.check()
+    check_given(statistic, params)
     return statistic.compute(session, params)
 
 
@@ -57,10 +64,12 @@ def params_from(
     as_of: str | None,
     run: int | None,
     extra: Sequence[str] = (),
+    statistic: str | None = None,
 ) -> StatParams:
     """Statistic parameters from what a person typed, each value checked on its own so the
     error names it (``InputError.field``: from_period, to_period, count, as_of, by,
-    categories, roles, outcomes)."""
+    categories, roles, outcomes). ``statistic``: the one they are for, whose defaults fill
+    what is not given."""
     kind = parse(PeriodKind, period, what="period", field="period")
     values: dict[str, Any] = {
         "from_period": from_,
@@ -104,5 +113,6 @@ def params_from(
         if not sep or not key.strip():
             raise InputError(f"{item!r}: write it as key=value", field="param")
         values[key.strip()] = text.strip()
-    params = StatParams.from_dict(values | {"period": kind.value})
-    return params
+    # What is not given takes the statistic's own default (the general count: every outcome).
+    defaults = get_statistic(statistic).defaults if statistic else {}
+    return StatParams.from_dict({**defaults, **values, "period": kind.value})

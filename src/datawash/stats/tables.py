@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from datawash.vocabulary import label_of
+
 Cell = int | float | str | None
 
 
@@ -45,6 +47,17 @@ class StatTable:
     @property
     def display_columns(self) -> list[str]:
         return list(self.headings) if len(self.headings) == len(self.columns) else self.columns
+
+    @property
+    def display_rows(self) -> list[list[Cell]]:
+        """The rows as a reader sees them (letters, Markdown, the terminal): the domain's
+        codes in the label columns as their labels ("chief_inspector" -> "chief
+        inspector"). CSV and JSON keep the codes."""
+        return [
+            [label_of(c) if k < self.label_columns and isinstance(c, str) else c
+             for k, c in enumerate(row)]
+            for row in self.rows
+        ]  # fmt: skip
 
     def all_lines(self) -> list[list[tuple[int, int]]]:
         """Every (total, parts...) relation a reader could use to work out a hidden cell."""
@@ -108,6 +121,6 @@ class StatTable:
         lines = [f"**{self.title}**", ""]
         lines.append("| " + " | ".join(self.display_columns) + " |")
         lines.append("|" + "|".join(align) + "|")
-        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in self.rows]
+        lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in self.display_rows]
         lines += [f"\n_{n}_" for n in self.shown_notes]
         return "\n".join(lines) + "\n"
