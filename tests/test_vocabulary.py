@@ -9,13 +9,22 @@ from importlib.resources import files
 import pytest
 
 from datawash.errors import InputError
-from datawash.vocabulary import Category, Outcome, ReviewState, WorkforceRole, parse
+from datawash.vocabulary import (
+    Category,
+    OffenceGroup,
+    Outcome,
+    ReviewState,
+    WorkforceRole,
+    label_of,
+    parse,
+)
 
 
 def test_offence_codes_and_priority_rules_use_the_categories() -> None:
     data = files("datawash.triage").joinpath("data")
     codes = list(csv.DictReader(data.joinpath("offence_codes.csv").read_text().splitlines()))
     assert codes and {r["category"] for r in codes} <= {c.value for c in Category}
+    assert {r["offence_group"] for r in codes} == {g.value for g in OffenceGroup}
     rules = json.loads(data.joinpath("priority_rules.json").read_text())
     used = {c for r in rules for c in (r["categories"] or [])}
     assert used and used <= {c.value for c in Category}
@@ -36,3 +45,10 @@ def test_parse_names_what_is_allowed() -> None:
         parse(Outcome, "dismised")
     assert ReviewState.NEEDS_INFORMATION.label == "unsure: needs more information"
     assert Category.DRUGS.label == "drugs"
+
+
+def test_a_code_reads_as_its_label_and_other_text_as_it_is() -> None:
+    assert label_of("chief_inspector") == "chief inspector"
+    assert label_of("sexual") == "sexual offence related"
+    assert label_of("coercive_control") == "controlling or coercive behaviour"
+    assert label_of("2019/20") == "2019/20" and label_of("not recorded") == "not recorded"

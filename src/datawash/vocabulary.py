@@ -158,6 +158,19 @@ class Referral(Labelled):
     WELFARE_SUPPORT = "welfare_support"
 
 
+class OffenceGroup(Labelled):
+    """What a Home Office offence code of an allegation is, in the groups FOI requests ask
+    about (triage/data/offence_codes.csv gives each known code its group)."""
+
+    RAPE = "rape"
+    SEXUAL_ASSAULT = "sexual_assault"
+    OTHER_SEXUAL = "other_sexual"
+    COERCIVE_CONTROL = "coercive_control"
+    STALKING_HARASSMENT = "stalking_harassment"
+    VIOLENCE = "violence"
+    OTHER_OFFENCE = "other_offence"
+
+
 _LABELS: dict[StrEnum, str] = {
     Category.SEXUAL: "sexual offence related",
     Category.DOMESTIC_ABUSE: "domestic abuse related",
@@ -178,6 +191,11 @@ _LABELS: dict[StrEnum, str] = {
     RecordIdentity.THIS_PERSON: "this person",
     RecordIdentity.NOT_THIS_PERSON: "not this person",
     DecisionStatus.PENDING: "awaiting countersignature",
+    OffenceGroup.OTHER_SEXUAL: "other sexual offences",
+    OffenceGroup.COERCIVE_CONTROL: "controlling or coercive behaviour",
+    OffenceGroup.STALKING_HARASSMENT: "stalking and harassment",
+    OffenceGroup.VIOLENCE: "other violence against the person",
+    OffenceGroup.OTHER_OFFENCE: "any other offence",
 }
 
 E = TypeVar("E", bound=StrEnum)

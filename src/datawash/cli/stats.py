@@ -50,6 +50,7 @@ FLAGS = {
     "sources": "--source",
     "stages": "--stage",
     "ranks": "--rank",
+    "offences": "--offence",
     "period": "--period",
     "run_id": "--run",
 }
@@ -134,6 +135,10 @@ def stats_cmd(
     source: Annotated[list[str] | None, typer.Option(help="sources in scope")] = None,
     stage: Annotated[list[str] | None, typer.Option(help="stages in scope")] = None,
     rank: Annotated[list[str] | None, typer.Option(help="ranks in scope (officers)")] = None,
+    offence: Annotated[
+        list[str] | None,
+        typer.Option(help="offence groups in scope: rape, sexual_assault, coercive_control …"),
+    ] = None,
     live: Annotated[
         str | None, typer.Option(help="live or completed cases only (at --as-of)")
     ] = None,
@@ -145,7 +150,7 @@ def stats_cmd(
     # The general count's parameters by name; the service checks them like --param.
     named = {"date_field": date_field, "span_from": span_from, "span_to": span_to,
              "live": live, "severities": severity, "sources": source, "stages": stage,
-             "ranks": rank}  # fmt: skip
+             "ranks": rank, "offences": offence}  # fmt: skip
     if name == "query":
         name = "register_count"
     elif name != "list" and name not in registry.STATISTICS:

@@ -58,6 +58,7 @@ from datawash.ingest.schema import CATEGORIES, REGISTER_EARLIEST, ROLES
 from datawash.stats.query import (
     DATED_NEEDS,
     DATED_WITH,
+    FILTERED_BY,
     NOT_RECORDED,
     SPELLS,
     dimension_names,
@@ -79,15 +80,6 @@ LINKED_STATISTICS = frozenset(
 
 # The register's dimensions a population is cut by (stats/query.py ``dimensions``).
 DIMENSIONS = dimension_names()
-FILTER_OF = {
-    "rank": "ranks",
-    "severity": "severities",
-    "source": "sources",
-    "stage": "stages",
-    "criminal_proceedings": "proceedings",
-    "leaving_reason": "leaving",
-    "left_under_investigation": "left_under_investigation",
-}
 
 
 @dataclass(frozen=True)
@@ -146,7 +138,7 @@ def _dims(p: StatParams, picked: dict[str, str]) -> tuple[frozenset[str] | None,
         elif dim == "live":
             out.append(None)  # as Scope.closed
         else:
-            wanted = getattr(p, FILTER_OF[dim])
+            wanted = getattr(p, FILTERED_BY[dim])
             out.append(frozenset(wanted) if wanted else None)
     return tuple(out)
 

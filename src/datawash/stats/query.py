@@ -5,8 +5,8 @@ assessed, investigation started or ended, hearing, appeal, outcome, closed, susp
 end, restricted or its end, left the force, charged, criminal outcome), or by a spell in force
 (a case open, an investigation under way, a suspension, restricted duties: SPELLS), into
 financial or calendar years, or into one span of dates; filtered on any dimension; broken
-down by up to two of category, role, rank, outcome, severity, source, stage, criminal
-proceedings, leaving reason, whether the person left while under investigation, or
+down by up to two of category, role, rank, offence group, outcome, severity, source,
+stage, criminal proceedings, leaving reason, whether the person left while under investigation, or
 live/completed;
 with a total for each year. One SQL builder (``register_count_sql``), run by the one runner.
 """
@@ -18,7 +18,7 @@ from datetime import date
 from itertools import product
 from typing import Any
 
-from sqlalchemy import String, case, cast, distinct, false, func, literal, select, union_all
+from sqlalchemy import String, case, cast, distinct, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from datawash.cases.models import Allegation, Case
@@ -37,6 +37,8 @@ from datawash.ingest.schema import (
 )
 from datawash.stats.periods import Period, unfinished
 from datawash.stats.tables import Cell, StatTable
+from datawash.triage.classify import offence_groups
+from datawash.vocabulary import OffenceGroup, label_of, values
 
 # How each date reads in a title: "by financial year of the date recorded".
 DATE_WORDS = {
@@ -136,6 +138,49 @@ def _or_not_recorded(column: Any) -> Any:
     return func.coalesce(column, NOT_RECORDED)
 
 
+OFFENCE_GROUPS = values(OffenceGroup)
+
+
+def _offence_group() -> Any:
+    """The offence group of an allegation's Home Office code, as triage/classify.py's
+    offence_group_of gives it (a test holds the two together): the codes the table lists,
+    then a code it does not list by its class where the class is all one group (`19A` is
+    rape), else any other offence; no code, not recorded. Plain SQL comparisons, so SQLite
+    and PostgreSQL read it alike (codes are stored normalised: `19C`, `8U`, `4.1`)."""
+    codes, classes = offence_groups()
+    code = Allegation.offence_code
+    listed = [(code.in_(sorted(c for c, g in codes.items() if g == group)), group)
+              for group in OFFENCE_GROUPS if group in codes.values()]  # fmt: skip
+
+    def of_class(cls: str) -> Any:
+        after = func.substr(code, len(cls) + 1, 1)
+        lettered = (func.length(code) == len(cls) + 1) & (func.substr(code, 1, len(cls)) == cls)
+        return or_(code == cls, lettered & after.notin_(list("0123456789")),
+                   code.like(f"{cls}.%"))  # fmt: skip
+
+    by_class = [
+        (or_(*(of_class(c) for c in sorted(classes) if classes[c] == group)), group)
+        for group in OFFENCE_GROUPS
+        if group in classes.values()
+    ]
+    return case((code.is_(None), NOT_RECORDED), *listed, *by_class,
+                else_=OffenceGroup.OTHER_OFFENCE.value)  # fmt: skip
+
+
+# The dimensions a count can be filtered on beyond category, role and outcome, and the
+# parameter of each (StatParams): one list for the SQL, the titles and foi/linked.py.
+FILTERED_BY: dict[str, str] = {
+    "rank": "ranks",
+    "offence": "offences",
+    "severity": "severities",
+    "source": "sources",
+    "stage": "stages",
+    "criminal_proceedings": "proceedings",
+    "leaving_reason": "leaving",
+    "left_under_investigation": "left_under_investigation",
+}
+
+
 def dimension_names() -> tuple[str, ...]:
     """The dimensions a count can be broken down by or filtered on, in one order."""
     return tuple(dimensions(date(2000, 1, 1)))
@@ -148,6 +193,7 @@ def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
         "category": (Allegation.category, CATEGORIES),
         "role": (Allegation.role_at_time, ROLES),
         "rank": (_or_not_recorded(Allegation.rank_at_time), (*RANKS, *nr)),
+        "offence": (_offence_group(), (*OFFENCE_GROUPS, *nr)),
         "outcome": (_or_not_recorded(Allegation.outcome), (*OUTCOMES, *nr)),
         "severity": (
             _or_not_recorded(func.coalesce(Allegation.severity, Case.severity)),
@@ -171,15 +217,9 @@ def _values_in_scope(p: Any, dim: str, values: tuple[str, ...]) -> tuple[str, ..
     allowed = {
         "category": p.categories,
         "role": p.roles,
-        "rank": p.ranks,
         "outcome": () if "any" in p.outcomes else p.outcomes,
-        "severity": p.severities,
-        "source": p.sources,
-        "stage": p.stages,
-        "criminal_proceedings": p.proceedings,
-        "leaving_reason": p.leaving,
-        "left_under_investigation": p.left_under_investigation,
         "live": () if p.live == "any" else (p.live,),
+        **{d: getattr(p, name) for d, name in FILTERED_BY.items()},
     }.get(dim, ())
     return tuple(v for v in values if v in allowed) if allowed else values
 
@@ -230,16 +270,7 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
     ]
     if "any" not in p.outcomes:
         conds.append(Allegation.outcome.in_(p.outcomes))
-    filters = (
-        ("ranks", "rank"),
-        ("severities", "severity"),
-        ("sources", "source"),
-        ("stages", "stage"),
-        ("proceedings", "criminal_proceedings"),
-        ("leaving", "leaving_reason"),
-        ("left_under_investigation", "left_under_investigation"),
-    )
-    for name, key in filters:
+    for key, name in FILTERED_BY.items():
         wanted = getattr(p, name)
         if wanted:
             conds.append(dims[key][0].in_(wanted))
@@ -287,10 +318,11 @@ def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
     parts = [scope(p)]
     if "any" not in p.outcomes:
         parts.append("outcome " + " or ".join(o.replace("_", " ") for o in p.outcomes))
-    for name in ("ranks", "severities", "sources", "stages", "proceedings", "leaving"):
-        values = getattr(p, name)
-        if values:
-            parts.append(f"{name} " + " or ".join(v.replace("_", " ") for v in values))
+    for dim, name in FILTERED_BY.items():
+        wanted = getattr(p, name)
+        if wanted and dim != "left_under_investigation":
+            what = "offence" if dim == "offence" else name
+            parts.append(f"{what} " + " or ".join(label_of(v) for v in wanted))
     if p.left_under_investigation:
         parts.append(" or ".join(LEFT_WORDS[v] for v in p.left_under_investigation))
     if p.live != "any":

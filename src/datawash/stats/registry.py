@@ -71,6 +71,7 @@ ROLE_LABELS = {
 
 FILTERS: dict[str, tuple[str, ...]] = {
     "ranks": RANKS,
+    "offences": query.OFFENCE_GROUPS,
     "severities": SEVERITIES,
     "sources": SOURCES,
     "stages": STAGES,
@@ -102,6 +103,7 @@ class StatParams:
     span_from: date | None = None
     span_to: date | None = None
     ranks: tuple[str, ...] = ()  # the rank at the time (police officers)
+    offences: tuple[str, ...] = ()  # offence groups of the Home Office code (stats/query.py)
     severities: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
@@ -666,11 +668,14 @@ STATISTICS: dict[str, Statistic] = {
                 "restriction_ended, left, charged, criminal_outcome; or a spell in force at "
                 "some time in each period: open, investigation, suspension, restriction) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
-                "filtered on categories, roles, ranks, outcomes (any for all), severities, "
+                "filtered on categories, roles, ranks, offences (offence groups of the "
+                "allegation's Home Office code: rape, sexual_assault, other_sexual, "
+                "coercive_control, stalking_harassment, violence, other_offence), outcomes "
+                "(any for all: the default here), severities, "
                 "sources, stages, proceedings, leaving, left_under_investigation (yes: left "
                 "from the day the case was recorded to before its outcome; no: before the "
                 "case or on or "
-                "after the outcome), live; --by up to two of category, role, rank, "
+                "after the outcome), live; --by up to two of category, role, rank, offence, "
                 "outcome, severity, source, stage, criminal_proceedings, leaving_reason, "
                 "left_under_investigation, live; with an 'all' row for each year."
             ),
@@ -687,6 +692,7 @@ STATISTICS: dict[str, Statistic] = {
                 "span_from",
                 "span_to",
                 "ranks",
+                "offences",
                 "severities",
                 "sources",
                 "stages",

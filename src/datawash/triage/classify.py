@@ -18,7 +18,7 @@ from importlib.resources import files
 from typing import Any
 
 from datawash.ingest.offences import normalise_offence_code
-from datawash.vocabulary import Category, values
+from datawash.vocabulary import Category, OffenceGroup, values
 
 CATEGORIES = values(Category)
 INTEGRITY_ROLES = frozenset({"suspect", "offender", "accused", "arrested", "charged", "convicted"})
@@ -42,9 +42,40 @@ _KEYWORDS: tuple[tuple[str, str], ...] = (
 
 
 @cache
-def offence_table() -> dict[str, tuple[str, str]]:
+def _offence_rows() -> list[dict[str, str]]:
     text = files("datawash.triage").joinpath("data", "offence_codes.csv").read_text("utf-8")
-    return {r["code"]: (r["category"], r["description"]) for r in csv.DictReader(text.splitlines())}
+    return list(csv.DictReader(text.splitlines()))
+
+
+def offence_class(code: str) -> str:
+    """A normalised code's class: `19C` -> `19`, `4.1` -> `4`, `21` -> `21`."""
+    return re.sub(r"[A-Z]$|\.\d+$", "", code)
+
+
+@cache
+def offence_groups() -> tuple[dict[str, str], dict[str, str]]:
+    """The offence group of each known code, and of each class whose known codes all share
+    one (a code the table does not list, `19A` say, takes its class's group; one of a class
+    that mixes groups, such as 8 (harassment, assault, coercive control), is "other")."""
+    codes = {r["code"]: r["offence_group"] for r in _offence_rows()}
+    by_class: dict[str, set[str]] = {}
+    for code, group in codes.items():
+        by_class.setdefault(offence_class(code), set()).add(group)
+    classes = {c: next(iter(g)) for c, g in by_class.items() if len(g) == 1}
+    return codes, classes
+
+
+def offence_group_of(code: str | None) -> str | None:
+    """The offence group of a normalised code (None: no code)."""
+    if code is None:
+        return None
+    codes, classes = offence_groups()
+    return codes.get(code) or classes.get(offence_class(code)) or OffenceGroup.OTHER_OFFENCE.value
+
+
+@cache
+def offence_table() -> dict[str, tuple[str, str]]:
+    return {r["code"]: (r["category"], r["description"]) for r in _offence_rows()}
 
 
 @dataclass(frozen=True)
@@ -81,7 +112,7 @@ def classify_event(
     cats: set[str] = set()
     basis = "none"
     if code is not None:
-        entry = table.get(code) or table.get(re.sub(r"[A-Z]$|\.\d+$", "", code))
+        entry = table.get(code) or table.get(offence_class(code))
         if entry:
             cats.add(entry[0])
             basis = "code"
