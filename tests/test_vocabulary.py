@@ -51,4 +51,7 @@ def test_a_code_reads_as_its_label_and_other_text_as_it_is() -> None:
     assert label_of("chief_inspector") == "chief inspector"
     assert label_of("sexual") == "sexual offence related"
     assert label_of("coercive_control") == "controlling or coercive behaviour"
+    # Two kinds, one word: the category "violence" keeps its own label.
+    assert Category.VIOLENCE.label == "violence"
+    assert OffenceGroup.OTHER_VIOLENCE.label == "other violence against the person"
     assert label_of("2019/20") == "2019/20" and label_of("not recorded") == "not recorded"

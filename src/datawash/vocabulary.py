@@ -19,7 +19,9 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS.get(self, self.value.replace("_", " "))
+        # By kind and value: members of two kinds with one value ("violence", a category and
+        # once an offence group) are equal as strings, and would share one entry.
+        return _BY_KIND.get((type(self), self.value), self.value.replace("_", " "))
 
 
 class Category(Labelled):
@@ -167,36 +169,40 @@ class OffenceGroup(Labelled):
     OTHER_SEXUAL = "other_sexual"
     COERCIVE_CONTROL = "coercive_control"
     STALKING_HARASSMENT = "stalking_harassment"
-    VIOLENCE = "violence"
+    OTHER_VIOLENCE = "other_violence"
     OTHER_OFFENCE = "other_offence"
 
 
-_LABELS: dict[StrEnum, str] = {
-    Category.SEXUAL: "sexual offence related",
-    Category.DOMESTIC_ABUSE: "domestic abuse related",
-    Category.OTHER_VAWG: "other violence against women and girls",
-    WorkforceRole.OFFICER: "police officer",
-    WorkforceRole.STAFF: "police staff",
-    WorkforceRole.SPECIAL: "special constable",
-    WorkforceRole.VOLUNTEER: "police support volunteer",
-    Source.CONDUCT_MATTER: "conduct matter",
-    Source.DATA_WASH: "data wash",
-    Severity.GROSS_MISCONDUCT: "gross misconduct",
-    Outcome.MANAGEMENT_ADVICE: "management advice (before February 2020)",
-    Outcome.MANAGEMENT_ACTION: "management action (before February 2020)",
-    ReviewState.NEEDS_INFORMATION: "unsure: needs more information",
-    ReviewState.IDENTITY_CONFIRMED: "identity confirmed",
-    ReviewState.NOT_THE_PERSON: "not the person",
-    ReviewState.ASSESSED: "events assessed",
-    RecordIdentity.THIS_PERSON: "this person",
-    RecordIdentity.NOT_THIS_PERSON: "not this person",
-    DecisionStatus.PENDING: "awaiting countersignature",
-    OffenceGroup.OTHER_SEXUAL: "other sexual offences",
-    OffenceGroup.COERCIVE_CONTROL: "controlling or coercive behaviour",
-    OffenceGroup.STALKING_HARASSMENT: "stalking and harassment",
-    OffenceGroup.VIOLENCE: "other violence against the person",
-    OffenceGroup.OTHER_OFFENCE: "any other offence",
-}
+# Labels that are not the value read with spaces; pairs, not a dict: members of two kinds
+# with one value are equal as strings (a dict would keep one of them).
+_LABELS: tuple[tuple[StrEnum, str], ...] = (
+    (Category.SEXUAL, "sexual offence related"),
+    (Category.DOMESTIC_ABUSE, "domestic abuse related"),
+    (Category.OTHER_VAWG, "other violence against women and girls"),
+    (WorkforceRole.OFFICER, "police officer"),
+    (WorkforceRole.STAFF, "police staff"),
+    (WorkforceRole.SPECIAL, "special constable"),
+    (WorkforceRole.VOLUNTEER, "police support volunteer"),
+    (Source.CONDUCT_MATTER, "conduct matter"),
+    (Source.DATA_WASH, "data wash"),
+    (Severity.GROSS_MISCONDUCT, "gross misconduct"),
+    (Outcome.MANAGEMENT_ADVICE, "management advice (before February 2020)"),
+    (Outcome.MANAGEMENT_ACTION, "management action (before February 2020)"),
+    (ReviewState.NEEDS_INFORMATION, "unsure: needs more information"),
+    (ReviewState.IDENTITY_CONFIRMED, "identity confirmed"),
+    (ReviewState.NOT_THE_PERSON, "not the person"),
+    (ReviewState.ASSESSED, "events assessed"),
+    (RecordIdentity.THIS_PERSON, "this person"),
+    (RecordIdentity.NOT_THIS_PERSON, "not this person"),
+    (DecisionStatus.PENDING, "awaiting countersignature"),
+    (OffenceGroup.OTHER_SEXUAL, "other sexual offences"),
+    (OffenceGroup.COERCIVE_CONTROL, "controlling or coercive behaviour"),
+    (OffenceGroup.STALKING_HARASSMENT, "stalking and harassment"),
+    (OffenceGroup.OTHER_VIOLENCE, "other violence against the person"),
+    (OffenceGroup.OTHER_OFFENCE, "any other offence"),
+)
+
+_BY_KIND: dict[tuple[type, str], str] = {(type(m), m.value): label for m, label in _LABELS}
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -346,3 +346,22 @@ def test_a_table_read_by_people_shows_labels_and_a_year_not_over(base: list[str]
     assert "no case to answer" in md
     assert "2022/23 is not over: its figures are to 20/02/2023." in md
     assert "2021/22 is not over" not in md
+
+
+def test_duration_gives_the_days_things_took(base: list[str]) -> None:
+    """`stats duration`: the count, mean and median days by year of the later date; what
+    it counts follows --measure, so --count is refused; a measure not known is named."""
+    out = ok(stats(base, "duration", *FIVE_YEARS, "--measure", "outcome", "--format", "csv"))
+    header, *rows = out.splitlines()
+    assert header == "period,allegations,mean_days,median_days"
+    assert [r.split(",")[0] for r in rows] == ["2018/19", "2019/20", "2020/21", "2021/22",
+                                               "2022/23"]  # fmt: skip
+    assert any(r.split(",")[1] != "0" for r in rows)
+    for r in rows:  # a year with records has its mean and median, one without has neither
+        n, mean, median = r.split(",")[1:]
+        assert (n == "0") == (mean == "") == (median == "")
+    counted = stats(base, "duration", "--count", "people")
+    assert counted.exit_code == InputError.exit_code and "--count" in counted.stderr
+    unknown = stats(base, "duration", "--measure", "lunch")
+    assert unknown.exit_code == InputError.exit_code and "--measure" in unknown.stderr
+    assert "investigation" in unknown.stderr

@@ -196,16 +196,27 @@ def test_a_bound_that_leaves_the_hidden_count_open_is_not_a_count() -> None:
     """ "Officers with more than one allegation" is the usual wording of a repeat-subject
     question, and was refused as stating a count (found by a helper trying real requests).
     A bound is read for what it leaves possible of 1 to threshold-1: two or more values
-    pass, one is the count itself."""
+    pass, one is the count itself; "no more than" is at most, "not fewer than" at least; a
+    second number in the sentence could close the range, so the bound is then a count
+    (found by a second helper: "more than one and fewer than three" is two)."""
     from datawash.foi.disclosure import small_counts_in_text
 
     open_ = (
         "We do not hold a count of officers with more than one allegation. At least one "
-        "officer appealed; fewer than 3 officers resigned; over 1 case was reopened."
+        "officer appealed; fewer than 3 officers resigned; no more than three cases were "
+        "reopened."
     )
     assert small_counts_in_text(open_, 5) == []
-    pinned = "More than three officers were dismissed, at least 4 cases, fewer than two officers"
-    assert small_counts_in_text(pinned, 5) == ["three officers", "4 cases", "two officers"]
+    pinned = (
+        "More than three officers were dismissed. At least 4 cases. Fewer than two officers "
+        "resigned. No more than one officer was dismissed. No fewer than four officers "
+        "appealed. More than one officer and fewer than three officers were dismissed. The "
+        "Chief Constable handed over two officers' files."
+    )
+    assert small_counts_in_text(pinned, 5) == [
+        "three officers", "4 cases", "two officers", "one officer", "four officers",
+        "one officer", "three officers", "two officers",
+    ]  # fmt: skip
     # The threshold decides: at 3, "more than one officer" leaves only 2.
     assert small_counts_in_text("more than one officer", 3) == ["one officer"]
 

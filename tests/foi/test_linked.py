@@ -21,7 +21,7 @@ from datawash.foi.linked import protect_linked, scopes
 from datawash.stats.registry import DISMISSAL
 from datawash.stats.tables import StatTable
 from tests.review.helpers import FOI, ensure_users
-from tests.stats.test_registry import PSD
+from tests.stats.test_registry import ANALYST, PSD
 
 TODAY = date(2023, 2, 20)
 SPAN = {"from_period": "2019/20", "to_period": "2020/21", "as_of": "2023-02-20"}
@@ -1900,3 +1900,56 @@ def test_an_offence_group_beside_all_offences_gives_no_small_difference(
         rape = _statistic(s, ref, 3, "register_count", {**other, "offences": ["rape"]})
     assert sexual[0] == ["2019/20", "withheld"]
     assert rape[0] == ["2019/20", "fewer than 5"]
+
+
+def test_a_mean_is_given_only_where_its_count_is(settings: Settings, tmp_path: Path) -> None:
+    """Days from recorded to closed, for officers' sexual-offence cases closed in 2019/20 and
+    2020/21. Alone, 3 cases give "fewer than 5" and no mean or median, 6 give theirs;
+    beside a count of the same cases already published (all sexual cases closed, one more),
+    the 6 would give a difference of 1 away: it is withheld, and its mean and median with it."""
+    from datawash.foi.disclosure import apply_disclosure_control
+    from datawash.stats import service as stats
+
+    _import_rows(settings, tmp_path, [
+        {"recorded_on": "2019-01-01", "closed_on": closed, "severity": "gross_misconduct",
+         "stage": "closed", "outcome": "dismissed", "outcome_on": closed, "role_at_time": role}
+        for closed, role in [("2019-06-01", "officer")] * 3 + [("2020-06-01", "officer")] * 6
+        + [("2020-07-01", "staff")]
+    ])  # fmt: skip
+    asked = {**SPAN, "categories": ["sexual"], "roles": ["officer"]}
+    with session_scope(settings) as s:
+        table = stats.run_statistic(s, ANALYST, "register_duration", asked)
+        alone, _decision = apply_disclosure_control(table, 5)
+        assert alone.rows[0] == ["2019/20", "fewer than 5", "withheld", "withheld"]
+        assert alone.rows[1] == ["2020/21", 6, 517, 517]  # 1 January 2019 to 1 June 2020
+        ref = _request(s)
+        every = _statistic(
+            s,
+            ref,
+            1,
+            "register_count",
+            {**SPAN, "categories": ["sexual"], "date_field": "closed", "count": "cases"},
+        )
+        assert every[1] == ["2020/21", 7]
+        beside = _statistic(s, ref, 2, "register_duration", asked)
+    assert beside[0] == ["2019/20", "fewer than 5", "withheld", "withheld"]
+    assert beside[1] == ["2020/21", "withheld", "withheld", "withheld"]
+
+
+def test_a_table_stored_before_a_rule_of_asking_is_still_read() -> None:
+    """Ranks of police staff are refused when asked now (nothing could be counted), but a
+    table stored before that rule still reads as the population it counted: otherwise one
+    such table in the log would stop every later answer (found by a helper)."""
+    from datawash.stats.registry import StatParams
+
+    p = StatParams(roles=("staff",), ranks=("constable",), outcomes=("any",),
+                   date_field="recorded", period="calendar", from_period="2024",
+                   to_period="2024", as_of=date(2026, 1, 1))  # fmt: skip
+    stored = {k: v for k, v in p.as_dict().items() if k not in ("offences", "measure")}
+    old = StatTable(name="register_count", title="t", columns=["period", "people"],
+                    rows=[["2024", 0]], parameters=stored)  # fmt: skip
+    assert list(scopes(old)) == [(0, 1)]
+    new = StatTable(name="register_count", title="n", columns=["period", "people"],
+                    rows=[["2024", 7]], parameters={**stored, "roles": ["officer"]})  # fmt: skip
+    safe, _withheld = protect_linked(new, [old], 5)
+    assert safe.rows == [["2024", 7]]

@@ -132,6 +132,37 @@ def test_each_question_a_preset_answers_gives_what_the_csv_rows_say(
     assert checked > 0
 
 
+def test_each_duration_question_counts_what_the_csv_rows_say(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The questions of how long things took: each year's count is the general count of the
+    records placed by the later date (worked out from the CSV rows alone), and a year with
+    records has its mean and median (tests/stats/test_query.py checks those days)."""
+    from datawash.stats import service as stats
+    from datawash.stats.query import DURATIONS
+    from datawash.stats.registry import StatParams
+    from tests.stats.test_query import general_count_from_csv
+    from tests.stats.test_registry import ANALYST
+
+    day = _synthetic_register(settings, tmp_path)
+    checked = 0
+    for q in QUESTIONS:
+        if q["statistic"] != "register_duration":
+            continue
+        params = {"as_of": day.isoformat(), "outcomes": ["any"], **q["params"]}
+        with session_scope(settings) as s:
+            table = stats.run_statistic(s, ANALYST, q["statistic"], StatParams.from_dict(params))
+        _first, last, unit, _words = DURATIONS[q["params"]["measure"]]
+        general = {k: v for k, v in params.items() if k not in ("as_of", "measure")}
+        want = general_count_from_csv(tmp_path, {**general, "date_field": last, "count": unit},
+                                      day)  # fmt: skip
+        for period, n, mean, median in table.rows:
+            assert n == want.get((str(period),), 0), (q["id"], period)
+            assert (n == 0) == (mean is None) == (median is None)
+            checked += int(n)
+    assert checked > 0
+
+
 def _synthetic_register(settings: Settings, folder: Path) -> date:
     """The synthetic register, which fills every date and dimension, imported; the day the
     questions are answered on."""

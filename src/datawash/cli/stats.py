@@ -51,6 +51,7 @@ FLAGS = {
     "stages": "--stage",
     "ranks": "--rank",
     "offences": "--offence",
+    "measure": "--measure",
     "period": "--period",
     "run_id": "--run",
 }
@@ -108,7 +109,9 @@ def stats_cmd(
         list[str] | None,
         typer.Option(help="outcomes counted (default: dismissals; for query, any outcome)"),
     ] = None,
-    count: Annotated[str, typer.Option(help="people, cases or allegations")] = "people",
+    count: Annotated[
+        str | None, typer.Option(help="people, cases or allegations (default people)")
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="the day to count at (default today)")] = None,
     run: Annotated[int | None, typer.Option(help="wash run (default the latest)")] = None,
     disclosure_control: Annotated[
@@ -142,22 +145,30 @@ def stats_cmd(
     live: Annotated[
         str | None, typer.Option(help="live or completed cases only (at --as-of)")
     ] = None,
+    measure: Annotated[
+        str | None,
+        typer.Option(help="for duration: case, outcome, investigation, suspension, restriction"),
+    ] = None,
 ) -> None:
     """Named statistics (`datawash stats list` describes them); `datawash stats query` is
     the general count of the register (register_count), with each of its parameters as an
-    option."""
+    option; `datawash stats duration` the days things took (register_duration)."""
     settings = settings_from(ctx)
     # The general count's parameters by name; the service checks them like --param.
     named = {"date_field": date_field, "span_from": span_from, "span_to": span_to,
              "live": live, "severities": severity, "sources": source, "stages": stage,
-             "ranks": rank, "offences": offence}  # fmt: skip
-    if name == "query":
-        name = "register_count"
-    elif name != "list" and name not in registry.STATISTICS:
+             "ranks": rank, "offences": offence, "measure": measure}  # fmt: skip
+    name = {"query": "register_count", "duration": "register_duration"}.get(name, name)
+    if name != "list" and name not in registry.STATISTICS:
         with handled_errors():
             raise InputError(
-                f"no statistic called {name!r}; one of query (the general count), "
+                f"no statistic called {name!r}; one of query (the general count), duration, "
                 f"{', '.join(sorted(registry.STATISTICS))}; `datawash stats list` describes them"
+            )
+    if count is not None and name == "register_duration":
+        with handled_errors():
+            raise InputError(
+                "--count: duration counts what --measure measures (cases or allegations)"
             )
     extra = [*(param or [])]
     given = {item.partition("=")[0].strip() for item in extra}
@@ -189,7 +200,7 @@ def stats_cmd(
             category=category,
             role=role,
             outcome=outcome,
-            count=count,
+            count=count or "people",
             as_of=as_of,
             run=run,
             extra=extra,

@@ -57,15 +57,18 @@ def bars_by_year_figure(table: StatTable, threshold: int) -> tuple[Any, Any]:
     from matplotlib.patches import Patch
 
     years = [str(r[0]) for r in table.rows]
-    series = table.display_columns[1:]
+    # One bar per count, never a measure of it (mean days are not a number of people).
+    measured = {m for m, _c in table.measures}
+    drawn = [c for c in range(1, len(table.columns)) if c not in measured]
+    series = [table.display_columns[c] for c in drawn]
     fig, ax = plt.subplots(figsize=(6.4, 3.2))
     width = 0.8 / max(len(series), 1)
-    shown = [v for r in table.rows for v in r[1:] if isinstance(v, int)]
+    shown = [v for r in table.rows for c in drawn if isinstance(v := r[c], int)]
     top = max([*shown, threshold, 1]) * 1.18
     styles: dict[str, str] = {}  # hatch -> legend, in the order first drawn
     for k, _name in enumerate(series):
         for i, row in enumerate(table.rows):
-            value = row[k + 1]
+            value = row[drawn[k]]
             x = i + (k - (len(series) - 1) / 2) * width
             style = None if isinstance(value, int) else _not_shown(value, threshold)
             if isinstance(value, int):

@@ -155,6 +155,7 @@ def withhold_more(
     rows = [list(r) for r in values]
     for r, c in set(hidden) - before:
         rows[r][c] = WITHHELD
+    rows = measures_follow(safe, rows)
     # Rates and shares shown while nothing was hidden would give the withheld figures back.
     notes = list(safe.notes)
     if safe.count_notes and RATES_NOT_GIVEN not in notes:
@@ -323,13 +324,9 @@ def _published(
             "Some other figures are withheld so that those counts cannot be worked out from "
             "totals or differences."
         )
-    safe = StatTable(
-        name=table.name,
-        title=table.title,
-        columns=list(table.columns),
-        rows=out_rows,
-        label_columns=table.label_columns,
-        total_row=table.total_row,
+    safe = replace(
+        table,
+        rows=measures_follow(table, out_rows),
         parameters=dict(table.parameters),
         notes=notes,
         lines=[list(line) for line in table.lines],
@@ -339,6 +336,19 @@ def _published(
         count_notes=[] if hidden else list(table.count_notes),
     )
     return safe
+
+
+def measures_follow(table: StatTable, rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Each measure (the mean days of the cases counted beside it) shown only where its
+    count is: of fewer than N records, or of a count withheld, a mean or a median would say
+    something of the few records behind it, so it is withheld too."""
+    out = [list(r) for r in rows]
+    for m, c in table.measures:
+        for row in out:
+            count = row[c]
+            if not (isinstance(count, int) and not isinstance(count, bool)):
+                row[m] = WITHHELD
+    return out
 
 
 # Words for the counts a text may state in words (a threshold above 20 is checked in digits).
@@ -432,28 +442,49 @@ def _count_value(word: str) -> int:
     return _NUMBER_WORDS.index(value) + 1
 
 
-# A bound before a number: "more than one allegation", "at least one officer".
+# A bound before a number: "more than one allegation", "at least one officer"; with "no" or
+# "not" before it, the other way ("no more than one": at most one).
 _BOUND = re.compile(
-    r"\b(more\s+than|over|at\s+least|fewer\s+than|less\s+than|under)\s*$", re.IGNORECASE
+    r"(?:\b(no|not)\s+)?\b(more\s+than|at\s+least|fewer\s+than|less\s+than)\s*$",
+    re.IGNORECASE,
 )
+# Where one sentence ends: a second bound in it could close the range the first leaves open
+# ("more than one and fewer than three").
+_SENTENCE_END = re.compile(r"[.;:!?\n]")
 
 
-def _leaves_open(before: str, value: int, threshold: int) -> bool:
-    """Whether a number is a bound that leaves at least two of the counts a table hides
-    (1 to threshold-1) possible: "officers with more than one allegation" counts officers,
-    and "more than one officer" beside a "fewer than 5" still leaves 2, 3 or 4. A bound
-    that leaves one ("more than three officers" beside "fewer than 5") states the count."""
-    bound = _BOUND.search(before)
+def _leaves_open(text: str, start: int, end: int, value: int, threshold: int) -> bool:
+    """Whether the number at text[start:end] is a bound that leaves at least two of the
+    counts a table hides (1 to threshold-1) possible, and is the only number of its
+    sentence: "officers with more than one allegation" counts officers, and "more than one
+    officer" beside a "fewer than 5" still leaves 2, 3 or 4. A bound that leaves one ("more
+    than three officers", "no more than one officer"), or two bounds together, state it."""
+    bound = _BOUND.search(text[:start])
     if bound is None:
         return False
-    word = " ".join(bound.group(1).lower().split())
-    if word in ("more than", "over"):
+    word = " ".join(bound.group(2).lower().split())
+    if bound.group(1):  # "no more than" is at most, "not fewer than" at least
+        word = {"more than": "at most", "at least": "fewer than",
+                "fewer than": "at least", "less than": "at least"}[word]  # fmt: skip
+    if word == "more than":
         possible = threshold - 1 - value
     elif word == "at least":
         possible = threshold - value
-    else:  # fewer than, less than, under
+    elif word == "at most":
+        possible = value
+    else:  # fewer than, less than
         possible = value - 1
-    return possible >= 2
+    if possible < 2:
+        return False
+    begins = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    ends = next((m.start() for m in _SENTENCE_END.finditer(text, end)), len(text))
+    sentence = text[begins:start] + text[end:ends]
+    return not re.search(
+        r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|both|"
+        r"single|couple)\b",
+        sentence,
+        re.IGNORECASE,
+    )
 
 
 def small_counts_in_text(text: str, threshold: int) -> list[str]:
@@ -488,7 +519,7 @@ def small_counts_in_text(text: str, threshold: int) -> list[str]:
                 continue  # "the only officers dismissed were ...": not one
             if value == 2 and re.match(r"\s+(?:and|or)\b", text[m.end() :], re.IGNORECASE):
                 continue  # "both officers and staff": the two kinds, not two people
-        if 0 < value < threshold and not _leaves_open(text[: m.start()], value, threshold):
+        if 0 < value < threshold and not _leaves_open(text, m.start(), m.end(), value, threshold):
             found.append((m.start(), m.end(), " ".join(m.group(0).split())))
     # A label and its figure: "Officers dismissed: 2", "Number of sergeants = 3"; the label
     # in words, the figure in digits or number words.

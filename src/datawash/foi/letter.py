@@ -294,7 +294,7 @@ def to_pdf(letter: Letter) -> bytes:
                 pdf.set_font("DejaVu", "", 9)
                 # Labels get twice a count's width, so "people with records to review"
                 # fits on one line.
-                weights = [2] * t.label_columns + [1] * len(t.count_columns)
+                weights = [2] * t.label_columns + [1] * (len(t.columns) - t.label_columns)
                 with pdf.table(
                     width=min(width, 32 * sum(weights)),
                     col_widths=weights,

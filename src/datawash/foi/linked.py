@@ -53,7 +53,7 @@ import numpy as np
 from datawash import clock
 from datawash.cases.workflow import LEGACY_OUTCOMES, LEGACY_UNTIL, OFFICER_ONLY, OFFICER_ROLES
 from datawash.errors import InputError
-from datawash.foi.disclosure import WITHHELD, fewer_than, withhold_more
+from datawash.foi.disclosure import WITHHELD, fewer_than, measures_follow, withhold_more
 from datawash.ingest.schema import CATEGORIES, REGISTER_EARLIEST, ROLES
 from datawash.stats.query import (
     DATED_NEEDS,
@@ -63,6 +63,7 @@ from datawash.stats.query import (
     SPELLS,
     dimension_names,
     dimensions,
+    duration_counted,
     periods_of,
 )
 from datawash.stats.registry import (
@@ -75,8 +76,9 @@ from datawash.stats.registry import (
 from datawash.stats.tables import StatTable
 
 LINKED_STATISTICS = frozenset(
-    {"outcomes_by_year", "register_count", "live_investigations", "completed_case_review"}
-)
+    {"outcomes_by_year", "register_count", "live_investigations", "completed_case_review",
+     "register_duration"}
+)  # fmt: skip
 
 # The register's dimensions a population is cut by (stats/query.py ``dimensions``).
 DIMENSIONS = dimension_names()
@@ -233,6 +235,8 @@ def scopes(table: StatTable) -> dict[tuple[int, int], Scope]:
     p = StatParams.from_dict(table.parameters)
     if table.name == "register_count":
         return _register_count_scopes(table, p)
+    if table.name == "register_duration":  # its counts are the general count's
+        return _register_count_scopes(table, duration_counted(p))
     if table.name == "outcomes_by_year":
         return _outcomes_by_year_scopes(table, p)
     return _case_table_scopes(table, p)
@@ -965,7 +969,7 @@ def protect_linked(
         "Some figures are withheld so that, read beside figures already published, they "
         "do not give away a count withheld."
     )
-    return replace(safe, rows=rows, notes=[*safe.notes, note]), changed
+    return replace(safe, rows=measures_follow(safe, rows), notes=[*safe.notes, note]), changed
 
 
 # Statistics whose cells are not register populations: each is checked within its own table

@@ -14,8 +14,10 @@ with a total for each year. One SQL builder (``register_count_sql``), run by the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from itertools import product
+from statistics import mean, median
 from typing import Any
 
 from sqlalchemy import String, case, cast, distinct, false, func, literal, or_, select, union_all
@@ -258,11 +260,10 @@ def in_force(spell: str, q: Period, day: date) -> Any:
     return (start <= min(q.end, day)) & (end.is_(None) | (end >= q.start))
 
 
-def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
-    """Distinct people, cases or allegations in scope, by period of ``date_field`` (a date, or
-    a spell in force: SPELLS) and by the ``by`` dimensions (none: the period's total)."""
+def in_scope(p: Any, dims: dict[str, tuple[Any, tuple[str, ...]]]) -> list[Any]:
+    """The conditions of a record the parameters count (recorded by the day counted at;
+    its category, role, outcome and every other filter; live or completed)."""
     day = p.today()
-    dims = dimensions(day)
     conds = [
         Case.recorded_on <= day,
         Allegation.category.in_(p.categories),
@@ -276,6 +277,15 @@ def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> 
             conds.append(dims[key][0].in_(wanted))
     if p.live != "any":
         conds.append(_live(day) == p.live)
+    return conds
+
+
+def register_count_sql(p: Any, periods: Sequence[Period], by: Sequence[str]) -> Any:
+    """Distinct people, cases or allegations in scope, by period of ``date_field`` (a date, or
+    a spell in force: SPELLS) and by the ``by`` dimensions (none: the period's total)."""
+    day = p.today()
+    dims = dimensions(day)
+    conds = in_scope(p, dims)
     columns = [dims[b][0].label(b) for b in by]
 
     def counted(period: Any, groups: list[Any], *where: Any) -> Any:
@@ -406,3 +416,83 @@ def register_count(
             *unfinished(periods, p.today()),
         ],
     )
+
+
+# How long things took, for "the average time to conclude an investigation": from a date to
+# a later one that the importer records only with it (foi/linked.py NEEDS_DATE; a case always
+# has the date it was recorded), for the records whose later date falls in the period. Each
+# measure: (first date, last date, what is counted, words).
+DURATIONS: dict[str, tuple[str, str, str, str]] = {
+    "case": ("recorded", "closed", "cases", "from the case being recorded to its closing"),
+    "outcome": ("recorded", "outcome", "allegations",
+                "from the case being recorded to the allegation's outcome"),
+    "investigation": ("investigation_started", "investigation_ended", "allegations",
+                      "from the start of the investigation to its end"),
+    "suspension": ("suspended", "suspension_ended", "allegations", "suspended"),
+    "restriction": ("restricted", "restriction_ended", "allegations", "on restricted duties"),
+}  # fmt: skip
+
+
+def duration_counted(p: Any) -> Any:
+    """The general count whose cells are a duration table's counts: the records placed by
+    the measure's last date (so foi/linked.py reads them as the same populations)."""
+    if p.measure not in DURATIONS:
+        raise InputError(f"measure is one of {', '.join(DURATIONS)}; not {p.measure!r}")
+    _first, last, unit, _words = DURATIONS[p.measure]
+    return replace(p, date_field=last, count=unit, by=(), live="any")
+
+
+def register_duration(
+    session: Session,
+    p: Any,
+    *,
+    execute: Callable[[Session, Any], list[Any]],
+    scope: Callable[[Any], str],
+) -> StatTable:
+    """Days taken (the measure's first date to its last), by period of the last: how many
+    records, and their mean and median days (whole days, halves up)."""
+    q = duration_counted(p)
+    first, last, unit, words = DURATIONS[p.measure]
+    periods = periods_of(q)
+    day = q.today()
+    when, start = DATES[last], DATES[first]
+    period = case(*[((when >= x.start) & (when <= x.end), x.label) for x in periods], else_=None)
+    stmt = (
+        select(period.label("period"), COUNTED[unit], start, when)
+        .select_from(Allegation)
+        .join(Case, Case.case_id == Allegation.case_id)
+        .where(*in_scope(q, dimensions(day)), when >= periods[0].start,
+               when <= periods[-1].end, when <= day)
+        .distinct()
+    )  # fmt: skip
+    days: dict[str, dict[str, int]] = {}
+    for label, ident, began, ended in execute(session, stmt):
+        days.setdefault(str(label), {})[str(ident)] = (ended - began).days
+    rows: list[list[Cell]] = []
+    for x in periods:
+        taken = sorted(days.get(x.label, {}).values())
+        rows.append([x.label, len(taken), _whole(mean(taken)) if taken else None,
+                     _whole(median(taken)) if taken else None])  # fmt: skip
+    what = {"cases": "Cases", "allegations": "Allegations"}[unit]
+    kind = "financial year" if q.period.value == "financial" else "calendar year"
+    placed = DATE_WORDS[last] if q.span_from else f"{kind} of {DATE_WORDS[last]}"
+    return StatTable(
+        name="register_duration",
+        title=f"Days {words}: {what.lower()} by {placed}, with the mean and median days "
+        f"({scope_words(q, scope)})",
+        columns=["period", unit, "mean_days", "median_days"],
+        headings=["Period", what, "Mean days", "Median days"],
+        rows=rows,
+        parameters=p.as_dict(),
+        measures=[(2, 1), (3, 1)],
+        notes=[
+            f"Days from {DATE_WORDS[first]} to {DATE_WORDS[last]}, for each of the "
+            f"{what.lower()} placed in the period by {DATE_WORDS[last]}; whole days, halves "
+            "rounded up. A mean or median is not given where its count is not shown.",
+            *unfinished(periods, day),
+        ],
+    )
+
+
+def _whole(days: float) -> int:
+    return int(days + 0.5)  # halves up (days are never negative: the importer's order)

@@ -112,6 +112,9 @@ class StatParams:
     # Left the force while under investigation (yes: before the outcome) or not (no).
     left_under_investigation: tuple[str, ...] = ()
     live: str = "any"  # any | live | completed (the case, at as_of)
+    # What register_duration measures (stats/query.py DURATIONS): case, outcome,
+    # investigation, suspension, restriction.
+    measure: str = "case"
 
     def __post_init__(self) -> None:
         # Accept the plain string forms too ("calendar", a list of categories).
@@ -173,11 +176,10 @@ class StatParams:
                 raise InputError(f"unknown {k} value {bad[0]!r}; one of {', '.join(allowed)}")
         if self.live not in ("any", "live", "completed"):
             raise InputError("live is any, live or completed")
-        if self.ranks and not {"officer", "special"} & set(self.roles):
+        if self.measure not in query.DURATIONS:
             raise InputError(
-                "ranks are those of police officers and special constables: with roles "
-                f"{', '.join(self.roles)} nothing could be counted",
-                field="ranks",
+                f"measure is one of {', '.join(query.DURATIONS)}, not {self.measure!r}",
+                field="measure",
             )
         if (self.span_from is None) != (self.span_to is None):
             raise InputError("a span needs both span_from and span_to")
@@ -224,6 +226,14 @@ def check_given(statistic: Statistic, params: StatParams) -> None:
     for name in StatParams.__dataclass_fields__:
         if name not in statistic.uses and getattr(params, name) != getattr(default, name):
             raise InputError(f"{statistic.name} does not take {name}", field=name)
+    # Asked of what is asked now, not of stored answers (an answer stored before this rule
+    # must still be read by disclosure control).
+    if params.ranks and not {"officer", "special"} & set(params.roles):
+        raise InputError(
+            "ranks are those of police officers and special constables: with roles "
+            f"{', '.join(params.roles)} nothing could be counted",
+            field="ranks",
+        )
     if params.span_from and (params.from_period or params.to_period):
         raise InputError(
             "years (from/to) and a span of dates (span_from/span_to) cannot both be given: "
@@ -641,6 +651,10 @@ def _register_count(session: Session, p: StatParams) -> StatTable:
     return query.register_count(session, p, execute=execute, scope=scope)
 
 
+def _register_duration(session: Session, p: StatParams) -> StatTable:
+    return query.register_duration(session, p, execute=execute, scope=scope)
+
+
 STATISTICS: dict[str, Statistic] = {
     s.name: s
     for s in (
@@ -670,7 +684,7 @@ STATISTICS: dict[str, Statistic] = {
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
                 "filtered on categories, roles, ranks, offences (offence groups of the "
                 "allegation's Home Office code: rape, sexual_assault, other_sexual, "
-                "coercive_control, stalking_harassment, violence, other_offence), outcomes "
+                "coercive_control, stalking_harassment, other_violence, other_offence), outcomes "
                 "(any for all: the default here), severities, "
                 "sources, stages, proceedings, leaving, left_under_investigation (yes: left "
                 "from the day the case was recorded to before its outcome; no: before the "
@@ -707,6 +721,37 @@ STATISTICS: dict[str, Statistic] = {
             default_periods=True,
             # The general count counts every outcome unless asked (a count of people
             # suspended today is not a count of dismissals); the presets keep theirs.
+            defaults={"outcomes": ("any",)},
+        ),
+        Statistic(
+            name="register_duration",
+            title="How long cases, investigations, suspensions and restrictions took",
+            description=(
+                "Days from one of the register's dates to a later one, by period of the "
+                "later (years, --from/--to, or one span): --measure case (recorded to "
+                "closed, per case), outcome (recorded to the allegation's outcome), "
+                "investigation (started to ended), suspension or restriction (begun to "
+                "ended), each per allegation; the count, and the mean and median days. "
+                "Filtered as register_count (every outcome by default). Disclosure control "
+                "reads the counts as register_count's (placed by the later date) and gives "
+                "no mean or median where the count is not shown."
+            ),
+            uses=(
+                "from_period",
+                "to_period",
+                "period",
+                "categories",
+                "roles",
+                "outcomes",
+                "span_from",
+                "span_to",
+                *FILTERS,
+                "as_of",
+                "measure",
+            ),
+            by_options=(),
+            compute=_register_duration,
+            default_periods=True,
             defaults={"outcomes": ("any",)},
         ),
         Statistic(

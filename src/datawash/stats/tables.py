@@ -39,6 +39,10 @@ class StatTable:
     # Notes worked out from the counts (rates, shares): they could give a withheld count
     # away, so disclosure control drops them when it withholds anything.
     count_notes: list[str] = field(default_factory=list)
+    # Columns that are not counts but measures of the records a count column counts (the
+    # mean days a case took, of the cases counted beside it): [measure column, count
+    # column]. A measure is shown only where its count is (foi/disclosure.py).
+    measures: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def shown_notes(self) -> list[str]:
@@ -70,7 +74,8 @@ class StatTable:
 
     @property
     def count_columns(self) -> list[int]:
-        return list(range(self.label_columns, len(self.columns)))
+        measured = {m for m, _c in self.measures}
+        return [c for c in range(self.label_columns, len(self.columns)) if c not in measured]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +91,7 @@ class StatTable:
             "bounds": [[list(cell) for cell in bound] for bound in self.bounds],
             "headings": self.headings,
             "count_notes": self.count_notes,
+            "measures": [list(pair) for pair in self.measures],
         }
 
     @classmethod
@@ -103,6 +109,7 @@ class StatTable:
             bounds=[[(int(r), int(c)) for r, c in b] for b in data.get("bounds", [])],
             headings=list(data.get("headings", [])),
             count_notes=list(data.get("count_notes", [])),
+            measures=[(int(m), int(c)) for m, c in data.get("measures", [])],
         )
 
     def to_json(self) -> str:
@@ -117,7 +124,7 @@ class StatTable:
         def cell(c: Cell) -> str:
             return "" if c is None else f"{c:,}" if isinstance(c, int) else str(c)
 
-        align = ["---"] * self.label_columns + ["---:"] * len(self.count_columns)
+        align = ["---"] * self.label_columns + ["---:"] * (len(self.columns) - self.label_columns)
         lines = [f"**{self.title}**", ""]
         lines.append("| " + " | ".join(self.display_columns) + " |")
         lines.append("|" + "|".join(align) + "|")
