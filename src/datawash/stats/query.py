@@ -340,6 +340,17 @@ def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
     return "; ".join(parts)
 
 
+def placed_by(p: Any, field: str) -> str:
+    """How a table's periods place its records, for its title: one span of dates (the
+    period column says which), or years and their kind; by a date or a spell in force."""
+    year = "financial year" if p.period.value == "financial" else "calendar year"
+    if field in SPELLS:
+        words = SPELLS[field][2]
+        return (f"whether {words} at some time in the span" if p.span_from
+                else f"{year} in which {words} at some time")  # fmt: skip
+    return DATE_WORDS[field] if p.span_from else f"{year} of {DATE_WORDS[field]}"
+
+
 def register_count(
     session: Session,
     p: Any,
@@ -389,16 +400,7 @@ def register_count(
                 [(len(rows) - 1, width)] + [(r, width) for r in range(first, len(rows) - 1)]
             )
     what = {"people": "People", "cases": "Cases", "allegations": "Allegations"}[p.count]
-    # One span of dates: the period column says which; years: which kind.
-    span = "financial year" if p.period.value == "financial" else "calendar year"
-    if p.date_field in SPELLS:
-        words = SPELLS[p.date_field][2]
-        placed = (f"whether {words} at some time in the span" if p.span_from
-                  else f"{span} in which {words} at some time")  # fmt: skip
-    else:
-        placed = (
-            DATE_WORDS[p.date_field] if p.span_from else f"{span} of {DATE_WORDS[p.date_field]}"
-        )
+    placed = placed_by(p, p.date_field)
     return StatTable(
         name="register_count",
         title=f"{what} in the misconduct register by "
@@ -474,8 +476,7 @@ def register_duration(
         rows.append([x.label, len(taken), _whole(mean(taken)) if taken else None,
                      _whole(median(taken)) if taken else None])  # fmt: skip
     what = {"cases": "Cases", "allegations": "Allegations"}[unit]
-    kind = "financial year" if q.period.value == "financial" else "calendar year"
-    placed = DATE_WORDS[last] if q.span_from else f"{kind} of {DATE_WORDS[last]}"
+    placed = placed_by(q, last)
     return StatTable(
         name="register_duration",
         title=f"Days {words}: {what.lower()} by {placed}, with the mean and median days "

@@ -69,6 +69,9 @@ ROLE_LABELS = {
 }
 
 
+# The parameters of a count by year of the register: which years, of which kind, and which
+# categories, roles and outcomes.
+YEARS_AND_SCOPE = ("from_period", "to_period", "period", "categories", "roles", "outcomes")
 FILTERS: dict[str, tuple[str, ...]] = {
     "ranks": RANKS,
     "offences": query.OFFENCE_GROUPS,
@@ -694,25 +697,13 @@ STATISTICS: dict[str, Statistic] = {
                 "left_under_investigation, live; with an 'all' row for each year."
             ),
             uses=(
-                "from_period",
-                "to_period",
-                "period",
-                "categories",
-                "roles",
-                "outcomes",
+                *YEARS_AND_SCOPE,
                 "by",
                 "count",
                 "date_field",
                 "span_from",
                 "span_to",
-                "ranks",
-                "offences",
-                "severities",
-                "sources",
-                "stages",
-                "proceedings",
-                "leaving",
-                "left_under_investigation",
+                *FILTERS,
                 "live",
                 "as_of",
             ),
@@ -736,19 +727,7 @@ STATISTICS: dict[str, Statistic] = {
                 "reads the counts as register_count's (placed by the later date) and gives "
                 "no mean or median where the count is not shown."
             ),
-            uses=(
-                "from_period",
-                "to_period",
-                "period",
-                "categories",
-                "roles",
-                "outcomes",
-                "span_from",
-                "span_to",
-                *FILTERS,
-                "as_of",
-                "measure",
-            ),
+            uses=(*YEARS_AND_SCOPE, "span_from", "span_to", *FILTERS, "as_of", "measure"),
             by_options=(),
             compute=_register_duration,
             default_periods=True,
@@ -764,17 +743,7 @@ STATISTICS: dict[str, Statistic] = {
                 "(or --by role / none). Years with none are shown as 0. A preset of "
                 "register_count: date_field=outcome, one column per value of --by."
             ),
-            uses=(
-                "as_of",
-                "from_period",
-                "to_period",
-                "period",
-                "categories",
-                "roles",
-                "outcomes",
-                "by",
-                "count",
-            ),
+            uses=("as_of", *YEARS_AND_SCOPE, "by", "count"),
             by_options=("category", "role", "none"),
             compute=outcomes_by_year,
             default_periods=True,
