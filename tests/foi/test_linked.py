@@ -1953,3 +1953,26 @@ def test_a_table_stored_before_a_rule_of_asking_is_still_read() -> None:
                     rows=[["2024", 7]], parameters={**stored, "roles": ["officer"]})  # fmt: skip
     safe, _withheld = protect_linked(new, [old], 5)
     assert safe.rows == [["2024", 7]]
+
+
+def test_a_day_of_each_year_is_linked_with_the_same_day_asked_alone(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Officers suspended on 31 March 2020: 6; every role on that day, asked as a one-day
+    span, would be 8 (two members of staff): beside the 6 of the on_day table the
+    difference of 2 would be given away, so the wider count is withheld."""
+    _import_rows(settings, tmp_path, [
+        {"recorded_on": "2019-06-01", "suspended_on": "2019-07-01", "role_at_time": role}
+        for role in ["officer"] * 6 + ["staff"] * 2
+    ])  # fmt: skip
+    with session_scope(settings) as s:
+        ref = _request(s)
+        each_year = _statistic(s, ref, 1, "register_count", {
+            "as_of": "2021-06-01", "from_period": "2019/20", "to_period": "2020/21",
+            "on_day": "03-31", "date_field": "suspension", "categories": ["sexual"],
+            "roles": ["officer"]})  # fmt: skip
+        assert each_year == [["31/03/2020", 6], ["31/03/2021", 6]]
+        one_day = _statistic(s, ref, 2, "register_count", {
+            "as_of": "2021-06-01", "span_from": "2020-03-31", "span_to": "2020-03-31",
+            "date_field": "suspension", "categories": ["sexual"]})  # fmt: skip
+    assert one_day == [["31/03/2020", "withheld"]]

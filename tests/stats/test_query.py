@@ -363,6 +363,14 @@ def general_count_from_csv(
         return (date(y, 1, 1), date(y, 12, 31)) if kind == "calendar" else (
             date(y, 4, 1), date(y + 1, 3, 31))  # fmt: skip
 
+    on_days: dict[str, tuple[date, date]] = {}
+    if p.get("on_day"):  # the day in each year ("03-31": the 31 March a financial year ends on)
+        month, dd = (int(x) for x in p["on_day"].split("-"))
+        for name in labels or ():
+            first_day, last_day = bounds(name)
+            d = next(x for x in (date(first_day.year, month, dd), date(last_day.year, month, dd))
+                     if first_day <= x <= last_day)  # fmt: skip
+            on_days[f"{d:%d/%m/%Y}"] = (d, d)
     for a in rows("allegations.csv"):
         c = case_of[a["case_id"]]
         closed = c["closed_on"]
@@ -371,6 +379,7 @@ def general_count_from_csv(
             if not begun or date.fromisoformat(c["recorded_on"]) > day:
                 continue
             spans = ({span_label: (start, end)} if labels is None
+                     else on_days if p.get("on_day")
                      else {name: bounds(name) for name in labels})  # fmt: skip
             periods = [name for name, (first, last) in spans.items()
                        if first <= day and date.fromisoformat(begun) <= min(last, day)
@@ -588,3 +597,49 @@ def test_durations_against_the_csv_rows(
     assert sum(r[1] for r in want) > 0  # the synthetic register has such records
     assert [r[1] for r in table.rows] == [r[-1] for r in counted.rows]
     assert table.measures == [(2, 1), (3, 1)] and table.count_columns == [1]
+
+
+@pytest.mark.parametrize("spell", list(SPELL_COLUMNS))
+def test_on_a_day_of_each_year_is_each_days_own_count(
+    synthetic_register: Path, settings: Settings, spell: str
+) -> None:
+    """on_day=03-31: a row for 31 March of each financial year (the one the year ends on),
+    each the count of that one day asked alone (a one-day span, itself checked against
+    the CSV rows: questions 36 and the spell tests); calendar years take the day in the
+    year. Only with a spell, a real month and day, and not beside a span."""
+    from datawash.errors import InputError
+    from datawash.stats.registry import CATEGORIES, ROLES
+
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=synthetic_register / "cases.csv",
+                              allegations_path=synthetic_register / "allegations.csv")  # fmt: skip
+    base: dict[str, Any] = {"as_of": date(2025, 3, 31), "categories": CATEGORIES,
+                            "roles": ROLES, "outcomes": ("any",), "date_field": spell}  # fmt: skip
+    with session_scope(settings) as s:
+        table = service.run_statistic(s, ANALYST, "register_count", StatParams(
+            **base, from_period="2018/19", to_period="2024/25", on_day="03-31"))  # fmt: skip
+        days = [date(y, 3, 31) for y in range(2019, 2026)]
+        assert [r[0] for r in table.rows] == [f"{d:%d/%m/%Y}" for d in days]
+        for row, d in zip(table.rows, days, strict=True):
+            alone = service.run_statistic(s, ANALYST, "register_count", StatParams(
+                **base, span_from=d, span_to=d))  # fmt: skip
+            assert row[1] == alone.rows[0][1], d
+        assert sum(int(r[1]) for r in table.rows) > 0
+        calendar = service.run_statistic(
+            s,
+            ANALYST,
+            "register_count",
+            StatParams(
+                **base, period="calendar", from_period="2020", to_period="2021", on_day="06-30"
+            ),
+        )
+        assert [r[0] for r in calendar.rows] == ["30/06/2020", "30/06/2021"]
+        for bad, why in (
+            ({"date_field": "recorded", "on_day": "03-31"}, "spell"),
+            ({"on_day": "02-29"}, "MM-DD"),
+            ({"on_day": "31/03"}, "MM-DD"),
+            ({"on_day": "03-31", "span_from": date(2020, 1, 1), "span_to": date(2020, 2, 1)},
+             "span"),
+        ):  # fmt: skip
+            with pytest.raises(InputError, match=why):
+                service.run_statistic(s, ANALYST, "register_count", StatParams(**{**base, **bad}))

@@ -319,7 +319,20 @@ def periods_of(p: Any) -> list[Period]:
         )  # one day ("suspended on 31/03/2024") or a span
         return [Period(p.span_from, p.span_to, label)]
     result: list[Period] = p.periods()
+    if p.on_day:  # one day in each year: "on 31 March each year"
+        return [Period(d, d, f"{d:%d/%m/%Y}") for d in (day_in(q, p.on_day) for q in result)]
     return result
+
+
+def day_in(q: Period, month_day: str) -> date:
+    """The day ``month_day`` ("03-31") within the year ``q`` (a financial year holds one
+    31 March and one 1 April: 31/03/2024 in 2023/24, 01/04/2023 in 2023/24)."""
+    month, day = (int(x) for x in month_day.split("-"))
+    for year in (q.start.year, q.end.year):
+        d = date(year, month, day)
+        if q.start <= d <= q.end:
+            return d
+    raise InputError(f"on_day {month_day} is not in {q.label}")  # pragma: no cover
 
 
 def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
@@ -340,12 +353,19 @@ def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
     return "; ".join(parts)
 
 
+def _day_words(month_day: str) -> str:
+    month, day = (int(x) for x in month_day.split("-"))
+    return f"{date(2001, month, day):%-d %B}"
+
+
 def placed_by(p: Any, field: str) -> str:
     """How a table's periods place its records, for its title: one span of dates (the
     period column says which), or years and their kind; by a date or a spell in force."""
     year = "financial year" if p.period.value == "financial" else "calendar year"
     if field in SPELLS:
         words = SPELLS[field][2]
+        if p.on_day:
+            return f"whether {words} on the day, {_day_words(p.on_day)} of each {year}"
         return (f"whether {words} at some time in the span" if p.span_from
                 else f"{year} in which {words} at some time")  # fmt: skip
     return DATE_WORDS[field] if p.span_from else f"{year} of {DATE_WORDS[field]}"
@@ -369,6 +389,11 @@ def register_count(
         raise InputError(
             f"date_field is one of {', '.join(DATES)}, or a spell in force: "
             f"{', '.join(SPELLS)}; not {p.date_field!r}"
+        )
+    if p.on_day and p.date_field not in SPELLS:
+        raise InputError(
+            f"on_day counts what was in force on a day of each year: it goes with a spell "
+            f"({', '.join(SPELLS)}), not date_field={p.date_field}"
         )
     if p.date_field in SPELLS and (p.live != "any" or "live" in by):
         raise InputError(

@@ -115,6 +115,9 @@ class StatParams:
     # Left the force while under investigation (yes: before the outcome) or not (no).
     left_under_investigation: tuple[str, ...] = ()
     live: str = "any"  # any | live | completed (the case, at as_of)
+    # One day of each year instead of the whole year ("03-31": on 31 March each year), for a
+    # spell in force (stats/query.py periods_of).
+    on_day: str | None = None
     # What register_duration measures (stats/query.py DURATIONS): case, outcome,
     # investigation, suspension, restriction.
     measure: str = "case"
@@ -179,6 +182,17 @@ class StatParams:
                 raise InputError(f"unknown {k} value {bad[0]!r}; one of {', '.join(allowed)}")
         if self.live not in ("any", "live", "completed"):
             raise InputError("live is any, live or completed")
+        if self.on_day is not None:
+            try:
+                month, day = (int(x) for x in self.on_day.split("-"))
+                date(2001, month, day)  # not 29 February: not in every year
+            except ValueError:
+                raise InputError(
+                    f"on_day is a month and day, MM-DD (03-31), not {self.on_day!r}",
+                    field="on_day",
+                ) from None
+            if self.span_from:
+                raise InputError("on_day is a day of each year: not with a span", field="on_day")
         if self.measure not in query.DURATIONS:
             raise InputError(
                 f"measure is one of {', '.join(query.DURATIONS)}, not {self.measure!r}",
@@ -683,7 +697,8 @@ STATISTICS: dict[str, Statistic] = {
                 "(recorded, assessed, investigation_started, investigation_ended, hearing, "
                 "appeal, outcome, closed, suspended, suspension_ended, restricted, "
                 "restriction_ended, left, charged, criminal_outcome; or a spell in force at "
-                "some time in each period: open, investigation, suspension, restriction) into "
+                "some time in each period: open, investigation, suspension, restriction, or "
+                "with on_day=MM-DD on that day of each year) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
                 "filtered on categories, roles, ranks, offences (offence groups of the "
                 "allegation's Home Office code: rape, sexual_assault, other_sexual, "
@@ -703,6 +718,7 @@ STATISTICS: dict[str, Statistic] = {
                 "date_field",
                 "span_from",
                 "span_to",
+                "on_day",
                 *FILTERS,
                 "live",
                 "as_of",
