@@ -55,3 +55,19 @@ def test_a_code_reads_as_its_label_and_other_text_as_it_is() -> None:
     assert Category.VIOLENCE.label == "violence"
     assert OffenceGroup.OTHER_VIOLENCE.label == "other violence against the person"
     assert label_of("2019/20") == "2019/20" and label_of("not recorded") == "not recorded"
+
+
+def test_a_value_two_kinds_share_reads_the_same_in_both() -> None:
+    """label_of reads a value without its kind: every value shared by two kinds (closed,
+    dismissed, other …) must then have one label."""
+    from datawash.vocabulary import Labelled
+
+    labels: dict[str, set[str]] = {}
+    todo = list(Labelled.__subclasses__())
+    while todo:
+        kind = todo.pop()
+        todo.extend(kind.__subclasses__())
+        for member in kind:
+            labels.setdefault(member.value, set()).add(member.label)
+    assert {v: ls for v, ls in labels.items() if len(ls) > 1} == {}
+    assert all(label_of(v) == next(iter(ls)) for v, ls in labels.items())

@@ -9,6 +9,7 @@ or a message that lists what is allowed, so `cases update` refuses what import r
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import TypeVar
 
 from datawash.errors import InputError
@@ -228,23 +229,23 @@ def _words(camel: str) -> str:
     return "".join(" " + c.lower() if c.isupper() else c for c in camel).strip()
 
 
-def _labelled_kinds() -> list[type[Labelled]]:
-    kinds: list[type[Labelled]] = []
-    todo = list(Labelled.__subclasses__())
+@cache
+def _label_by_value() -> dict[str, str]:
+    """Every labelled value's label, worked out once (label_of is read for each cell of
+    each table shown). A value of two kinds takes the first kind's label; they agree
+    wherever two kinds share a value."""
+    out: dict[str, str] = {}
+    todo: list[type[Labelled]] = list(Labelled.__subclasses__())
     while todo:
         kind = todo.pop()
-        kinds.append(kind)
         todo.extend(kind.__subclasses__())
-    return kinds
+        for member in kind:
+            out.setdefault(member.value, member.label)
+    return out
 
 
 def label_of(value: str) -> str:
     """What a person reads for a value of any of the domain's words ("chief_inspector" ->
     "chief inspector", "sexual" -> "sexual offence related"); other text as it is, its
     underscores read as spaces."""
-    for kind in _labelled_kinds():
-        try:
-            return kind(value).label
-        except ValueError:
-            continue
-    return value.replace("_", " ")
+    return _label_by_value().get(value) or value.replace("_", " ")
