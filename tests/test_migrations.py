@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
@@ -102,15 +103,19 @@ def test_down_to_0005_and_up_again(settings: Settings) -> None:
     assert {"web_sessions", "safeguard_settings"} <= set(inspect(engine).get_table_names())
 
 
-def test_0011_keeps_rows_imported_before_it_as_imported(settings: Settings, tmp_path: Path) -> None:
-    """A row imported under 0010 (its digest over the file's fields then) is, after 0011
-    adds two fields, still as imported: importing it again with a change updates it rather
-    than refusing it as changed in datawash. A row changed since its import stays changed."""
+@pytest.mark.parametrize("revision", ["0010", "0011"])
+def test_later_migrations_keep_rows_imported_before_them_as_imported(
+    settings: Settings, tmp_path: Path, revision: str
+) -> None:
+    """A row imported under 0010 or 0011 (its digest over the file's fields then) is, after
+    the revisions that add fields (0011: two, 0012: three), still as imported: importing it
+    again with a change updates it rather than refusing it as changed in datawash. A row
+    changed since its import stays changed."""
     from datawash.cases import service as cases
     from datawash.cases.models import Allegation, import_digest
     from tests.stats.test_registry import PSD
 
-    engine, cfg = _at_revision(settings, "0010")
+    engine, cfg = _at_revision(settings, revision)
     fields_0010 = {"case_id": "K1", "person_id": "P1", "role_at_time": "officer",
                    "category": "sexual", "stage": "investigation", "outcome": None,
                    "outcome_on": None, **{f: None for f in (
@@ -119,6 +124,8 @@ def test_0011_keeps_rows_imported_before_it_as_imported(settings: Settings, tmp_
                        "investigation_ended_on", "hearing_held_on", "appeal_on",
                        "suspended_on", "suspension_ended_on", "restricted_on",
                        "restriction_ended_on", "left_force_on", "leaving_reason")}}  # fmt: skip
+    if revision == "0011":
+        fields_0010 |= {"charged_on": None, "rank_at_time": None}
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO cases (case_id, recorded_on, source, version, created_at, updated_at)"
@@ -138,9 +145,9 @@ def test_0011_keeps_rows_imported_before_it_as_imported(settings: Settings, tmp_
     (tmp_path / "c.csv").write_text("case_id,recorded_on,source,severity,closed_on\n"
                                     "K1,2021-01-10,complaint,,\n")  # fmt: skip
     (tmp_path / "a.csv").write_text(
-        "allegation_id,case_id,person_id,role_at_time,category,stage,rank_at_time\n"
-        "A1,K1,P1,officer,sexual,investigation,sergeant\n"
-        "A2,K1,P1,officer,sexual,investigation,sergeant\n"
+        "allegation_id,case_id,person_id,role_at_time,category,stage,rank_at_time,gender\n"
+        "A1,K1,P1,officer,sexual,investigation,sergeant,F\n"
+        "A2,K1,P1,officer,sexual,investigation,sergeant,F\n"
     )
     with db.session_scope(settings) as s:
         summary = cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
@@ -148,6 +155,7 @@ def test_0011_keeps_rows_imported_before_it_as_imported(settings: Settings, tmp_
                                         skip_conflicts=True)  # fmt: skip
         a1, a2 = s.get(Allegation, "A1"), s.get(Allegation, "A2")
         assert a1 is not None and a2 is not None
-        assert a1.rank_at_time == "sergeant"  # A1 was as imported: updated
+        assert (a1.rank_at_time, a1.gender) == ("sergeant", "F")  # as imported: updated
         assert a2.stage == "hearing" and a2.rank_at_time is None  # A2 changed since: kept
+        assert a2.gender is None
     assert [p.row for p in summary.conflicts] == [2]

@@ -81,6 +81,27 @@ class Rank(Labelled):
     CHIEF_OFFICER = "chief_officer"
 
 
+class Gender(Labelled):
+    """A person's gender as HR and the register record it (docs/formats.md)."""
+
+    MALE = "M"
+    FEMALE = "F"
+    OTHER = "X"
+
+
+class EthnicGroup(Labelled):
+    """The five high-level ethnic groups of the 2021 Census of England and Wales, and not
+    stated: what forces publish by. The self-defined ethnicity codes police systems hold
+    (18+1: `W1`, `A2`, `NS` ...) are read as their group (ingest/normalise.py)."""
+
+    ASIAN = "asian"
+    BLACK = "black"
+    MIXED = "mixed"
+    WHITE = "white"
+    OTHER = "other"
+    NOT_STATED = "not_stated"
+
+
 class LeavingReason(Labelled):
     """How a person left the force."""
 
@@ -196,6 +217,14 @@ _LABELS: tuple[tuple[StrEnum, str], ...] = (
     (RecordIdentity.THIS_PERSON, "this person"),
     (RecordIdentity.NOT_THIS_PERSON, "not this person"),
     (DecisionStatus.PENDING, "awaiting countersignature"),
+    (Gender.MALE, "male"),
+    (Gender.FEMALE, "female"),
+    (Gender.OTHER, "another gender (X)"),
+    (EthnicGroup.ASIAN, "Asian, Asian British or Asian Welsh"),
+    (EthnicGroup.BLACK, "Black, Black British, Black Welsh, Caribbean or African"),
+    (EthnicGroup.MIXED, "mixed or multiple ethnic groups"),
+    (EthnicGroup.WHITE, "White"),
+    (EthnicGroup.NOT_STATED, "ethnicity not stated"),
     (OffenceGroup.OTHER_SEXUAL, "other sexual offences"),
     (OffenceGroup.COERCIVE_CONTROL, "controlling or coercive behaviour"),
     (OffenceGroup.STALKING_HARASSMENT, "stalking and harassment"),

@@ -217,12 +217,13 @@ BEYOND = (
     "allegation_id,case_id,person_id,role_at_time,category,stage,outcome,outcome_on,"
     "offence_code,criminal_proceedings,criminal_outcome_on,investigation_started_on,"
     "investigation_ended_on,hearing_held_on,appeal_on,suspended_on,suspension_ended_on,"
-    "restricted_on,restriction_ended_on,left_force_on,leaving_reason,charged_on\n"
+    "restricted_on,restriction_ended_on,left_force_on,leaving_reason,charged_on,gender,"
+    "ethnicity,iopc_referred_on\n"
     "A1,C1,P1,officer,sexual,closed,dismissed,2020-05-20,19C,convicted,2020-03-02,"
     "2019-05-10,2020-02-01,2020-05-20,2020-07-01,2019-05-12,2020-05-20,,,2020-05-20,dismissed,"
-    "2019-11-04\n"
+    "2019-11-04,m,White,2019-05-20\n"
     "A3,C2,P1,officer,domestic_abuse,investigation,,,8N,charged,2021-06-01,2021-01-12,,,,,,"
-    "2021-01-15,,,,2021-06-01\n"
+    "2021-01-15,,,,2021-06-01,M,,\n"
 )
 
 
@@ -236,6 +237,22 @@ def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: 
         assert (a1.offence_code, a1.criminal_proceedings, a1.criminal_outcome_on) == (
             "19C", "convicted", date(2020, 3, 2))  # fmt: skip
         assert (a1.charged_on, a3.charged_on) == (date(2019, 11, 4), date(2021, 6, 1))
+        assert (a1.gender, a1.ethnicity, a1.iopc_referred_on) == ("M", "white", date(2019, 5, 20))
+        assert (a3.gender, a3.ethnicity, a3.iopc_referred_on) == ("M", None, None)
+    # Ethnicity is kept as its group however it was written: a self-defined code or the name.
+    for written, group in (
+        ("A2", "asian"),
+        (" b1", "black"),
+        ("NS", "not_stated"),
+        ("Not stated", "not_stated"),
+        ("O1", "other"),
+        ("mixed", "mixed"),
+    ):
+        c, a = _files(tmp_path, allegations=BEYOND.replace("m,White,", f"m,{written},"))
+        with session_scope(settings) as s:
+            service.import_register(s, PSD, cases_path=c, allegations_path=a)
+            a1 = s.get(Allegation, "A1")
+            assert a1 is not None and a1.ethnicity == group, written
     # A code is kept in one form however it was written: 088/05 and 88e are 88E.
     for written in ("088/05", " 88e"):
         c, a = _files(tmp_path, allegations=BEYOND.replace("19C,convicted", f"{written},convicted"))
@@ -266,6 +283,12 @@ def test_the_register_beyond_outcomes_is_imported(settings: Settings, tmp_path: 
         (("19C,convicted", "019/99,convicted"), "offence_code", "not a Home Office offence code"),
         (("dismissed,2019-11-04", "dismissed,2020-04-01"), "criminal_outcome_on",
          "before the charge"),
+        (("m,White,2019-05-20", "m,White,2019-04-30"), "iopc_referred_on",
+         "before the case was recorded"),
+        (("m,White,", "m,W7,"), "ethnicity", "not an ethnic group"),
+        (("m,White,", "m,Caucasian,"), "ethnicity", "not an ethnic group"),
+        (("m,White,", "male,White,"), "gender", "not one of"),
+        (("m,White,2019-05-20", "m,White,2099-05-20"), "iopc_referred_on", "future"),
     ],
 )  # fmt: skip
 def test_bad_register_dates_name_file_row_and_field(

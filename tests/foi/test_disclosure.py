@@ -275,3 +275,27 @@ def test_a_bound_of_small_counts_alone_is_read_both_ways() -> None:
     safe, _ = apply_disclosure_control(floor, 5)
     assert safe.rows[3][1] == WITHHELD  # the 7 would give both referrals a floor of 3
     assert [r[1] for r in safe.rows[4:]] == ["fewer than 5", "fewer than 5"]
+
+
+def test_a_share_is_shown_only_where_its_count_and_its_total_are() -> None:
+    """A share (a percentage of the row "all") goes with its count, as a mean does, and
+    with the total too: a part and its share would give a withheld total away."""
+    from datawash.foi.disclosure import measures_follow
+    from datawash.stats.query import with_shares
+
+    def table(parts: list[int], total: int) -> StatTable:
+        rows: list[list[Cell]] = [["2023/24", f"v{k}", n] for k, n in enumerate(parts)]
+        rows.append(["2023/24", "all", total])
+        lines = [[(len(parts), 2), *[(k, 2) for k in range(len(parts))]]]
+        plain = StatTable(name="t", title="t", columns=["period", "outcome", "allegations"],
+                          rows=rows, label_columns=2, lines=lines)  # fmt: skip
+        return with_shares(plain, "allegations")
+
+    safe, _decision = apply_disclosure_control(table([3, 7, 40], 50), threshold=5)
+    assert [r[2:] for r in safe.rows] == [
+        ["fewer than 5", WITHHELD], [WITHHELD, WITHHELD], [40, 80.0], [50, None]]  # fmt: skip
+    shown = table([20, 30], 50)
+    rows = [list(r) for r in shown.rows]
+    rows[2][2] = WITHHELD  # the total withheld (beside another table, say)
+    assert [r[3] for r in measures_follow(shown, rows)] == [WITHHELD, WITHHELD, WITHHELD]
+    assert [r[3] for r in shown.rows] == [40.0, 60.0, None]

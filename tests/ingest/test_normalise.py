@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from datawash.ingest.normalise import (
+    ethnic_group_of,
     forename_tokens,
     normalise_address,
     normalise_name,
@@ -101,3 +102,16 @@ def test_normalise_address() -> None:
     assert normalise_address("12 High St., Walsall") == "12 high street walsall"
     assert normalise_address("Flat 2, 7 Mill Rd") == "flat 2 7 mill road"
     assert normalise_address(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("written", "group"),
+    [("W1", "white"), ("w9", "white"), ("A4", "asian"), ("A9", "asian"), ("B2", "black"),
+     ("M3", "mixed"), ("O1", "other"), ("O9", "other"), ("NS", "not_stated"),
+     ("Not Stated", "not_stated"), ("not_stated", "not_stated"), (" Black ", "black"),
+     ("W7", None), ("A6", None), ("O2", None), ("Caucasian", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_ethnicity_is_read_as_its_census_group(written: str | None, group: str | None) -> None:
+    """A self-defined ethnicity code of the 18+1 or 16+1 list, or a group's own name, is its
+    2021 Census high-level group; anything else is not guessed."""
+    assert ethnic_group_of(written) == group

@@ -14,6 +14,7 @@ import pytest
 from datawash.cases import service as cases
 from datawash.config import Settings
 from datawash.db import session_scope
+from datawash.ingest.normalise import ethnic_group_of
 from datawash.ingest.offences import normalise_offence_code
 from datawash.stats import service
 from datawash.stats.registry import StatParams
@@ -209,6 +210,7 @@ DATE_COLUMNS = {
     "restricted": "restricted_on", "left": "left_force_on",
     "suspension_ended": "suspension_ended_on", "restriction_ended": "restriction_ended_on",
     "charged": "charged_on", "criminal_outcome": "criminal_outcome_on",
+    "iopc_referred": "iopc_referred_on",
 }  # fmt: skip
 
 
@@ -285,6 +287,7 @@ def test_every_date_and_breakdown_against_the_csv_rows(
      ("offence", "offences"),
      ("criminal_proceedings", "proceedings"), ("leaving_reason", "leaving"), ("live", "live"),
      ("left_under_investigation", "left_under_investigation"),
+     ("gender", "genders"), ("ethnicity", "ethnicities"),
      ("outcome", "outcomes"), ("role", "roles"), ("category", "categories")],
 )  # fmt: skip
 def test_every_filter_against_the_csv_rows(
@@ -411,6 +414,8 @@ def general_count_from_csv(
                 and (not a["outcome_on"] or a["outcome_on"] > a["left_force_on"])
                 else "no"
             ),
+            "gender": a["gender"].upper() or "not recorded",
+            "ethnicity": ethnic_group_of(a["ethnicity"]) or "not recorded",
             "live": "live" if not closed or date.fromisoformat(closed) > day else "completed",
         }  # fmt: skip
         if a["category"] not in categories or a["role_at_time"] not in roles:
@@ -421,7 +426,8 @@ def general_count_from_csv(
                    "sources": "source",
                    "stages": "stage",
                    "proceedings": "criminal_proceedings", "leaving": "leaving_reason",
-                   "left_under_investigation": "left_under_investigation"}  # fmt: skip
+                   "left_under_investigation": "left_under_investigation",
+                   "genders": "gender", "ethnicities": "ethnicity"}  # fmt: skip
         if any(p.get(f) and value[dim] not in p[f] for f, dim in filters.items()):
             continue
         if p.get("live", "any") != "any" and value["live"] != p["live"]:
@@ -643,3 +649,47 @@ def test_on_a_day_of_each_year_is_each_days_own_count(
         ):  # fmt: skip
             with pytest.raises(InputError, match=why):
                 service.run_statistic(s, ANALYST, "register_count", StatParams(**{**base, **bad}))
+
+
+def test_shares_are_each_rows_part_of_its_periods_all_row(
+    synthetic_register: Path, settings: Settings
+) -> None:
+    """shares=yes: beside each count, its percentage of its period's "all" row (one decimal
+    place), worked out from the independent count; allegations' shares add up to 100; the
+    table's counts are the table without shares; refused without a breakdown."""
+    from datawash.errors import InputError
+    from datawash.stats.registry import CATEGORIES, ROLES
+
+    with session_scope(settings) as s:
+        cases.import_register(s, PSD, cases_path=synthetic_register / "cases.csv",
+                              allegations_path=synthetic_register / "allegations.csv")  # fmt: skip
+    day = date(2025, 3, 31)
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2020, 2025)]
+    base = {"as_of": day, "from_period": years[0], "to_period": years[-1], "roles": ROLES,
+            "categories": CATEGORIES, "outcomes": ("any",), "by": ("outcome",),
+            "count": "allegations"}  # fmt: skip
+    with session_scope(settings) as s:
+        plain = service.run_statistic(s, ANALYST, "register_count", StatParams(**base))
+        shared = service.run_statistic(s, ANALYST, "register_count",
+                                       StatParams(**base, shares="yes"))  # fmt: skip
+    want = _independent(synthetic_register, count="allegations", when="outcome", by="outcome",
+                        day=day, years=years)  # fmt: skip
+    assert [r[:-1] for r in shared.rows] == plain.rows
+    assert shared.columns[-1] == "share_pct" and shared.measures == [(3, 2)]
+    checked = 0
+    for y, value, n, share in shared.rows:
+        whole = want.get((str(y), "all"), 0)
+        if value == "all":
+            assert share is None
+        elif whole:
+            assert share == round(100 * want.get((str(y), str(value)), 0) / whole, 1)
+            checked += bool(n)
+    assert checked > 5
+    for y in years:
+        parts = [r[3] for r in shared.rows if r[0] == y and r[1] != "all" and r[3] is not None]
+        assert not parts or abs(sum(parts) - 100) < 0.05 * len(parts) + 1e-9
+    with session_scope(settings) as s, pytest.raises(InputError, match="breakdown"):
+        service.run_statistic(s, ANALYST, "register_count",
+                              StatParams(**{**base, "by": ()}, shares="yes"))  # fmt: skip
+    with session_scope(settings) as s, pytest.raises(InputError, match="does not take shares"):
+        service.run_statistic(s, ANALYST, "outcomes_by_year", StatParams(shares="yes"))

@@ -110,6 +110,10 @@ class Allegation(Base):
     restriction_ended_on: Mapped[date | None] = mapped_column(Date)
     left_force_on: Mapped[date | None] = mapped_column(Date)
     leaving_reason: Mapped[str | None] = mapped_column(String(12))
+    # migration 0012: the subject's gender and ethnic group; the IOPC referral.
+    gender: Mapped[str | None] = mapped_column(String(1))
+    ethnicity: Mapped[str | None] = mapped_column(String(12))
+    iopc_referred_on: Mapped[date | None] = mapped_column(Date)
     imported_digest: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
 

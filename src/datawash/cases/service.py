@@ -21,9 +21,10 @@ from datawash.cases.workflow import check_outcome, check_stage
 from datawash.db import next_number, utcnow
 from datawash.errors import InputError, NotFound, Problem, ValidationFailed
 from datawash.ingest.mapping import ColumnMap
+from datawash.ingest.normalise import ethnic_group_of
 from datawash.ingest.offences import OFFENCE_CODE_FORMS, normalise_offence_code
 from datawash.ingest.readers import load_table
-from datawash.ingest.schema import AFTER_CHARGE, ALLEGATIONS
+from datawash.ingest.schema import AFTER_CHARGE, ALLEGATIONS, ETHNIC_GROUPS
 from datawash.permissions import require
 from datawash.vocabulary import Outcome, Stage, parse
 
@@ -60,12 +61,20 @@ class ImportSummary:
         )
 
 
-def _read_offence_codes(allegations: list[dict[str, Any]], path: Path) -> list[Problem]:
+def _read_coded(allegations: list[dict[str, Any]], path: Path) -> list[Problem]:
     """Each allegation's Home Office offence code in one form (`088/05` and `88e` are `88E`),
-    so the register counts and compares one code one way; a code that cannot be read is a
-    problem of its row."""
+    and the subject's ethnicity as its group (`W1` is `white`), so the register counts and
+    compares one value one way; a value that cannot be read is a problem of its row."""
     out = []
     for a in allegations:
+        if a.get("ethnicity"):
+            group = ethnic_group_of(a["ethnicity"])
+            if group is None:
+                why = ("not an ethnic group (" + ", ".join(ETHNIC_GROUPS)
+                       + ") or a self-defined ethnicity code (W1, A2, NS ...)")  # fmt: skip
+                out.append(Problem(str(path), a["_row"], "ethnicity", why))
+            else:
+                a["ethnicity"] = group
         if a.get("offence_code"):
             code = normalise_offence_code(a["offence_code"])
             if code is None:
@@ -104,7 +113,7 @@ def import_register(
     cases = _rows(con, cases_t.table)
     allegations = _rows(con, alleg_t.table)
     con.close()
-    unreadable = _read_offence_codes(allegations, allegations_path)
+    unreadable = _read_coded(allegations, allegations_path)
     existing_cases = {c.case_id: c for c in session.scalars(select(Case))}
     existing_allegations = {a.allegation_id: a for a in session.scalars(select(Allegation))}
     conflicts = _conflicts(cases_path, cases, existing_cases, CASE_FIELDS, "case_id")
@@ -227,7 +236,7 @@ def _problems(
 
 # The allegation dates never before the case was recorded (the importer's checks above).
 AFTER_RECORDED = ("outcome_on", "severity_assessed_on", "investigation_started_on",
-                  "hearing_held_on", "appeal_on")  # fmt: skip
+                  "hearing_held_on", "appeal_on", "iopc_referred_on")  # fmt: skip
 
 
 def _stored_against_new_case_dates(
@@ -287,8 +296,7 @@ def _beyond_outcome_problems(
             out.append(Problem(*where, start, f"{end} is given: the start is needed too"))
         elif a.get(end) and a[end] < a[start]:
             out.append(Problem(*where, end, f"before {start}"))
-    for dated in ("investigation_started_on", "hearing_held_on", "appeal_on",
-                  "severity_assessed_on"):  # fmt: skip
+    for dated in AFTER_RECORDED[1:]:  # the outcome's date: with the outcome (_problems)
         if a.get(dated) and a[dated] < recorded:
             out.append(Problem(*where, dated, "before the case was recorded"))
     if a.get("appeal_on") and a.get("outcome_on") and a["appeal_on"] < a["outcome_on"]:

@@ -51,6 +51,8 @@ FLAGS = {
     "stages": "--stage",
     "ranks": "--rank",
     "offences": "--offence",
+    "genders": "--gender",
+    "ethnicities": "--ethnicity",
     "measure": "--measure",
     "period": "--period",
     "run_id": "--run",
@@ -142,6 +144,13 @@ def stats_cmd(
         list[str] | None,
         typer.Option(help="offence groups in scope: rape, sexual_assault, coercive_control …"),
     ] = None,
+    gender: Annotated[
+        list[str] | None, typer.Option(help="the subject's gender in scope: M, F, X")
+    ] = None,
+    ethnicity: Annotated[
+        list[str] | None,
+        typer.Option(help="ethnic groups in scope: asian, black, mixed, white, other, not_stated"),
+    ] = None,
     live: Annotated[
         str | None, typer.Option(help="live or completed cases only (at --as-of)")
     ] = None,
@@ -157,7 +166,8 @@ def stats_cmd(
     # The general count's parameters by name; the service checks them like --param.
     named = {"date_field": date_field, "span_from": span_from, "span_to": span_to,
              "live": live, "severities": severity, "sources": source, "stages": stage,
-             "ranks": rank, "offences": offence, "measure": measure}  # fmt: skip
+             "ranks": rank, "offences": offence, "genders": gender, "ethnicities": ethnicity,
+             "measure": measure}  # fmt: skip
     name = {"query": "register_count", "duration": "register_duration"}.get(name, name)
     if name != "list" and name not in registry.STATISTICS:
         with handled_errors():

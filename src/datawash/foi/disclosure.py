@@ -341,12 +341,16 @@ def _published(
 def measures_follow(table: StatTable, rows: list[list[Cell]]) -> list[list[Cell]]:
     """Each measure (the mean days of the cases counted beside it) shown only where its
     count is: of fewer than N records, or of a count withheld, a mean or a median would say
-    something of the few records behind it, so it is withheld too."""
+    something of the few records behind it, so it is withheld too. A share (a percentage of
+    the row's "all" row) also only where that total is: a part and its share give the
+    total."""
     out = [list(r) for r in rows]
+    # The "all" row each row's share is of (StatTable.shares): the first cell of its line.
+    total_of = {r: line[0][0] for line in table.lines for r, _c in line[1:]}
     for m, c in table.measures:
-        for row in out:
-            count = row[c]
-            if not (isinstance(count, int) and not isinstance(count, bool)):
+        for k, row in enumerate(out):
+            of_total = m in table.shares and k in total_of
+            if not _is_count(row[c]) or (of_total and not _is_count(out[total_of[k]][c])):
                 row[m] = WITHHELD
     return out
 

@@ -26,11 +26,12 @@ tool); the linear programmes are solved by SciPy's HiGHS.
 Covered: ``register_count`` (any filters, broken down by any of its dimensions) and the
 named statistics that are presets of it (``outcomes_by_year``, ``live_investigations``,
 ``completed_case_review``): a cell's population is a set of values on each of the register's
-dimensions (category, role, rank, outcome, severity, source, stage, criminal proceedings, leaving
-reason, live) and a span of the date that places it; cells counting the same thing are
-linked whatever date places them (a count by the date recorded and one by the date of
-outcome share the records with both dates in their spans; what the importer enforces of the
-dates is known to every reader, and so to the system: NEVER_AFTER), and live or completed
+dimensions (category, role, rank, offence group, outcome, severity, source, stage, criminal
+proceedings, leaving reason, left while under investigation, gender, ethnic group, live) and a
+span of the date that places it; cells counting the same thing are linked whatever date
+places them (a count by the date recorded and one by the date of outcome share the records
+with both dates in their spans; what the importer enforces of the dates is known to every
+reader, and so to the system: NEVER_AFTER), and live or completed
 is as at a day: such tables are linked with those of the same day, and with those that do
 not use it. Only what reading tables together adds
 is judged here; what one table says of its own hidden cells is disclosure.py's to judge.
@@ -295,7 +296,7 @@ IMPORTER_NEVER_AFTER = (
     ("recorded", "hearing"), ("recorded", "appeal"), ("recorded", "outcome"),
     ("investigation_started", "investigation_ended"), ("outcome", "appeal"),
     ("outcome", "closed"), ("charged", "criminal_outcome"), ("suspended", "suspension_ended"),
-    ("restricted", "restriction_ended"),
+    ("restricted", "restriction_ended"), ("recorded", "iopc_referred"),
 )  # fmt: skip
 ALWAYS_DATED = frozenset({"recorded"})
 # The second date is given only with the first (an investigation ended had started, a

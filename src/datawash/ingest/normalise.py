@@ -154,3 +154,25 @@ def normalise_address(text: str | None) -> str:
         return ""
     s = re.sub(r"[^a-z0-9 ]", " ", unidecode(text).lower())
     return " ".join(ADDRESS_WORDS.get(w, w) for w in s.split())
+
+
+# The self-defined ethnicity codes police and HR systems hold (the 18+1 and 16+1 lists: `A1`
+# Indian ... `W9` any other White background, `NS` not stated), read by the letter of their
+# group. `O1` is Arab in the 18+1 list and Chinese in the 16+1 list; both lists class it as
+# other. Codes in neither list (`W7`) are refused, not guessed.
+_ETHNIC_CODE = re.compile(r"^(?:([AM])[1-49]|(A)5|(B)[1-39]|(O)[19]|(W)[1-49])$")
+_ETHNIC_LETTER = {"A": "asian", "B": "black", "M": "mixed", "O": "other", "W": "white"}
+
+
+def ethnic_group_of(text: str | None) -> str | None:
+    """The 2021 Census high-level ethnic group (vocabulary.EthnicGroup) of a register cell: the
+    group's own name (`white`, `not stated`) or a self-defined ethnicity code (`W1`, `b2`,
+    `NS`); None for a value that is neither. Written here: a table of six groups and a code's
+    first letter is all there is to it."""
+    cleaned = _SPACES.sub(" ", (text or "").strip().lower().replace("_", " "))
+    if cleaned in ("ns", "not stated"):
+        return "not_stated"
+    if cleaned in _ETHNIC_LETTER.values():
+        return cleaned
+    found = _ETHNIC_CODE.match(cleaned.upper())
+    return _ETHNIC_LETTER[next(g for g in found.groups() if g)] if found else None

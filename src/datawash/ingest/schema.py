@@ -8,6 +8,8 @@ from enum import StrEnum
 from datawash.vocabulary import (
     Category,
     CriminalProceedings,
+    EthnicGroup,
+    Gender,
     LeavingReason,
     Outcome,
     Rank,
@@ -64,7 +66,7 @@ class FileKind:
 
 
 ROLES = values(WorkforceRole)
-GENDERS = ("M", "F", "X")
+GENDERS = values(Gender)
 YES_NO = ("Y", "N")
 SOURCES = values(Source)
 SEVERITIES = values(Severity)
@@ -77,6 +79,7 @@ AFTER_CHARGE = CRIMINAL_PROCEEDINGS[CRIMINAL_PROCEEDINGS.index("no_further_actio
 LEAVING_REASONS = values(LeavingReason)
 RANKS = values(Rank)
 OUTCOMES = values(Outcome)
+ETHNIC_GROUPS = values(EthnicGroup)
 
 T = ColumnType
 # The earliest date a misconduct register row may carry (the Police and Criminal Evidence
@@ -177,6 +180,11 @@ ALLEGATIONS = FileKind(
         Column("restriction_ended_on", T.DATE),
         Column("left_force_on", T.DATE),
         Column("leaving_reason", T.ENUM, allowed=LEAVING_REASONS),
+        # The subject's gender and ethnic group (what forces publish by), and the day the
+        # matter was referred to the Independent Office for Police Conduct.
+        Column("gender", T.ENUM, allowed=GENDERS, upper=True),
+        Column("ethnicity", T.TEXT, max_length=20),
+        Column("iopc_referred_on", T.DATE),
     ),
     # Every date of the register: none may be in the future.
     not_future=(
@@ -193,6 +201,7 @@ ALLEGATIONS = FileKind(
         "restricted_on",
         "restriction_ended_on",
         "left_force_on",
+        "iopc_referred_on",
     ),
     earliest=REGISTER_EARLIEST,
 )

@@ -1,14 +1,15 @@
 """The general register count: what a real FOI request asks of the misconduct register.
 
-Count distinct people, cases or allegations; placed by any of the register's dates (recorded,
-assessed, investigation started or ended, hearing, appeal, outcome, closed, suspended or its
-end, restricted or its end, left the force, charged, criminal outcome), or by a spell in force
-(a case open, an investigation under way, a suspension, restricted duties: SPELLS), into
-financial or calendar years, or into one span of dates; filtered on any dimension; broken
-down by up to two of category, role, rank, offence group, outcome, severity, source,
-stage, criminal proceedings, leaving reason, whether the person left while under investigation, or
-live/completed;
-with a total for each year. One SQL builder (``register_count_sql``), run by the one runner.
+Count distinct people, cases or allegations; placed by any of the register's dates
+(recorded, assessed, investigation started or ended, hearing, appeal, outcome, closed,
+suspended or its end, restricted or its end, left the force, charged, criminal outcome,
+referred to the IOPC), or by a spell in force (a case open, an investigation under way, a
+suspension, restricted duties: SPELLS), into financial or calendar years, or into one span
+of dates; filtered on any dimension; broken down by up to two of category, role, rank,
+offence group, outcome, severity, source, stage, criminal proceedings, leaving reason,
+whether the person left while under investigation, the subject's gender or ethnic group, or
+live/completed; with a total for each year. One SQL builder (``register_count_sql``), run by
+the one runner.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from datawash.ingest.schema import (
     AFTER_CHARGE,
     CATEGORIES,
     CRIMINAL_PROCEEDINGS,
+    ETHNIC_GROUPS,
+    GENDERS,
     LEAVING_REASONS,
     OUTCOMES,
     RANKS,
@@ -59,6 +62,7 @@ DATE_WORDS = {
     "left": "leaving the force",
     "charged": "the criminal charge",
     "criminal_outcome": "the outcome of criminal proceedings",
+    "iopc_referred": "the referral to the IOPC",
 }
 DATES: dict[str, Any] = {
     "recorded": Case.recorded_on,
@@ -76,6 +80,7 @@ DATES: dict[str, Any] = {
     "left": Allegation.left_force_on,
     "charged": Allegation.charged_on,
     "criminal_outcome": Allegation.criminal_outcome_on,
+    "iopc_referred": Allegation.iopc_referred_on,
 }
 
 
@@ -180,6 +185,8 @@ FILTERED_BY: dict[str, str] = {
     "criminal_proceedings": "proceedings",
     "leaving_reason": "leaving",
     "left_under_investigation": "left_under_investigation",
+    "gender": "genders",
+    "ethnicity": "ethnicities",
 }
 
 
@@ -209,6 +216,8 @@ def dimensions(day: date) -> dict[str, tuple[Any, tuple[str, ...]]]:
         ),
         "leaving_reason": (_or_not_recorded(Allegation.leaving_reason), (*LEAVING_REASONS, *nr)),
         "left_under_investigation": (_left_under_investigation(), (*YES_NO, *nr)),
+        "gender": (_or_not_recorded(Allegation.gender), (*GENDERS, *nr)),
+        "ethnicity": (_or_not_recorded(Allegation.ethnicity), (*ETHNIC_GROUPS, *nr)),
         "live": (_live(day), ("live", "completed")),
     }
 
@@ -344,7 +353,9 @@ def scope_words(p: Any, scope: Callable[[Any], str]) -> str:
     for dim, name in FILTERED_BY.items():
         wanted = getattr(p, name)
         if wanted and dim != "left_under_investigation":
-            what = "offence" if dim == "offence" else name
+            what = {"offence": "offence", "gender": "gender", "ethnicity": "ethnic group"}.get(
+                dim, name
+            )
             parts.append(f"{what} " + " or ".join(label_of(v) for v in wanted))
     if p.left_under_investigation:
         parts.append(" or ".join(LEFT_WORDS[v] for v in p.left_under_investigation))
@@ -426,7 +437,7 @@ def register_count(
             )
     what = {"people": "People", "cases": "Cases", "allegations": "Allegations"}[p.count]
     placed = placed_by(p, p.date_field)
-    return StatTable(
+    table = StatTable(
         name="register_count",
         title=f"{what} in the misconduct register by "
         + placed
@@ -442,6 +453,45 @@ def register_count(
             "of the rows above it they are in, so it can be less than their sum.",
             *unfinished(periods, p.today()),
         ],
+    )
+    return with_shares(table, what.lower()) if p.shares == "yes" else table
+
+
+def with_shares(table: StatTable, what: str) -> StatTable:
+    """``table`` with each row's share of its line's total ("all" row) beside its count, as a
+    percentage to one decimal place: "what proportion of allegations were upheld" is a
+    share of a count the table gives, derived from two figures it publishes (never from
+    figures it does not: disclosure control shows a share only where both are shown)."""
+    if not table.lines:
+        raise InputError(
+            "shares are each row's part of its period's 'all' row: give a breakdown (--by)",
+            field="shares",
+        )
+    count = table.label_columns
+    total_of = {r: line[0][0] for line in table.lines for r, _c in line[1:]}
+    rows: list[list[Cell]] = []
+    for k, row in enumerate(table.rows):
+        part, whole = row[count], table.rows[total_of[k]][count] if k in total_of else None
+        share = (
+            round(100 * part / whole, 1)
+            if isinstance(part, int) and isinstance(whole, int) and whole
+            else None
+        )
+        rows.append([*row, share])
+    note = (
+        f"The share is each row's {what} as a percentage of the {what} in its period's 'all' "
+        "row, to one decimal place; none where that row is 0."
+        + (f" Shares of {what} can add up to more than 100%: one can be in several rows."
+           if what != "allegations" else "")
+    )  # fmt: skip
+    return replace(
+        table,
+        columns=[*table.columns, "share_pct"],
+        headings=[*table.display_columns, "% of all"],
+        rows=rows,
+        measures=[(count + 1, count)],
+        shares=[count + 1],
+        notes=[*table.notes, note],
     )
 
 

@@ -21,6 +21,8 @@ from datawash.errors import DatawashError, InputError
 from datawash.ingest.schema import (
     CATEGORIES,
     CRIMINAL_PROCEEDINGS,
+    ETHNIC_GROUPS,
+    GENDERS,
     LEAVING_REASONS,
     OUTCOMES,
     RANKS,
@@ -81,6 +83,8 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "proceedings": CRIMINAL_PROCEEDINGS,
     "leaving": LEAVING_REASONS,
     "left_under_investigation": query.YES_NO,
+    "genders": GENDERS,
+    "ethnicities": ETHNIC_GROUPS,
 }
 
 
@@ -114,6 +118,8 @@ class StatParams:
     leaving: tuple[str, ...] = ()
     # Left the force while under investigation (yes: before the outcome) or not (no).
     left_under_investigation: tuple[str, ...] = ()
+    genders: tuple[str, ...] = ()  # the subject's gender: M, F, X
+    ethnicities: tuple[str, ...] = ()  # the subject's ethnic group (vocabulary.EthnicGroup)
     live: str = "any"  # any | live | completed (the case, at as_of)
     # One day of each year instead of the whole year ("03-31": on 31 March each year), for a
     # spell in force (stats/query.py periods_of).
@@ -121,12 +127,16 @@ class StatParams:
     # What register_duration measures (stats/query.py DURATIONS): case, outcome,
     # investigation, suspension, restriction.
     measure: str = "case"
+    # register_count: beside each row's count, its share of the row "all" of its period (yes).
+    shares: str = "no"
 
     def __post_init__(self) -> None:
         # Accept the plain string forms too ("calendar", a list of categories).
         object.__setattr__(self, "period", PeriodKind(self.period))
         for k in ("by", "categories", "roles", "outcomes", *FILTERS):
             object.__setattr__(self, k, tuple(getattr(self, k)))
+        # Genders are written as HR writes them (M, F, X); "f" asks the same.
+        object.__setattr__(self, "genders", tuple(str(g).upper() for g in self.genders))
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -182,6 +192,8 @@ class StatParams:
                 raise InputError(f"unknown {k} value {bad[0]!r}; one of {', '.join(allowed)}")
         if self.live not in ("any", "live", "completed"):
             raise InputError("live is any, live or completed")
+        if self.shares not in ("yes", "no"):
+            raise InputError(f"shares is yes or no, not {self.shares!r}", field="shares")
         if self.on_day is not None:
             try:
                 month, day = (int(x) for x in self.on_day.split("-"))
@@ -696,7 +708,8 @@ STATISTICS: dict[str, Statistic] = {
                 "Distinct --count people, cases or allegations, placed by --date-field "
                 "(recorded, assessed, investigation_started, investigation_ended, hearing, "
                 "appeal, outcome, closed, suspended, suspension_ended, restricted, "
-                "restriction_ended, left, charged, criminal_outcome; or a spell in force at "
+                "restriction_ended, left, charged, criminal_outcome, iopc_referred; or a spell "
+                "in force at "
                 "some time in each period: open, investigation, suspension, restriction, or "
                 "with on_day=MM-DD on that day of each year) into "
                 "financial or calendar years (--from/--to) or one span (span_from, span_to), "
@@ -707,9 +720,12 @@ STATISTICS: dict[str, Statistic] = {
                 "sources, stages, proceedings, leaving, left_under_investigation (yes: left "
                 "from the day the case was recorded to before its outcome; no: before the "
                 "case or on or "
-                "after the outcome), live; --by up to two of category, role, rank, offence, "
-                "outcome, severity, source, stage, criminal_proceedings, leaving_reason, "
-                "left_under_investigation, live; with an 'all' row for each year."
+                "after the outcome), genders (M, F, X), ethnicities (asian, black, mixed, "
+                "white, other, not_stated), live; --by up to two of category, role, rank, "
+                "offence, outcome, severity, source, stage, criminal_proceedings, "
+                "leaving_reason, left_under_investigation, gender, ethnicity, live; with an "
+                "'all' row for each year; shares=yes adds each row's percentage of its "
+                "year's 'all' row (\"what proportion were upheld\")."
             ),
             uses=(
                 *YEARS_AND_SCOPE,
@@ -722,6 +738,7 @@ STATISTICS: dict[str, Statistic] = {
                 *FILTERS,
                 "live",
                 "as_of",
+                "shares",
             ),
             by_options=(*query.dimension_names(), "none"),
             compute=_register_count,

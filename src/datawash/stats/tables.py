@@ -43,6 +43,11 @@ class StatTable:
     # mean days a case took, of the cases counted beside it): [measure column, count
     # column]. A measure is shown only where its count is (foi/disclosure.py).
     measures: list[tuple[int, int]] = field(default_factory=list)
+    # Measure columns that are shares: each row's count as a percentage of the total of its
+    # line (lines[k][0], the "all" row it sums into). A share is shown only where both its
+    # count and that total are: with the total hidden, a part and its share would give the
+    # total away (foi/disclosure.py measures_follow).
+    shares: list[int] = field(default_factory=list)
 
     @property
     def shown_notes(self) -> list[str]:
@@ -92,6 +97,7 @@ class StatTable:
             "headings": self.headings,
             "count_notes": self.count_notes,
             "measures": [list(pair) for pair in self.measures],
+            "shares": list(self.shares),
         }
 
     @classmethod
@@ -110,6 +116,7 @@ class StatTable:
             headings=list(data.get("headings", [])),
             count_notes=list(data.get("count_notes", [])),
             measures=[(int(m), int(c)) for m, c in data.get("measures", [])],
+            shares=[int(m) for m in data.get("shares", [])],
         )
 
     def to_json(self) -> str:

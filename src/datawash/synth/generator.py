@@ -726,7 +726,10 @@ def generate(
         for pid, j, kind in hard:
             wr.writerow([pid, record_ids[j], kind])
     if with_register:
-        n_cases, n_alleg = _register(out_dir, rng, [p["person_id"] for p in people], roles)
+        n_cases, n_alleg = _register(
+            out_dir, rng, [p["person_id"] for p in people], roles,
+            {p["person_id"]: p["gender"] for p in people},
+        )  # fmt: skip
         summary.cases, summary.allegations = n_cases, n_alleg
     step("synth", 1.0)
 
@@ -961,8 +964,34 @@ RANK_SHARES = ["constable", "sergeant", "inspector", "chief_inspector", "superin
 RANK_P = np.array([0.68, 0.18, 0.08, 0.03, 0.015, 0.01, 0.005])
 
 
+# The ethnic groups of people in misconduct cases (England and Wales police workforce,
+# roughly) and how a row records it: the group, or a self-defined ethnicity code of it.
+ETHNIC_SHARES = {"white": 0.90, "asian": 0.04, "black": 0.015, "mixed": 0.03, "other": 0.005,
+                 "not_stated": 0.01}  # fmt: skip
+ETHNIC_CODES = {"white": ["W1", "W2", "W9"], "asian": ["A1", "A2", "A5"],
+                "black": ["B1", "B2"], "mixed": ["M1", "M3", "M4"], "other": ["O1", "O9"],
+                "not_stated": ["NS"]}  # fmt: skip
+
+
+def _subject(
+    rng: np.random.Generator, pid: str, gender: str | None, known: dict[str, tuple[Any, Any]]
+) -> tuple[Any, Any]:
+    """A subject's gender (HR's, else drawn; empty now and then) and ethnicity as a register
+    row writes them, the same for the person in every case."""
+    if pid not in known:
+        g = gender or str(rng.choice(["M", "F"], p=[0.7, 0.3]))
+        group = str(rng.choice(list(ETHNIC_SHARES), p=list(ETHNIC_SHARES.values())))
+        code = str(rng.choice(ETHNIC_CODES[group])) if rng.random() < 0.3 else group
+        known[pid] = (g if rng.random() < 0.95 else None, code if rng.random() < 0.9 else None)
+    return known[pid]
+
+
 def _register(
-    out_dir: Path, rng: np.random.Generator, person_ids: list[str], roles: np.ndarray
+    out_dir: Path,
+    rng: np.random.Generator,
+    person_ids: list[str],
+    roles: np.ndarray,
+    genders: dict[str, str | None],
 ) -> tuple[int, int]:
     role_of = dict(zip(person_ids, roles, strict=True))
     # The register's history (stages, suspension, leaving, criminal proceedings, offence
@@ -970,6 +999,9 @@ def _register(
     extra = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
     # ... and officers' ranks from another (most are constables; left empty now and then).
     ranks = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
+    # ... and the subjects' gender and ethnicity, and IOPC referrals, from a third.
+    third = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])  # type: ignore[attr-defined]
+    subjects_seen: dict[str, tuple[Any, Any]] = {}
     gone: set[str] = set()  # people who have left: each leaves once
     former = [f"F{900000 + i}" for i in range(60)]
     cases: list[dict[str, Any]] = []
@@ -1040,6 +1072,11 @@ def _register(
             row.update(_case_history(extra, row, recorded, severity, outcome_on, gone))
             if role in ("officer", "special") and ranks.random() < 0.9:
                 row["rank_at_time"] = str(ranks.choice(RANK_SHARES, p=RANK_P))
+            row["gender"], row["ethnicity"] = _subject(third, pid, genders.get(pid), subjects_seen)
+            # Serious cases are referred to the IOPC (mandatory referrals: within weeks).
+            if severity == "gross_misconduct" and third.random() < 0.3:
+                referred = recorded + timedelta(days=int(third.integers(1, 60)))
+                row["iopc_referred_on"] = min(referred, TODAY).isoformat()
             allegations.append(row)
         cases.append(
             {
