@@ -489,7 +489,7 @@ def test_each_cells_atoms_are_built_as_their_definition_says(
     for _ in range(40):
         cells = []
         for _ in range(rnd.randint(1, 5)):
-            scope = _random_scope(rnd, 0.6, 2015, ["outcome"])
+            scope = _random_scope(rnd, 0.7, 2015, ["outcome"])
             # Not cut by leaving while under investigation: that brings the dates it follows
             # from in as axes (the grid test reads it).
             dims = list(scope.dims)

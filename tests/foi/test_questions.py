@@ -1,8 +1,12 @@
 """Questions in the style of real FOI requests about officers investigated or dismissed
 for sexual misconduct, domestic abuse and violence against women and girls, and about the
 data wash (questions/questions.json): each says which statistic answers it, with which
-parameters, and is answered here through the FOI service on a synthetic register, the
-whole set as one response (so disclosure control runs across all of them)."""
+parameters, and is answered here through the FOI service on a synthetic register, each
+response's questions (``response``, 1 unless given) as one response, so disclosure control
+runs across all of them. The first response holds 43 questions; the second, the questions by
+gender, ethnicity and IOPC referral: one response of all 48 is checked, but slowly (the
+breakdowns by many-valued dimensions multiply the pieces the linear programmes read; the
+closing note of 2026-12-06 gives the figures)."""
 
 from __future__ import annotations
 
@@ -40,13 +44,21 @@ def test_every_question_is_answered_by_its_statistic_in_one_response(
         ensure_users(s)
         cases.import_register(s, PSD, cases_path=tmp_path / "c.csv",
                               allegations_path=tmp_path / "a.csv")  # fmt: skip
-        text = "\n".join(f"{n}. {q['question']}" for n, q in enumerate(QUESTIONS, 1))
+    responses = sorted({q.get("response", 1) for q in QUESTIONS})
+    assert responses == [1, 2]
+    for number in responses:
+        _answer_as_one_response(settings, [q for q in QUESTIONS if q.get("response", 1) == number])
+
+
+def _answer_as_one_response(settings: Settings, questions: list[dict[str, Any]]) -> None:
+    with session_scope(settings) as s:
+        text = "\n".join(f"{n}. {q['question']}" for n, q in enumerate(questions, 1))
         req = service.receive_request(
             s, FOI, received_on=date(2023, 6, 1), title="Officer misconduct", text=text,
             requester_name="Synthetic Requester", today=AS_OF,
         )  # fmt: skip
-        assert len(req.questions) == len(QUESTIONS)
-        for n, q in enumerate(QUESTIONS, 1):
+        assert len(req.questions) == len(questions)
+        for n, q in enumerate(questions, 1):
             params = {"as_of": AS_OF.isoformat(), **q["params"]}
             answer = service.answer_question(
                 s, FOI, reference=req.reference, number=n, today=AS_OF,
