@@ -345,8 +345,7 @@ def measures_follow(table: StatTable, rows: list[list[Cell]]) -> list[list[Cell]
     the row's "all" row) also only where that total is: a part and its share give the
     total."""
     out = [list(r) for r in rows]
-    # The "all" row each row's share is of (StatTable.shares): the first cell of its line.
-    total_of = {r: line[0][0] for line in table.lines for r, _c in line[1:]}
+    total_of = table.line_totals
     for m, c in table.measures:
         for k, row in enumerate(out):
             of_total = m in table.shares and k in total_of

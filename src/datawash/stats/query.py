@@ -411,6 +411,11 @@ def register_count(
             f"date_field={p.date_field} counts the records in each period {SPELLS[p.date_field][2]}"
             " in: it takes no live filter or breakdown (for cases open, it is what live asks)"
         )
+    if p.shares == "yes" and not by:
+        raise InputError(
+            "shares are each row's part of its period's 'all' row: give a breakdown (--by)",
+            field="shares",
+        )
     periods = periods_of(p)
     found = {
         tuple(r[:-1]): int(r[-1]) for r in execute(session, register_count_sql(p, periods, by))
@@ -462,13 +467,8 @@ def with_shares(table: StatTable, what: str) -> StatTable:
     percentage to one decimal place: "what proportion of allegations were upheld" is a
     share of a count the table gives, derived from two figures it publishes (never from
     figures it does not: disclosure control shows a share only where both are shown)."""
-    if not table.lines:
-        raise InputError(
-            "shares are each row's part of its period's 'all' row: give a breakdown (--by)",
-            field="shares",
-        )
     count = table.label_columns
-    total_of = {r: line[0][0] for line in table.lines for r, _c in line[1:]}
+    total_of = table.line_totals
     rows: list[list[Cell]] = []
     for k, row in enumerate(table.rows):
         part, whole = row[count], table.rows[total_of[k]][count] if k in total_of else None

@@ -68,6 +68,12 @@ class StatTable:
             for row in self.rows
         ]  # fmt: skip
 
+    @property
+    def line_totals(self) -> dict[int, int]:
+        """Each row that is a part of a line, and the row of that line's total (its "all"
+        row): what a share is a share of (shares)."""
+        return {r: line[0][0] for line in self.lines for r, _c in line[1:]}
+
     def all_lines(self) -> list[list[tuple[int, int]]]:
         """Every (total, parts...) relation a reader could use to work out a hidden cell."""
         out = [list(line) for line in self.lines]
